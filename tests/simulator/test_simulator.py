@@ -1,0 +1,920 @@
+"""Tests of the XSOAR simulator, run as a subprocess and driven over real HTTP."""
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+import secrets
+import signal
+import string
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+import requests
+
+HERE = Path(__file__).resolve().parent
+SIMULATOR = HERE / "xsoar_simulator.py"
+SCHEMA = json.loads((HERE / "xsoar_swagger_definitions.json").read_text(encoding="utf-8"))
+KEY = "sim-test-key-5f1c0a9d7e3b"
+KEY_ID = "17"
+PREFIX = {"xsoar6": "", "xsoar8-opp": "/xsoar/public/v1", "xsoar8-saas": "/xsoar/public/v1"}
+ALNUM = string.ascii_letters + string.digits
+
+sys.path.insert(0, str(HERE))
+import xsoar_simulator  # noqa: E402  (for the certificate helpers only)
+
+
+@functools.lru_cache(maxsize=None)
+def validator(definition: str, definitions_json: str = "") -> jsonschema.Draft4Validator:
+    definitions = json.loads(definitions_json) if definitions_json else SCHEMA["definitions"]
+    return jsonschema.Draft4Validator({"$ref": f"#/definitions/{definition}",
+                                       "definitions": definitions})
+
+
+def check_schema(definition: str, body) -> None:
+    """The request a test sends must be valid for the (relaxed) swagger definition."""
+    validator(definition).validate(body)
+
+
+def wait_for(condition, timeout=5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def sign(key: str, nonce: str, timestamp: str) -> str:
+    return hashlib.sha256((key + nonce + timestamp).encode()).hexdigest()
+
+
+def advanced_headers(key=KEY, key_id=KEY_ID, nonce=None, timestamp=None) -> dict:
+    nonce = nonce or "".join(secrets.choice(ALNUM) for _ in range(64))
+    timestamp = timestamp or str(int(time.time() * 1000))
+    return {"x-xdr-auth-id": key_id, "x-xdr-timestamp": timestamp, "x-xdr-nonce": nonce,
+            "Authorization": sign(key, nonce, timestamp)}
+
+
+class AdvancedAuth(requests.auth.AuthBase):
+    """Signs every request the way demisto-py does for advanced keys."""
+
+    def __call__(self, request):
+        request.headers.update(advanced_headers())
+        return request
+
+
+class Sim:
+    """One simulator subprocess and a client for it."""
+
+    def __init__(self, workdir: Path, deployment: str, *extra: str, key_type="standard",
+                 state_file=None):
+        self.workdir, self.deployment = workdir, deployment
+        self.port_file = workdir / f"port-{secrets.token_hex(4)}.json"
+        self.stderr_path = workdir / "stderr.log"
+        args = [sys.executable, str(SIMULATOR), "--deployment", deployment, "--api-key", KEY,
+                "--api-key-type", key_type, "--port", "0", "--port-file", str(self.port_file)]
+        if deployment != "xsoar6":
+            args += ["--api-key-id", KEY_ID]
+        if state_file:
+            args += ["--state-file", str(state_file)]
+        with open(self.stderr_path, "ab") as stderr:
+            self.proc = subprocess.Popen(args + list(extra), stdout=subprocess.DEVNULL,
+                                         stderr=stderr)
+        self.info = self.wait_for_port_file()
+        self.url = self.info["url"]
+        self.verify = self.info["ca_path"] or True
+        self.prefix = PREFIX[deployment]
+        self.session = requests.Session()
+        if key_type == "advanced":
+            self.session.auth = AdvancedAuth()
+        else:
+            self.session.headers["Authorization"] = KEY
+            if deployment != "xsoar6":
+                self.session.headers["x-xdr-auth-id"] = KEY_ID
+
+    def wait_for_port_file(self) -> dict:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.port_file.exists():
+                return json.loads(self.port_file.read_text())
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.proc.kill()
+        pytest.fail(f"simulator did not start: {self.stderr_path.read_text()}")
+
+    def stop(self, sig=signal.SIGTERM) -> int:
+        self.session.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout=10)
+
+    def call(self, method: str, api_path: str, body=None, prefix=None, **kwargs):
+        url = self.url + (self.prefix if prefix is None else prefix) + api_path
+        if body is not None:
+            kwargs["json"] = body
+        # Per request: REQUESTS_CA_BUNDLE in the environment would override Session.verify.
+        kwargs.setdefault("verify", self.verify)
+        return self.session.request(method, url, timeout=kwargs.pop("timeout", 10), **kwargs)
+
+    def create(self, **fields):
+        check_schema("CreateIncidentRequest", fields)
+        return self.call("POST", "/incident", fields)
+
+    def search(self, **flt):
+        body = {"filter": flt}
+        check_schema("SearchIncidentsData", body)
+        return self.call("POST", "/incidents/search", body)
+
+    def control(self, method: str, name: str, body=None) -> dict:
+        response = requests.request(method, f"{self.url}/_simulator/{name}", json=body,
+                                    verify=self.verify, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def incidents(self) -> list:
+        return self.control("GET", "incidents")["incidents"]
+
+    def log(self) -> list:
+        return self.control("GET", "requests")["requests"]
+
+    def make(self, name: str, **fields) -> dict:
+        """Create an incident and return it as stored (SaaS answers without the id)."""
+        response = self.create(name=name, **fields)
+        assert response.status_code in (200, 201), response.text
+        return self.incidents()[-1]
+
+    def faults(self, *faults) -> None:
+        self.control("POST", "faults", {"faults": list(faults)})
+
+
+@pytest.fixture(scope="session")
+def shared_sims(tmp_path_factory):
+    started = {}
+
+    def get(deployment: str, key_type: str = "standard") -> Sim:
+        key = (deployment, key_type)
+        if key not in started:
+            started[key] = Sim(tmp_path_factory.mktemp("sim"), deployment, key_type=key_type)
+        sim = started[key]
+        sim.control("POST", "reset")
+        return sim
+
+    yield get
+    for sim in started.values():
+        sim.stop()
+
+
+@pytest.fixture
+def sim6(shared_sims):
+    return shared_sims("xsoar6")
+
+
+@pytest.fixture(params=["xsoar8-opp", "xsoar8-saas"])
+def sim8(request, shared_sims):
+    return shared_sims(request.param)
+
+
+@pytest.fixture(params=["xsoar6", "xsoar8-opp", "xsoar8-saas"])
+def sim(request, shared_sims):
+    return shared_sims(request.param)
+
+
+@pytest.fixture
+def sim_adv(shared_sims):
+    return shared_sims("xsoar8-opp", "advanced")
+
+
+@pytest.fixture
+def private_sims(tmp_path):
+    """Simulators a test configures itself; stopped afterwards."""
+    started = []
+
+    def start(deployment: str, *extra: str, **kwargs) -> Sim:
+        started.append(Sim(tmp_path, deployment, *extra, **kwargs))
+        return started[-1]
+
+    yield start
+    for sim in started:
+        sim.stop()
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+XSOAR6_FORBIDDEN = {"id": "forbidden", "status": 403, "title": "Forbidden",
+                    "detail": "Issue with CSRF code", "error": "http: named cookie not present"}
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "wrong"}, {"Authorization": KEY + "x"}])
+def test_xsoar6_bad_key_is_403_csrf(sim6, headers):
+    response = requests.post(sim6.url + "/playbook/search", json={}, headers=headers, timeout=5)
+    assert response.status_code == 403
+    assert response.json() == XSOAR6_FORBIDDEN
+
+
+def test_xsoar6_about_and_paths(sim6):
+    about = sim6.call("GET", "/about")
+    assert about.status_code == 200
+    assert about.json()["demistoVersion"].startswith("6.")
+    assert "productMode" not in about.json() and "deploymentMode" not in about.json()
+    for path in ("/xsoar/about", "/xsoar/public/v1/incident", "/xsoar/incidents/search"):
+        response = sim6.call("POST", path, {}, prefix="")
+        assert response.status_code == 404
+        assert response.text == "404 page not found\n"
+
+
+@pytest.mark.parametrize("headers, extra", [
+    ({}, "Missing x-xdr-auth-id"),
+    ({"Authorization": KEY}, "Missing x-xdr-auth-id"),
+    ({"Authorization": KEY, "x-xdr-auth-id": "18"}, "Invalid"),
+    ({"Authorization": "wrong", "x-xdr-auth-id": KEY_ID}, "Invalid"),
+    ({"x-xdr-auth-id": KEY_ID}, "Invalid"),
+])
+def test_xsoar8_bad_credentials_are_401(sim8, headers, extra):
+    response = requests.post(sim8.url + "/xsoar/public/v1/incidents/search",
+                             json={"filter": {"size": 1}}, headers=headers, timeout=5)
+    assert response.status_code == 401
+    reply = response.json()["reply"]
+    assert reply["err_code"] == 401 and reply["err_msg"] == "Public API request unauthorized"
+    assert reply["err_extra"].startswith(extra)
+    assert KEY not in response.text
+
+
+def test_xsoar8_paths(sim8):
+    assert sim8.call("POST", "/incident", {"name": "x"}, prefix="").status_code == 404
+    assert sim8.call("POST", "/incidents/search", {"filter": {}}, prefix="").status_code == 404
+    assert sim8.call("GET", "/about").status_code == 404  # not part of /xsoar/public/v1
+    about = sim8.call("GET", "/about", prefix="/xsoar")
+    assert about.status_code == 200
+    assert about.json() == {"demistoVersion": "8.9.0", "buildNum": about.json()["buildNum"],
+                            "productMode": "xsoar",
+                            "deploymentMode": sim8.deployment.split("-")[1]}
+    legacy = sim8.call("POST", "/playbook/search", {}, prefix="/xsoar")
+    assert legacy.status_code == 200 and legacy.json()["total"] == 6
+
+
+def test_wrong_method_and_unknown_path(sim):
+    assert sim.call("GET", "/incident").status_code == 405
+    assert sim.call("POST", "/incident/unknown", {}).status_code == 404
+
+
+def test_advanced_key_accepted(sim_adv):
+    assert sim_adv.call("POST", "/incidents/search", {"filter": {"size": 1}}).status_code == 200
+    assert sim_adv.call("GET", "/about", prefix="/xsoar").status_code == 200
+
+
+@pytest.mark.parametrize("change", [
+    {"Authorization": KEY},                                   # a standard key on the wire
+    {"Authorization": sign("wrong-key", "a" * 64, "1")},      # signed with another key
+    {"x-xdr-auth-id": "99"},
+    {"x-xdr-timestamp": str(int(time.time() * 1000) - 6 * 60 * 1000)},
+    {"x-xdr-timestamp": "soon"},
+    {"x-xdr-nonce": "a" * 63},
+    {"x-xdr-nonce": "a" * 63 + "-"},
+])
+def test_advanced_key_rejections(sim_adv, change):
+    headers = advanced_headers()
+    headers.update(change)
+    if "x-xdr-timestamp" in change or "x-xdr-nonce" in change:  # sign what is sent
+        headers["Authorization"] = sign(KEY, headers["x-xdr-nonce"], headers["x-xdr-timestamp"])
+    response = requests.post(sim_adv.url + "/xsoar/public/v1/playbook/search", json={},
+                             headers=headers, timeout=5)
+    assert response.status_code == 401
+    assert response.json()["reply"]["err_code"] == 401
+
+
+def test_advanced_key_nonce_reuse_rejected(sim_adv):
+    headers = advanced_headers()
+    url = sim_adv.url + "/xsoar/public/v1/playbook/search"
+    assert requests.post(url, json={}, headers=headers, timeout=5).status_code == 200
+    second = requests.post(url, json={}, headers=headers, timeout=5)
+    assert second.status_code == 401
+    assert "already used" in second.json()["reply"]["err_extra"]
+
+
+def test_key_never_logged_or_echoed(shared_sims):
+    for sim in (shared_sims("xsoar6"), shared_sims("xsoar8-saas"), shared_sims("xsoar8-opp", "advanced")):
+        sim.make("Secret check")
+        requests.post(sim.url + sim.prefix + "/incident", json={"name": "x"},
+                      headers={"Authorization": KEY + "-wrong", "x-xdr-auth-id": KEY_ID}, timeout=5)
+        log = sim.log()
+        assert all(entry["headers"]["Authorization"] == "<redacted>" for entry in log)
+        assert KEY not in json.dumps(log)
+        assert KEY not in sim.stderr_path.read_text()
+        assert KEY not in json.dumps(sim.control("GET", "config"))
+
+
+# --- create and update ---------------------------------------------------------------------------
+
+def test_create_answers_per_deployment(sim):
+    response = sim.create(name="Disk full on db1", severity=2)
+    expected = {"xsoar6": 200, "xsoar8-opp": 201, "xsoar8-saas": 201}[sim.deployment]
+    assert response.status_code == expected
+    body = response.json()
+    if sim.deployment == "xsoar8-saas":
+        assert "id" not in body  # clients must find the incident by name
+        found = sim.search(name=["Disk full on db1"], size=10).json()["data"]
+        assert [inc["id"] for inc in found] == ["1"]
+    else:
+        assert body["id"] == "1"
+    assert body["name"] == "Disk full on db1" and body["version"] == 1
+    assert sim.make("second")["id"] == "2"
+
+
+def test_create_defaults(sim6):
+    incident = sim6.create(name="Defaults").json()
+    expected = {"id": "1", "version": 1, "name": "Defaults", "rawName": "Defaults",
+                "type": "Unclassified", "rawType": "Unclassified", "severity": 0, "status": 0,
+                "investigationId": "", "playbookId": "", "labels": [], "CustomFields": {},
+                "owner": "", "details": "", "closeReason": "", "closeNotes": "",
+                "closed": "0001-01-01T00:00:00Z"}
+    assert {key: incident[key] for key in expected} == expected
+    for field in ("created", "modified", "occurred"):
+        assert xsoar_simulator.parse_rfc3339(incident[field]) is not None
+    assert sim6.incidents() == [incident]
+
+
+def test_create_stores_given_fields(sim):
+    labels = [{"type": "Email/from", "value": "a@example.com"}]
+    sim.create(name="Phish", type="Phishing", severity=0.5, owner="admin", details="d",
+               labels=labels, occurred="2024-01-02T03:04:05.123456789+02:00", sourceBrand="Kibana",
+               customFields={"src": "1.1.1.1", "count": 3, "flag": True, "list": ["a"]})
+    incident = sim.incidents()[0]
+    assert incident["type"] == incident["rawType"] == "Phishing"
+    assert incident["severity"] == 0.5 and incident["owner"] == "admin"
+    assert incident["labels"] == labels and incident["sourceBrand"] == "Kibana"
+    assert incident["occurred"] == "2024-01-02T03:04:05.123456789+02:00"
+    assert incident["CustomFields"] == {"src": "1.1.1.1", "count": 3, "flag": True, "list": ["a"]}
+    assert "customFields" not in incident
+
+
+def test_create_investigation_activates(sim):
+    incident = sim.make("Investigate", playbookId="playbook0", createInvestigation=True)
+    assert incident["status"] == 1 and incident["investigationId"] == incident["id"]
+    assert incident["playbookId"] == "playbook0"
+    assert sim.make("Pending", createInvestigation=False)["status"] == 0
+
+
+def test_kibana_body_with_nulls_and_extra_keys(sim):
+    # Kibana sends playbookId null without a playbook and isRuleSeverity in every body; a Go
+    # server leaves null fields unset and ignores unknown keys.
+    body = {"name": "From Kibana", "playbookId": None, "createInvestigation": False,
+            "severity": 2, "isRuleSeverity": False}
+    response = sim.call("POST", "/incident", body)
+    assert response.status_code in (200, 201), response.text
+    assert sim.incidents()[0]["playbookId"] == ""
+
+
+@pytest.mark.parametrize("playbook_id, ok", [
+    ("playbook0", True),
+    ("8db0105c-f674-4d83-8095-f95a9f61e77a", True),
+    ("Phishing - Generic v3", True),
+    ("Block IP - Generic v3", False),  # a name, where this playbook's id is a UUID
+    ("No such playbook", False),
+])
+def test_create_checks_playbook(sim, playbook_id, ok):
+    response = sim.create(name="pb", playbookId=playbook_id)
+    if ok:
+        assert response.status_code in (200, 201)
+        return
+    assert response.status_code == 400
+    body = response.json()
+    assert body["id"] == "incCreateErr" and body["status"] == 400
+    assert body["title"] == "Failed creating incident" and body["detail"] and body["error"]
+    assert sim.incidents() == []
+
+
+def test_name_required_on_xsoar8_only(sim):
+    for body in ({}, {"name": ""}, {"severity": 1}):
+        response = sim.call("POST", "/incident", body)
+        if sim.deployment == "xsoar6":
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 400
+            assert response.json()["id"] == "badRequest"
+
+
+@pytest.mark.parametrize("severity, status", [(0, None), (0.5, None), (4, None), (5, 400),
+                                              (-1, 400), (2.5, 400)])
+def test_create_severity_range(sim6, severity, status):
+    response = sim6.create(name="sev", severity=severity)
+    assert response.status_code == (status or 200)
+
+
+@pytest.mark.parametrize("raw", [b"not json", b"", b"[1, 2]", b'{"name": "x"', b'"text"',
+                                 b'{"name": NaN}'])
+def test_non_json_body_is_400(sim, raw):
+    response = sim.session.post(sim.url + sim.prefix + "/incident", data=raw, timeout=5,
+                                headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["id"] == "badRequest" and body["status"] == 400 and body["title"] == "Bad request"
+    assert sim.incidents() == []
+
+
+# The simulator's own (stdlib) checker must agree with jsonschema on the relaxed swagger.
+@pytest.mark.parametrize("body", [
+    {"name": "a"},
+    {"name": 1},
+    {"name": "a", "severity": "high"},
+    {"name": "a", "severity": True},
+    {"name": "a", "labels": [{"type": "x", "value": 1}]},
+    {"name": "a", "labels": "x"},
+    {"name": "a", "createInvestigation": "yes"},
+    {"name": "a", "CustomFields": {"n": 1, "s": "x", "l": [1], "o": {"a": 1}}},
+    {"name": "a", "CustomFields": "x"},
+    {"name": "a", "details": ["a"]},
+    {"name": "a", "isRuleSeverity": True, "rawJSON": "{}"},
+    {"name": "a", "version": "1"},
+])
+def test_request_validation_matches_jsonschema(sim6, body):
+    try:
+        check_schema("CreateIncidentRequest", body)
+        valid = True
+    except jsonschema.ValidationError:
+        valid = False
+    response = sim6.call("POST", "/incident", body)
+    assert response.status_code == (200 if valid else 400), response.text
+    if not valid:
+        assert response.json()["id"] == "badRequest"
+
+
+@pytest.mark.parametrize("occurred", ["yesterday", "2024-01-02", "2024-13-01T00:00:00Z", ""])
+def test_create_rejects_bad_time(sim6, occurred):
+    assert sim6.call("POST", "/incident", {"name": "t", "occurred": occurred}).status_code == 400
+
+
+def test_swagger_copy_is_relaxed_and_attributed():
+    assert "Apache" in SCHEMA["x-licence"] and "demisto-py" in SCHEMA["x-source"]
+    assert any("CustomFields" in change for change in SCHEMA["x-changes"])
+    body = {"name": "n", "CustomFields": {"src": "1.1.1.1"}}
+    check_schema("CreateIncidentRequest", body)
+    original = copy.deepcopy(SCHEMA["definitions"])  # as published: values must be objects
+    original["CustomFields"]["additionalProperties"] = {"type": "object"}
+    with pytest.raises(jsonschema.ValidationError):
+        validator("CreateIncidentRequest", json.dumps(original)).validate(body)
+
+
+def test_update_bumps_version(sim):
+    incident = sim.make("Before", severity=1)
+    body = {"id": incident["id"], "version": 1, "name": "After", "severity": 3,
+            "CustomFields": {"x": "1"}}
+    check_schema("CreateIncidentRequest", body)
+    response = sim.call("POST", "/incident", body)
+    assert response.status_code == 200  # also on XSOAR 8, and with the id also on SaaS
+    updated = response.json()
+    assert updated["id"] == incident["id"] and updated["version"] == 2
+    assert updated["name"] == updated["rawName"] == "After" and updated["severity"] == 3
+    assert updated["CustomFields"] == {"x": "1"} and updated["created"] == incident["created"]
+    assert updated["modified"] >= incident["modified"]
+    assert sim.incidents() == [updated]
+
+
+def test_update_version_conflict(sim):
+    incident = sim.make("Locked")
+    for version in (0, 2, None):
+        body = {"id": incident["id"], "name": "Locked"}
+        if version is not None:
+            body["version"] = version
+        response = sim.call("POST", "/incident", body)
+        assert response.status_code == 409
+        error = response.json()
+        assert error["id"] == "conflict" and error["status"] == 409
+        assert error["title"] == "Conflict" and "version" in error["detail"]
+    forced = sim.call("POST", "/incident", {"id": incident["id"], "version": -1, "name": "Forced"})
+    assert forced.status_code == 200 and forced.json()["version"] == 2
+
+
+def test_update_unknown_incident(sim):
+    response = sim.call("POST", "/incident", {"id": "404", "version": 1, "name": "x"})
+    assert response.status_code == 400
+    assert response.json()["id"] == "incCreateErr"
+    assert sim.incidents() == []
+
+
+def test_drop_names(private_sims):
+    sim = private_sims("xsoar8-opp", "--drop-names", "^Drop")
+    dropped = sim.create(name="Drop me")
+    assert dropped.status_code == 200 and dropped.content == b""
+    assert sim.incidents() == []
+    assert sim.create(name="Keep me, Drop").status_code == 201
+    sim.control("POST", "config", {"drop_names": None})
+    assert sim.create(name="Drop now kept").status_code == 201
+    assert len(sim.incidents()) == 2
+
+
+def test_runtime_config(private_sims):
+    sim = private_sims("xsoar8-opp")
+    assert sim.control("GET", "config") == {"deployment": "xsoar8-opp", "api_key_id": KEY_ID,
+                                            "api_key_type": "standard", "drop_names": None}
+    sim.control("POST", "config", {"deployment": "xsoar8-saas"})
+    assert "id" not in sim.create(name="saas now").json()
+    sim.control("POST", "config", {"deployment": "xsoar6"})
+    assert sim.call("POST", "/incident", {"name": "six"}, prefix="").status_code == 200
+    bad = requests.post(sim.url + "/_simulator/config", json={"api_key_type": "advanced"},
+                        timeout=5)
+    assert bad.status_code == 400  # advanced keys exist on XSOAR 8 only
+    assert requests.post(sim.url + "/_simulator/config", json={"api_key": 5},
+                         timeout=5).status_code == 400
+
+
+# --- search --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def three(sim):
+    made = [sim.make("Disk full on db1", severity=3, owner="admin", type="Phishing",
+                     playbookId="playbook0"),
+            sim.make("Disk check", severity=1, CustomFields={"src": "10.0.0.1"}),
+            sim.make('CPU "hot" high', severity=4)]
+    sim.control("POST", "reset", {"requests": True})
+    return made
+
+
+def ids_of(response) -> list:
+    assert response.status_code == 200, response.text
+    return [inc["id"] for inc in response.json()["data"] or []]
+
+
+def test_search_without_size_returns_only_total(sim, three):
+    for flt in ({}, {"size": 0}, {"name": ["disk"]}):
+        response = sim.search(**flt)
+        assert response.status_code == 200
+        assert response.json()["data"] is None
+    assert sim.search().json()["total"] == 3
+    assert sim.search(name=["disk"]).json()["total"] == 2
+    no_filter = sim.call("POST", "/incidents/search", {})
+    assert no_filter.json() == {"total": 3, "data": None}
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["Disk full"], ["1"]),
+    (["full DISK"], ["1"]),
+    (["disk"], ["2", "1"]),
+    (["Disk full on db1"], ["1"]),
+    (["Disk full on db2"], []),
+    (["cpu", "check"], ["3", "2"]),
+])
+def test_search_name_is_token_match(sim, three, names, expected):
+    response = sim.search(name=names, size=10)
+    assert ids_of(response) == expected
+    if not expected:
+        assert response.json() == {"total": 0, "data": None}
+
+
+def test_search_filters(sim, three):
+    sim.call("POST", "/incident/batchClose", {"ids": ["2"]})
+    assert ids_of(sim.search(id=["1", "3"], size=10)) == ["3", "1"]
+    assert ids_of(sim.search(status=[2], size=10)) == ["2"]
+    assert ids_of(sim.search(notStatus=[2], size=10)) == ["3", "1"]
+    assert ids_of(sim.search(type=["phishing"], size=10)) == ["1"]
+    assert ids_of(sim.search(level=[4, 1], size=10)) == ["3", "2"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('name:"Disk full"', ["1"]),
+    ("name:disk", ["2", "1"]),
+    ("disk", ["2", "1"]),
+    ("-name:disk", ["3"]),
+    ("-status:closed", ["3", "1"]),
+    ("status:closed", ["2"]),
+    ("status:2", ["2"]),
+    ("status:pending", ["3", "1"]),
+    ("severity:>=3", ["3", "1"]),
+    ("severity:high", ["1"]),
+    ("name:disk and severity:3", ["1"]),
+    ("name:disk AND -severity:3", ["2"]),
+    ("name:cpu or name:check", ["3", "2"]),
+    ("name:cpu OR name:check", ["3", "2"]),
+    ("(name:disk or name:cpu) and -id:1", ["3", "2"]),
+    ("name:disk -status:closed", ["1"]),
+    ("type:Phishing", ["1"]),
+    ("owner:admin", ["1"]),
+    ("playbookId:playbook0", ["1"]),
+    ("src:10.0.0.1", ["2"]),
+    ('name:"CPU \\"hot\\""', ["3"]),
+    ("name:di*", ["2", "1"]),
+    ("id:3", ["3"]),
+    ("", ["3", "2", "1"]),
+])
+def test_search_query(sim, three, query, expected):
+    sim.call("POST", "/incident/batchClose", {"ids": ["2"]})
+    assert ids_of(sim.search(query=query, size=10)) == expected
+
+
+@pytest.mark.parametrize("query", ['name:"unterminated', "(name:disk", "name:disk)", "and",
+                                   "status:nonsense", "severity:"])
+def test_search_bad_query_is_400(sim, three, query):
+    response = sim.search(query=query, size=10)
+    assert response.status_code == 400
+    assert response.json()["id"] == "badRequest"
+
+
+def test_search_paging_and_sort(sim, three):
+    assert ids_of(sim.search(size=2)) == ["3", "2"]  # default: newest first
+    assert ids_of(sim.search(size=2, page=1)) == ["1"]
+    assert sim.search(size=2, page=5).json() == {"total": 3, "data": None}
+    by_name = sim.search(size=10, sort=[{"field": "name", "asc": True}])
+    assert ids_of(by_name) == ["3", "2", "1"]
+    by_severity = sim.search(size=10, sort=[{"field": "severity", "asc": True}])
+    assert ids_of(by_severity) == ["2", "1", "3"]
+    by_id = sim.search(size=10, sort=[{"field": "id", "asc": True}])
+    assert ids_of(by_id) == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("body", [{"filter": {"size": "10"}}, {"filter": {"name": "Disk"}},
+                                  {"filter": {"status": ["closed"]}}, {"filter": []},
+                                  {"filter": {"size": 1.5}}, {"filter": {"size": -1}}])
+def test_search_bad_body_is_400(sim, body):
+    response = sim.call("POST", "/incidents/search", body)
+    assert response.status_code == 400
+    assert response.json()["id"] == "badRequest"
+
+
+def test_search_size_capped_at_1000(private_sims, tmp_path):
+    state = tmp_path / "state.json"
+    incidents = [{"id": str(i), "version": 1, "name": f"bulk {i}", "type": "Unclassified",
+                  "severity": 0, "status": 0, "created": f"2024-01-01T00:{i // 60 % 60:02d}:"
+                  f"{i % 60:02d}Z", "CustomFields": {}} for i in range(1, 1006)]
+    state.write_text(json.dumps({"next_id": 1006, "incidents": incidents}))
+    sim = private_sims("xsoar6", state_file=state)
+    body = sim.search(size=5000).json()
+    assert body["total"] == 1005 and len(body["data"]) == 1000
+    assert sim.make("new")["id"] == "1006"
+
+
+# --- batch close and delete ----------------------------------------------------------------------
+
+def test_batch_close(sim, three):
+    body = {"ids": ["1", "999", "2"], "closeReason": "Resolved", "closeNotes": "done",
+            "CustomFields": {"verdict": "benign"}}
+    check_schema("UpdateDataBatch", body)
+    response = sim.call("POST", "/incident/batchClose", body)
+    assert response.status_code == 200
+    result = response.json()
+    assert result["total"] == 2 and result["notUpdated"] == 1
+    assert sorted(inc["id"] for inc in result["data"]) == ["1", "2"]
+    closed = {inc["id"]: inc for inc in sim.incidents()}
+    for incident_id in ("1", "2"):
+        incident = closed[incident_id]
+        assert incident["status"] == 2 and incident["version"] == 2
+        assert incident["closeReason"] == "Resolved" and incident["closeNotes"] == "done"
+        assert incident["CustomFields"]["verdict"] == "benign"
+        assert incident["closed"] != "0001-01-01T00:00:00Z"
+    assert closed["2"]["CustomFields"]["src"] == "10.0.0.1"
+    assert closed["3"]["status"] == 0
+
+
+def test_batch_close_by_filter(sim, three):
+    response = sim.call("POST", "/incident/batchClose", {"filter": {"name": ["disk"]}})
+    assert response.json()["total"] == 2
+    assert ids_of(sim.search(status=[2], size=10)) == ["2", "1"]
+
+
+def test_batch_delete(sim, three):
+    body = {"ids": ["1", "404"]}
+    check_schema("UpdateDataBatch", body)
+    result = sim.call("POST", "/incident/batchDelete", body).json()
+    assert result["total"] == 1 and result["notUpdated"] == 1 and result["data"][0]["id"] == "1"
+    assert sorted(inc["id"] for inc in sim.incidents()) == ["2", "3"]
+    assert sim.call("POST", "/incident/batchDelete", {"ids": []}).json() == {
+        "total": 0, "data": None, "notUpdated": 0}
+    by_query = sim.call("POST", "/incident/batchDelete", {"all": True, "filter": {"query": "cpu"}})
+    assert by_query.json()["total"] == 1
+    assert [inc["id"] for inc in sim.incidents()] == ["2"]
+
+
+# --- playbooks -----------------------------------------------------------------------------------
+
+EXPECTED_PLAYBOOKS = [
+    ("8db0105c-f674-4d83-8095-f95a9f61e77a", "Account Enrichment - Generic v2.1"),
+    ("c1a4ae9b-87d4-4f39-8e05-1f2f7a0c6b3e", "Block IP - Generic v3"),
+    ("5f2b6e0a-3c1d-4e8f-9a7b-2d4c6e8f0a1b", "Endpoint Enrichment - Generic v2.1"),
+    ("Phishing - Generic v3", "Phishing - Generic v3"),
+    ("Malware Investigation & Response Incident Handler",
+     "Malware Investigation & Response Incident Handler"),
+    ("playbook0", "Playbook0"),
+]
+
+
+def test_playbook_search(sim):
+    response = sim.call("POST", "/playbook/search", {})
+    assert response.status_code == 200
+    body = response.json()
+    assert [(pb["id"], pb["name"]) for pb in body["playbooks"]] == EXPECTED_PLAYBOOKS
+    assert body["total"] == 6 and "phishing" in body["tags"]
+    assert all(isinstance(pb["tags"], list) for pb in body["playbooks"])
+    found = sim.call("POST", "/playbook/search", {"query": "name:phishing"}).json()
+    assert [pb["id"] for pb in found["playbooks"]] == ["Phishing - Generic v3"]
+    assert found["total"] == 1 and found["tags"] == ["phishing"]
+    assert sim.call("POST", "/playbook/search", {"query": 5}).status_code == 400
+
+
+# --- faults --------------------------------------------------------------------------------------
+
+def test_fault_status_with_retry_after(sim):
+    sim.faults({"method": "POST", "api_path": "/incident", "kind": "status", "status": 429,
+                "retry_after": 2, "body": {"message": "slow down"}})
+    assert sim.search(size=1).status_code == 200  # other endpoints are not affected
+    response = sim.create(name="limited")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "2"
+    assert response.json() == {"message": "slow down"}
+    assert sim.incidents() == []
+    assert sim.create(name="limited").status_code in (200, 201)  # times defaults to 1
+    assert sim.control("GET", "faults") == {"faults": []}
+
+
+def test_fault_times_and_listing(sim):
+    sim.faults({"kind": "status", "status": 502, "times": 2},
+               {"kind": "status", "status": 503, "api_path": "/incidents/search"})
+    listed = sim.control("GET", "faults")["faults"]
+    assert [f["status"] for f in listed] == [502, 503]
+    assert [sim.search(size=1).status_code for _ in range(4)] == [502, 502, 503, 200]
+    sim.faults({"kind": "status", "status": 504, "times": 5})
+    sim.control("DELETE", "faults")
+    assert sim.search(size=1).status_code == 200
+
+
+def test_fault_html_empty_malformed_null_data(sim, three):
+    sim.faults({"kind": "html"}, {"kind": "empty"}, {"kind": "malformed"}, {"kind": "null_data"})
+    html = sim.search(size=10)
+    assert html.status_code == 200 and html.headers["Content-Type"].startswith("text/html")
+    assert "<html" in html.text
+    empty = sim.search(size=10)
+    assert empty.status_code == 200 and empty.content == b""
+    malformed = sim.search(size=10)
+    assert malformed.status_code == 200
+    with pytest.raises(ValueError):
+        malformed.json()
+    assert sim.search(size=10).json() == {"total": 0, "data": None}
+    assert sim.search(size=10).json()["total"] == 3
+
+
+def test_fault_drop(sim):
+    sim.faults({"kind": "drop", "api_path": "/incident"})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        sim.create(name="lost")
+    assert sim.incidents() == []
+    sim.faults({"kind": "drop", "api_path": "/incident", "after_store": True})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        sim.create(name="stored but unanswered")
+    assert [inc["name"] for inc in sim.incidents()] == ["stored but unanswered"]
+    entries = sim.log()
+    assert [(e["status"], e["fault"], e["write"]) for e in entries] == [
+        (None, "drop", True), (None, "drop", True)]
+
+
+def test_fault_slow(sim):
+    sim.faults({"kind": "slow", "delay": 0.3})
+    started = time.monotonic()
+    assert sim.search(size=1).status_code == 200
+    assert time.monotonic() - started >= 0.3
+    sim.faults({"kind": "slow", "delay": 0.6, "after_store": True})
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        sim.call("POST", "/incident", {"name": "timed out"}, timeout=0.2)
+    assert [inc["name"] for inc in sim.incidents()] == ["timed out"]
+    wait_for(lambda: len(sim.log()) == 2)  # let the sleeping request finish before the next test
+
+
+def test_fault_status_after_store(sim):
+    sim.faults({"kind": "status", "status": 504, "after_store": True})
+    assert sim.create(name="gateway timeout").status_code == 504
+    assert len(sim.incidents()) == 1
+
+
+def test_fault_echo_headers(sim):
+    sim.faults({"kind": "echo_headers"})
+    response = sim.search(size=1)
+    assert response.status_code == 500
+    assert response.json()["headers"]["Authorization"] == KEY  # the hostile part
+    assert KEY in response.text
+    assert sim.log()[0]["headers"]["Authorization"] == "<redacted>"
+
+
+@pytest.mark.parametrize("fault", [{}, {"kind": "nope"}, {"kind": "status"},
+                                   {"kind": "slow"}, {"kind": "html", "times": 0}])
+def test_bad_fault_definition(sim6, fault):
+    response = requests.post(sim6.url + "/_simulator/faults", json={"faults": [fault]}, timeout=5)
+    assert response.status_code == 400
+    assert sim6.control("GET", "faults") == {"faults": []}
+
+
+# --- control API ---------------------------------------------------------------------------------
+
+def test_request_log_and_stats(sim):
+    sim.make("logged")
+    sim.search(size=1)
+    sim.call("POST", "/incident/batchClose", {"ids": ["1"]})
+    sim.call("POST", "/incident", {"name": "x"}, prefix="/nowhere")
+    log = sim.log()
+    assert [(e["method"], e["api_path"], e["write"]) for e in log] == [
+        ("POST", "/incident", True), ("POST", "/incidents/search", False),
+        ("POST", "/incident/batchClose", True),
+        ("POST", None if sim.deployment != "xsoar6" else "/nowhere/incident", False)]
+    first = log[0]
+    assert first["path"] == sim.prefix + "/incident"
+    assert first["status"] == (200 if sim.deployment == "xsoar6" else 201)
+    assert first["body"] == {"name": "logged"} and first["fault"] is None
+    assert first["headers"]["Authorization"] == "<redacted>"
+    stats = sim.control("GET", "stats")
+    assert stats["total"] == 4 and stats["writes"] == 2
+    assert stats["by_endpoint"]["POST /incident"] == 1
+    assert stats["by_endpoint"]["POST /incidents/search"] == 1
+
+
+def test_control_calls_are_not_logged_and_reset_is_selective(sim):
+    sim.make("kept")
+    sim.faults({"kind": "html", "times": 3})
+    sim.control("GET", "incidents")
+    sim.control("GET", "stats")
+    assert len(sim.log()) == 1
+    sim.control("POST", "reset", {"requests": True})
+    assert sim.log() == [] and len(sim.incidents()) == 1
+    assert len(sim.control("GET", "faults")["faults"]) == 1
+    sim.control("POST", "reset", {"faults": True})
+    assert sim.control("GET", "faults")["faults"] == [] and len(sim.incidents()) == 1
+    assert sim.control("POST", "reset", {"incidents": False}) == {"reset": []}
+    assert len(sim.incidents()) == 1
+    sim.control("POST", "reset")
+    assert sim.incidents() == [] and sim.make("fresh")["id"] == "1"
+    assert requests.post(sim.url + "/_simulator/reset", json={"everything": True},
+                         timeout=5, verify=sim.verify).status_code == 400
+
+
+def test_unknown_control_endpoint(sim6):
+    assert requests.get(sim6.url + "/_simulator/nothing", timeout=5).status_code == 404
+    assert requests.post(sim6.url + "/_simulator/faults", data=b"nope",
+                         timeout=5).status_code == 400
+
+
+# --- transport -----------------------------------------------------------------------------------
+
+def test_keep_alive_is_fast(sim6):
+    url = sim6.url + "/incidents/search"
+    sim6.session.post(url, json={"filter": {"size": 1}})  # open the connection
+    timings = []
+    for _ in range(15):
+        started = time.monotonic()
+        assert sim6.session.post(url, json={"filter": {"size": 1}}).status_code == 200
+        timings.append(time.monotonic() - started)
+    assert sorted(timings)[len(timings) // 2] < 0.02  # Nagle + delayed ACK would cost 40 ms
+
+
+def test_chunked_body(sim6):
+    chunks = iter([b'{"name": ', b'"chunked"}'])
+    response = sim6.session.post(sim6.url + "/incident", data=chunks, timeout=5)
+    assert response.status_code == 200 and response.json()["name"] == "chunked"
+
+
+def test_tls_with_generated_ca(private_sims, tmp_path):
+    sim = private_sims("xsoar8-saas", "--tls", "--cert-dir", str(tmp_path / "certs"))
+    assert sim.url.startswith("https://127.0.0.1:")
+    assert sim.info["ca_path"] == str(tmp_path / "certs" / "cert.pem")
+    assert sim.info["deployment"] == "xsoar8-saas" and sim.info["pid"] == sim.proc.pid
+    assert sim.create(name="over tls").status_code == 201
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.post(sim.url + "/xsoar/public/v1/playbook/search", json={}, timeout=5)
+    by_name = sim.url.replace("127.0.0.1", "localhost") + "/_simulator/stats"
+    assert requests.get(by_name, verify=sim.info["ca_path"], timeout=5).status_code == 200
+
+
+def test_openssl_certificate_fallback(tmp_path):
+    from cryptography import x509
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    xsoar_simulator.make_certificate_with_openssl(cert, key, "127.0.0.1")
+    loaded = x509.load_pem_x509_certificate(cert.read_bytes())
+    san = loaded.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["localhost"]
+    assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == ["127.0.0.1"]
+
+
+def test_state_survives_restart(tmp_path):
+    state = tmp_path / "state.json"
+    sim = Sim(tmp_path, "xsoar8-opp", state_file=state)
+    try:
+        sim.make("persisted one")
+        sim.make("persisted two")
+        sim.call("POST", "/incident/batchDelete", {"ids": ["1"]})
+    finally:
+        assert sim.stop() == 0
+    assert not sim.port_file.exists()
+    again = Sim(tmp_path, "xsoar8-opp", state_file=state)
+    try:
+        assert [inc["name"] for inc in again.incidents()] == ["persisted two"]
+        assert again.make("persisted three")["id"] == "3"
+    finally:
+        assert again.stop(signal.SIGINT) == 0
+
+
+def test_cli_rejects_bad_combinations(tmp_path):
+    for extra in (["--deployment", "xsoar8-opp"],
+                  ["--deployment", "xsoar6", "--api-key-type", "advanced"],
+                  ["--deployment", "xsoar6", "--drop-names", "("]):
+        result = subprocess.run([sys.executable, str(SIMULATOR), "--api-key", KEY, *extra],
+                                capture_output=True, text=True, timeout=10)
+        assert result.returncode == 2, result.stderr
+        assert KEY not in result.stderr

@@ -1,0 +1,1173 @@
+#!/usr/bin/env python
+"""Cortex XSOAR REST API simulator for the xsoar.connector tests.
+
+Standard library only; `cryptography` (or the `openssl` command) is used just to make a
+self-signed certificate for --tls. README.md beside this file documents the CLI and the
+control API under /_simulator/.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import datetime
+import fnmatch
+import hashlib
+import hmac
+import http.server
+import ipaddress
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable, NamedTuple, Optional
+from urllib.parse import urlsplit
+
+SCHEMA_FILE = Path(__file__).resolve().with_name("xsoar_swagger_definitions.json")
+DEFINITIONS = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))["definitions"]
+
+DEPLOYMENTS = ("xsoar6", "xsoar8-opp", "xsoar8-saas")
+KEY_TYPES = ("standard", "advanced")
+PUBLIC_PREFIX = "/xsoar/public/v1"
+LEGACY_PREFIX = "/xsoar"
+CONTROL_PREFIX = "/_simulator/"
+
+API_ROUTES = {
+    ("POST", "/incident"): "create_or_update",
+    ("POST", "/incidents/search"): "search",
+    ("POST", "/incident/batchClose"): "batch_close",
+    ("POST", "/incident/batchDelete"): "batch_delete",
+    ("POST", "/playbook/search"): "playbook_search",
+    ("GET", "/about"): "about",
+}
+API_PATHS = {path for _, path in API_ROUTES}
+# /incident/batch is not simulated (404) but a call to it is still a write attempt.
+WRITE_ENDPOINTS = {
+    ("POST", "/incident"),
+    ("POST", "/incident/batchClose"),
+    ("POST", "/incident/batchDelete"),
+    ("POST", "/incident/batch"),
+}
+REDACTED_HEADERS = {"authorization", "cookie", "x-xsrf-token"}
+
+GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+MAX_SEARCH_SIZE = 1000
+MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+NONCE_RE = re.compile(r"[A-Za-z0-9]{64}")
+TIMESTAMP_RE = re.compile(r"[0-9]{1,16}")
+RFC3339_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
+
+STATUS_PENDING, STATUS_ACTIVE, STATUS_CLOSED = 0, 1, 2
+STATUS_NAMES = {"pending": 0, "new": 0, "active": 1, "closed": 2, "done": 2, "archived": 3, "archive": 3}
+SEVERITY_NAMES = {"unknown": 0, "informational": 0.5, "info": 0.5, "low": 1, "medium": 2, "high": 3,
+                  "critical": 4}
+SEVERITIES = {0, 0.5, 1, 2, 3, 4}
+
+# Fields the server computes itself; a client's value for them is ignored on create and update.
+SERVER_FIELDS = {"id", "version", "created", "modified", "createInvestigation", "status",
+                 "investigationId", "rawName", "rawType", "CustomFields", "customFields"}
+CLIENT_FIELDS = set(DEFINITIONS["CreateIncidentRequest"]["properties"]) - SERVER_FIELDS
+
+
+def _playbook(pb_id, name, tags, comment, system=True):
+    return {"id": pb_id, "name": name, "version": 3, "comment": comment, "tags": tags,
+            "system": system, "hidden": False, "deprecated": False, "propagationLabels": ["all"]}
+
+
+PLAYBOOKS = [
+    _playbook("8db0105c-f674-4d83-8095-f95a9f61e77a", "Account Enrichment - Generic v2.1",
+              ["enrichment", "account"], "Enrich accounts using one or more integrations."),
+    _playbook("c1a4ae9b-87d4-4f39-8e05-1f2f7a0c6b3e", "Block IP - Generic v3",
+              ["containment", "IP"], "Block IP addresses on the configured firewalls."),
+    _playbook("5f2b6e0a-3c1d-4e8f-9a7b-2d4c6e8f0a1b", "Endpoint Enrichment - Generic v2.1",
+              ["enrichment", "endpoint"], "Enrich an endpoint by hostname, IP or MAC address."),
+    _playbook("Phishing - Generic v3", "Phishing - Generic v3",
+              ["phishing"], "Investigate and respond to reported phishing emails."),
+    _playbook("Malware Investigation & Response Incident Handler",
+              "Malware Investigation & Response Incident Handler",
+              ["malware", "endpoint"], "Investigate and respond to malware alerts."),
+    _playbook("playbook0", "Playbook0", ["test"], "Does nothing; for tests.", system=False),
+]
+PLAYBOOK_IDS = {pb["id"] for pb in PLAYBOOKS}
+
+LOGIN_PAGE = b"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Cortex XSOAR</title></head>
+<body><div id="app"><form action="/login" method="post">
+<input name="user"><input name="password" type="password"><button>Log In</button>
+</form></div></body></html>
+"""
+
+
+class Reply(NamedTuple):
+    status: int
+    body: bytes = b""
+    content_type: Optional[str] = None
+    headers: Optional[dict] = None
+
+
+DROP = Reply(0)  # close the connection without answering
+
+
+def json_reply(status: int, obj, headers: Optional[dict] = None) -> Reply:
+    return Reply(status, json.dumps(obj).encode("utf-8"), "application/json", headers)
+
+
+def text_reply(status: int, text: str) -> Reply:
+    return Reply(status, text.encode("utf-8"), "text/plain; charset=utf-8")
+
+
+NOT_FOUND = text_reply(404, "404 page not found\n")  # what a Go server answers
+METHOD_NOT_ALLOWED = text_reply(405, "Method Not Allowed\n")
+
+
+class ApiError(Exception):
+    """Ends processing of an API request with an XSOAR-style error reply."""
+
+    def __init__(self, status: int, error_id: str, title: str, detail: str, error: str = ""):
+        super().__init__(detail)
+        self.reply = json_reply(status, {"id": error_id, "status": status, "title": title,
+                                         "detail": detail, "error": error or detail})
+
+
+def bad_request(detail: str) -> ApiError:
+    return ApiError(400, "badRequest", "Bad request", detail)
+
+
+def create_error(detail: str) -> ApiError:
+    return ApiError(400, "incCreateErr", "Failed creating incident", detail)
+
+
+def now_rfc3339() -> str:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def parse_rfc3339(text: str) -> Optional[datetime.datetime]:
+    """Parse the strict RFC 3339 form Go's time.Time accepts; None when invalid."""
+    match = RFC3339_RE.fullmatch(text)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    tz = datetime.timezone.utc
+    if zone != "Z":
+        sign = -1 if zone[0] == "-" else 1
+        tz = datetime.timezone(sign * datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
+    try:
+        return datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                                 int((fraction or "0")[:6].ljust(6, "0")), tzinfo=tz)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Request body decoding: the swagger schema checked the way Go's encoding/json decodes a struct.
+# ---------------------------------------------------------------------------------------------
+
+def json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {dict: "object", list: "array", str: "string"}[type(value)]
+
+
+def is_type(value, kind: str) -> bool:
+    if kind == "integer":  # Go refuses 1.0 for an int64 field
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, {"object": dict, "array": list, "string": str, "boolean": bool}[kind])
+
+
+def resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = DEFINITIONS[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def decode(value, schema: dict, where: str):
+    """Check `value` against a swagger schema; return it with known keys canonicalised.
+
+    Like Go: null leaves a field unset, unknown keys are ignored, keys match case-insensitively.
+    """
+    schema = resolve(schema)
+    if value is None:
+        return None
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind else []
+    if kinds and not any(is_type(value, k) for k in kinds):
+        raise bad_request(f"json: cannot unmarshal {json_type(value)} into Go struct field "
+                          f"{where} of type {'|'.join(kinds)}")
+    if schema.get("format") == "date-time" and parse_rfc3339(value) is None:
+        raise bad_request(f"parsing time {json.dumps(value)} as RFC 3339 failed (field {where})")
+    if isinstance(value, dict):
+        return decode_object(value, schema, where)
+    if isinstance(value, list) and "items" in schema:
+        return [decode(item, schema["items"], f"{where}[{i}]") for i, item in enumerate(value)]
+    return value
+
+
+def decode_object(value: dict, schema: dict, where: str) -> dict:
+    props = schema.get("properties")
+    if not props:  # a map: keep every key, check the values
+        extra = schema.get("additionalProperties")
+        if not isinstance(extra, dict):
+            return value
+        return {key: decode(item, extra, f"{where}.{key}") for key, item in value.items()}
+    by_lower = {name.lower(): name for name in props}
+    decoded = {}
+    for key in sorted(value, key=lambda k: k not in props):  # exact spellings win
+        name = key if key in props else by_lower.get(key.lower())
+        if name is None or name in decoded:
+            continue
+        item = decode(value[key], props[name], f"{where}.{name}")
+        if item is not None:
+            decoded[name] = item
+    return decoded
+
+
+def decode_definition(body, definition: str):
+    return decode(body, {"$ref": "#/definitions/" + definition}, definition)
+
+
+def parse_json_body(raw: bytes):
+    if not raw.strip():
+        raise bad_request("request body is empty; a JSON object is expected")
+
+    def reject_constant(name):
+        raise ValueError(f"invalid JSON value {name}")
+
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=reject_constant)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise bad_request(f"request body is not valid JSON: {err}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Search: the filter fields and a small subset of the Lucene-like query language.
+# ---------------------------------------------------------------------------------------------
+
+def word_tokens(text: str) -> list:
+    return re.findall(r"[\w*?]+", text.lower())
+
+
+def tokens_match(wanted: str, name: str) -> bool:
+    """Token match as the server's index does it: every token of `wanted` appears in `name`."""
+    have = set(word_tokens(name))
+    wanted_tokens = word_tokens(wanted)
+    return bool(wanted_tokens) and all(
+        any(fnmatch.fnmatchcase(token, pattern) for token in have) for pattern in wanted_tokens)
+
+
+def lookup(record: dict, field: str):
+    """A record's field by case-insensitive name, else the custom field of that name."""
+    lowered = field.lower()
+    for key, value in record.items():
+        if key.lower() == lowered:
+            return value
+    return record.get("CustomFields", {}).get(lowered)
+
+
+def text_equals(value, pattern: str) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return any(v is not None and fnmatch.fnmatchcase(str(v).lower(), pattern.lower()) for v in values)
+
+
+QUERY_TOKEN_RE = re.compile(
+    r'\s*(?:(?P<paren>[()])|(?P<neg>-)|(?:(?P<field>[\w.]+):)?'
+    r'(?P<value>"(?:[^"\\]|\\.)*"|(?:[^\s()":\\]|\\.)+))')
+KEYWORDS = {"and", "or", "not"}
+
+
+def tokenize_query(text: str) -> list:
+    tokens, pos = [], 0
+    while text[pos:].strip():
+        match = QUERY_TOKEN_RE.match(text, pos)
+        if not match:
+            raise bad_request(f"invalid query {text!r}: cannot parse at position {pos}")
+        pos = match.end()
+        if match["paren"] or match["neg"]:
+            tokens.append((match["paren"] or "-",))
+            continue
+        raw = match["value"]
+        if not match["field"] and raw.lower() in KEYWORDS:
+            tokens.append((raw.lower(),))
+            continue
+        value = raw[1:-1] if raw.startswith('"') else raw
+        tokens.append(("term", match["field"], re.sub(r"\\(.)", r"\1", value)))
+    return tokens
+
+
+Predicate = Callable[[dict], bool]
+
+
+class QueryParser:
+    """Recursive descent: OR binds loosest, AND (or juxtaposition) tighter, then - / NOT."""
+
+    def __init__(self, text: str, make_term: Callable[[Optional[str], str], Predicate]):
+        self.text = text
+        self.tokens = tokenize_query(text)
+        self.pos = 0
+        self.make_term = make_term
+
+    def parse(self) -> Predicate:
+        if not self.tokens:
+            return lambda record: True
+        predicate = self.or_expr()
+        if self.pos != len(self.tokens):
+            raise bad_request(f"invalid query {self.text!r}: unexpected {self.tokens[self.pos][0]!r}")
+        return predicate
+
+    def peek(self) -> Optional[str]:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def or_expr(self) -> Predicate:
+        left = self.and_expr()
+        while self.peek() == "or":
+            self.pos += 1
+            left = _either(left, self.and_expr())
+        return left
+
+    def and_expr(self) -> Predicate:
+        left = self.unary()
+        while self.peek() not in (None, ")", "or"):
+            if self.peek() == "and":
+                self.pos += 1
+            left = _both(left, self.unary())
+        return left
+
+    def unary(self) -> Predicate:
+        kind = self.peek()
+        if kind is None:
+            raise bad_request(f"invalid query {self.text!r}: unexpected end")
+        token = self.tokens[self.pos]
+        self.pos += 1
+        if kind in ("-", "not"):
+            inner = self.unary()
+            return lambda record: not inner(record)
+        if kind == "(":
+            inner = self.or_expr()
+            if self.peek() != ")":
+                raise bad_request(f"invalid query {self.text!r}: missing ')'")
+            self.pos += 1
+            return inner
+        if kind == "term":
+            return self.make_term(token[1], token[2])
+        raise bad_request(f"invalid query {self.text!r}: unexpected {kind!r}")
+
+
+def _either(left: Predicate, right: Predicate) -> Predicate:
+    return lambda record: left(record) or right(record)
+
+
+def _both(left: Predicate, right: Predicate) -> Predicate:
+    return lambda record: left(record) and right(record)
+
+
+def numeric_term(value: str, names: dict, field: str) -> Predicate:
+    """`status:closed`, `severity:>=2`: a number or a name, with an optional comparison."""
+    match = re.fullmatch(r"(>=|<=|>|<)?(.+)", value)
+    if not match:
+        raise bad_request(f"invalid empty value for {field}")
+    operator, operand = match.group(1) or "=", match.group(2).lower()
+    try:
+        number = names[operand] if operand in names else float(operand)
+    except ValueError:
+        raise bad_request(f"invalid value {value!r} for {field}") from None
+    compare = {"=": lambda a: a == number, ">": lambda a: a > number, "<": lambda a: a < number,
+               ">=": lambda a: a >= number, "<=": lambda a: a <= number}[operator]
+    return lambda record: compare(record.get(field, 0))
+
+
+def incident_term(field: Optional[str], value: str) -> Predicate:
+    key = (field or "name").lower()  # a bare term is taken as a name search
+    if key == "name":
+        return lambda incident: tokens_match(value, incident["name"])
+    if key == "id":
+        return lambda incident: incident["id"] == value
+    if key == "status":
+        return numeric_term(value, STATUS_NAMES, "status")
+    if key == "severity":
+        return numeric_term(value, SEVERITY_NAMES, "severity")
+    return lambda incident: text_equals(lookup(incident, key), value)
+
+
+def playbook_term(field: Optional[str], value: str) -> Predicate:
+    key = (field or "name").lower()
+    if key == "name":
+        return lambda playbook: tokens_match(value, playbook["name"])
+    return lambda playbook: text_equals(lookup(playbook, key), value)
+
+
+def filter_predicate(flt: dict) -> Predicate:
+    """The IncidentFilter fields the simulator honours; an empty list means no constraint."""
+    query = QueryParser(flt.get("query", ""), incident_term).parse()
+    ids, names = flt.get("id"), flt.get("name")
+    statuses, not_statuses = flt.get("status"), flt.get("notStatus")
+    types, levels = [t.lower() for t in flt.get("type") or []], flt.get("level")
+
+    def matches(incident: dict) -> bool:
+        return ((not ids or incident["id"] in ids)
+                and (not names or any(tokens_match(name, incident["name"]) for name in names))
+                and (not statuses or incident["status"] in statuses)
+                and (not not_statuses or incident["status"] not in not_statuses)
+                and (not types or incident["type"].lower() in types)
+                and (not levels or incident["severity"] in levels)
+                and query(incident))
+    return matches
+
+
+def sort_value(record: dict, field: str):
+    """A sort key that orders numbers, ids and times by value and never compares mixed types."""
+    value = record["id"] if field == "id" else lookup(record, field)
+    if field == "id" and str(value).isdigit():
+        return (0, int(value), "")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value, "")
+    if isinstance(value, str):
+        moment = parse_rfc3339(value)
+        if moment is not None:
+            return (0, moment.timestamp(), "")
+        return (1, 0, value.lower())
+    return (2, 0, "")
+
+
+def sort_incidents(incidents: list, orders: Optional[list]) -> list:
+    """Default order: newest first. Ties fall back to the higher id first, for stable pages."""
+    result = sorted(incidents, key=lambda inc: sort_value(inc, "id"), reverse=True)
+    for order in reversed(orders or [{"field": "created", "asc": False}]):
+        field = order.get("field") or "created"
+        result.sort(key=lambda inc: sort_value(inc, field), reverse=not order.get("asc", False))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# State
+# ---------------------------------------------------------------------------------------------
+
+class Store:
+    """Incidents and the id counter, optionally persisted as JSON after every write."""
+
+    def __init__(self, path: Optional[str]):
+        self.path = Path(path) if path else None
+        self.incidents: dict = {}
+        self.next_id = 1
+        if self.path and self.path.exists():
+            state = json.loads(self.path.read_text(encoding="utf-8"))
+            self.incidents = {inc["id"]: inc for inc in state["incidents"]}
+            self.next_id = state["next_id"]
+
+    def new_id(self) -> str:
+        incident_id = str(self.next_id)
+        self.next_id += 1
+        return incident_id
+
+    def clear(self) -> None:
+        self.incidents, self.next_id = {}, 1
+
+    def save(self) -> None:
+        if self.path:
+            write_json_atomically(self.path, {"next_id": self.next_id,
+                                              "incidents": list(self.incidents.values())})
+
+
+def apply_incident_fields(incident: dict, data: dict, custom: dict) -> None:
+    """Apply a create or update request's fields to a stored incident."""
+    for field in CLIENT_FIELDS & data.keys():
+        incident[field] = data[field]
+    incident["type"] = incident["type"] or "Unclassified"
+    incident["rawName"], incident["rawType"] = incident["name"], incident["type"]
+    incident["CustomFields"].update(custom)
+    if data.get("createInvestigation") and incident["status"] == STATUS_PENDING:
+        incident["status"] = STATUS_ACTIVE
+        incident["investigationId"] = incident["id"]
+
+
+def write_json_atomically(path: Path, obj) -> None:
+    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(obj, handle, indent=1)
+    os.replace(tmp, path)
+
+
+OPTIONAL_SETTINGS = {"api_key_id", "drop_names"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    deployment: str
+    api_key: str = dataclasses.field(repr=False)
+    api_key_id: Optional[str] = None
+    api_key_type: str = "standard"
+    drop_names: Optional[str] = None
+
+    @property
+    def xsoar8(self) -> bool:
+        return self.deployment != "xsoar6"
+
+    def problem(self) -> Optional[str]:
+        for name, value in dataclasses.asdict(self).items():
+            if not (isinstance(value, str) or (value is None and name in OPTIONAL_SETTINGS)):
+                return f"{name} must be a string"
+        if self.deployment not in DEPLOYMENTS:
+            return f"deployment must be one of {', '.join(DEPLOYMENTS)}"
+        if self.api_key_type not in KEY_TYPES:
+            return f"api_key_type must be one of {', '.join(KEY_TYPES)}"
+        if not self.api_key:
+            return "api_key must not be empty"
+        if self.xsoar8 and not self.api_key_id:
+            return "XSOAR 8 deployments need an api key id"
+        if self.api_key_type == "advanced" and not self.xsoar8:
+            return "advanced API keys exist on XSOAR 8 only"
+        if self.drop_names is not None:
+            try:
+                re.compile(self.drop_names)
+            except re.error as err:
+                return f"drop_names is not a valid regular expression: {err}"
+        return None
+
+    def public(self) -> dict:
+        return {"deployment": self.deployment, "api_key_id": self.api_key_id,
+                "api_key_type": self.api_key_type, "drop_names": self.drop_names}
+
+
+FAULT_KINDS = {"status", "html", "empty", "malformed", "null_data", "drop", "slow", "echo_headers"}
+
+
+def parse_fault(spec) -> dict:
+    """Validate one fault definition from the control API; return it with defaults filled in."""
+    if not isinstance(spec, dict) or spec.get("kind") not in FAULT_KINDS:
+        raise ValueError(f"a fault needs a kind among {sorted(FAULT_KINDS)}: {spec!r}")
+    fault = {"method": None, "api_path": None, "times": 1, "after_store": False, **spec}
+    if not isinstance(fault["times"], int) or isinstance(fault["times"], bool) or fault["times"] < 1:
+        raise ValueError("times must be a positive integer")
+    if fault["method"] is not None:
+        fault["method"] = str(fault["method"]).upper()
+    if fault["kind"] == "status" and not (isinstance(fault.get("status"), int)
+                                          and 100 <= fault["status"] <= 599):
+        raise ValueError("a status fault needs an HTTP status number")
+    if fault["kind"] == "slow" and not isinstance(fault.get("delay"), (int, float)):
+        raise ValueError("a slow fault needs a delay in seconds")
+    return fault
+
+
+def fault_reply(fault: dict, headers: dict) -> Reply:
+    kind = fault["kind"]
+    if kind == "drop":
+        return DROP
+    if kind == "html":
+        return Reply(200, LOGIN_PAGE, "text/html; charset=utf-8")
+    if kind == "empty":
+        return Reply(200, b"", "application/json")
+    if kind == "malformed":
+        return Reply(200, b'{"total": 1, "data": [{"id": "1", "name": ', "application/json")
+    if kind == "null_data":
+        return json_reply(200, {"total": 0, "data": None})
+    if kind == "echo_headers":  # a hostile server: clients must not print this body unredacted
+        return json_reply(500, {"id": "internalError", "status": 500, "title": "Internal error",
+                                "detail": f"request headers were {json.dumps(headers)}",
+                                "headers": headers})
+    extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else None
+    body = fault.get("body")
+    if body is None:
+        return Reply(fault["status"], b"", None, extra)
+    if isinstance(body, str):
+        return Reply(fault["status"], body.encode("utf-8"), "text/plain; charset=utf-8", extra)
+    return json_reply(fault["status"], body, extra)
+
+
+def redact(headers: dict) -> dict:
+    return {name: "<redacted>" if name.lower() in REDACTED_HEADERS else value
+            for name, value in headers.items()}
+
+
+def same_secret(given: Optional[str], expected: Optional[str]) -> bool:
+    if given is None or expected is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
+                               expected.encode("utf-8", "surrogateescape"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The simulator: API, auth, faults, request log and control API, independent of HTTP plumbing.
+# ---------------------------------------------------------------------------------------------
+
+class Simulator:
+    def __init__(self, config: Config, store: Store):
+        self.config = config
+        self.store = store
+        self.lock = threading.RLock()
+        self.faults: list = []
+        self.requests: list = []
+        self.nonces: dict = {}  # nonce -> time (s) after which it can be forgotten
+
+    def handle(self, method: str, raw_path: str, headers: dict, body: bytes) -> Reply:
+        path = urlsplit(raw_path).path
+        if path.startswith(CONTROL_PREFIX):
+            return self.control(method, path[len(CONTROL_PREFIX):], body)
+        api_path = self.api_path(path)
+        fault = self.take_fault(method, api_path)
+        reply = self.answer(method, path, api_path, headers, body, fault)
+        self.log(method, raw_path, api_path, headers, body, reply, fault)
+        return reply
+
+    # --- routing and auth ---------------------------------------------------------------------
+
+    def api_path(self, path: str) -> Optional[str]:
+        """The path without the deployment's API prefix; None when outside the API."""
+        if not self.config.xsoar8:
+            return path
+        for prefix in (PUBLIC_PREFIX, LEGACY_PREFIX):
+            if path.startswith(prefix + "/"):
+                return path[len(prefix):]
+        return None
+
+    def answer(self, method, path, api_path, headers, body, fault) -> Reply:
+        if fault is None:
+            return self.process(method, path, api_path, headers, body)
+        if fault["kind"] == "slow":
+            if fault["after_store"]:
+                reply = self.process(method, path, api_path, headers, body)
+                time.sleep(fault["delay"])
+                return reply
+            time.sleep(fault["delay"])
+            return self.process(method, path, api_path, headers, body)
+        if fault["after_store"]:
+            self.process(method, path, api_path, headers, body)
+        return fault_reply(fault, dict(headers))
+
+    def process(self, method, path, api_path, headers, body) -> Reply:
+        # /about is reachable on XSOAR 8 through the legacy /xsoar prefix only.
+        public_about = api_path == "/about" and path.startswith(PUBLIC_PREFIX + "/")
+        if api_path not in API_PATHS or public_about:
+            return NOT_FOUND
+        route = API_ROUTES.get((method, api_path))
+        if route is None:
+            return METHOD_NOT_ALLOWED
+        denied = self.check_auth(headers)
+        if denied:
+            return denied
+        try:
+            data = parse_json_body(body) if method == "POST" else None
+            return getattr(self, "api_" + route)(data)
+        except ApiError as err:
+            return err.reply
+
+    def check_auth(self, headers) -> Optional[Reply]:
+        config = self.config
+        if not config.xsoar8:
+            if same_secret(headers.get("Authorization"), config.api_key):
+                return None
+            return json_reply(403, {"id": "forbidden", "status": 403, "title": "Forbidden",
+                                    "detail": "Issue with CSRF code",
+                                    "error": "http: named cookie not present"})
+        problem = self.xsoar8_auth_problem(config, headers)
+        if problem is None:
+            return None
+        return json_reply(401, {"reply": {"err_code": 401,
+                                          "err_msg": "Public API request unauthorized",
+                                          "err_extra": problem}})
+
+    def xsoar8_auth_problem(self, config: Config, headers) -> Optional[str]:
+        if not headers.get("x-xdr-auth-id"):
+            return "Missing x-xdr-auth-id header"
+        if not same_secret(headers.get("x-xdr-auth-id"), config.api_key_id):
+            return "Invalid API key ID or API key"
+        if config.api_key_type == "standard":
+            if same_secret(headers.get("Authorization"), config.api_key):
+                return None
+            return "Invalid API key ID or API key"
+        return self.advanced_key_problem(config, headers)
+
+    def advanced_key_problem(self, config: Config, headers) -> Optional[str]:
+        timestamp = headers.get("x-xdr-timestamp") or ""
+        nonce = headers.get("x-xdr-nonce") or ""
+        if not TIMESTAMP_RE.fullmatch(timestamp):
+            return "Missing or invalid x-xdr-timestamp header"
+        if abs(time.time() * 1000 - int(timestamp)) > MAX_CLOCK_SKEW_MS:
+            return "Request timestamp is more than 5 minutes off"
+        if not NONCE_RE.fullmatch(nonce):
+            return "x-xdr-nonce must be 64 letters and digits"
+        expected = hashlib.sha256((config.api_key + nonce + timestamp).encode("utf-8")).hexdigest()
+        if not same_secret(headers.get("Authorization"), expected):
+            return "Invalid API key ID or API key"
+        with self.lock:
+            now = time.time()
+            self.nonces = {n: until for n, until in self.nonces.items() if until > now}
+            if nonce in self.nonces:
+                return "Nonce was already used"
+            self.nonces[nonce] = now + 2 * MAX_CLOCK_SKEW_MS / 1000
+        return None
+
+    # --- API endpoints ------------------------------------------------------------------------
+
+    def api_about(self, _data) -> Reply:
+        if not self.config.xsoar8:
+            return json_reply(200, {"demistoVersion": "6.14.0", "buildNum": "1398843"})
+        return json_reply(200, {"demistoVersion": "8.9.0", "buildNum": "1471226",
+                                "productMode": "xsoar",
+                                "deploymentMode": self.config.deployment.split("-")[1]})
+
+    def api_create_or_update(self, body) -> Reply:
+        data = decode_definition(body, "CreateIncidentRequest")
+        custom = {**data.pop("customFields", {}), **data.pop("CustomFields", {})}
+        if self.config.xsoar8 and not data.get("name"):
+            raise bad_request("name is required")
+        if "severity" in data and data["severity"] not in SEVERITIES:
+            raise bad_request(f"severity must be 0, 0.5, 1, 2, 3 or 4, not {data['severity']}")
+        if data.get("playbookId") and data["playbookId"] not in PLAYBOOK_IDS:
+            raise create_error(f"playbook with id {data['playbookId']!r} was not found")
+        if data.get("id"):
+            return self.update_incident(data, custom)
+        return self.create_incident(data, custom)
+
+    def create_incident(self, data: dict, custom: dict) -> Reply:
+        drop = self.config.drop_names
+        if drop is not None and re.search(drop, data.get("name", "")):
+            return Reply(200)  # a pre-processing rule dropped it: 200, no content, nothing stored
+        now = now_rfc3339()
+        with self.lock:
+            incident = {
+                "id": self.store.new_id(), "version": 1, "name": "", "rawName": "",
+                "type": "Unclassified", "rawType": "",
+                "severity": 0, "status": STATUS_PENDING, "investigationId": "", "playbookId": "",
+                "created": now, "modified": now, "occurred": now, "closed": GO_ZERO_TIME,
+                "labels": [], "CustomFields": {}, "owner": "", "details": "", "closeReason": "",
+                "closeNotes": "",
+            }
+            apply_incident_fields(incident, data, custom)
+            self.store.incidents[incident["id"]] = incident
+            self.store.save()
+            answer = copy.deepcopy(incident)
+        if self.config.deployment == "xsoar6":
+            return json_reply(200, answer)
+        if self.config.deployment == "xsoar8-saas":
+            del answer["id"]  # real SaaS quirk: clients must find the new incident by name
+        return json_reply(201, answer)
+
+    def update_incident(self, data: dict, custom: dict) -> Reply:
+        with self.lock:
+            incident = self.store.incidents.get(data["id"])
+            if incident is None:
+                raise create_error(f"could not find incident with id {data['id']!r}")
+            version = data.get("version", 0)
+            if version != -1 and version != incident["version"]:
+                raise ApiError(409, "conflict", "Conflict",
+                               f"DB version conflict: incident {incident['id']} has version "
+                               f"{incident['version']}, the request has version {version}",
+                               "[DB version conflict]")
+            apply_incident_fields(incident, data, custom)
+            incident["version"] += 1
+            incident["modified"] = now_rfc3339()
+            self.store.save()
+            return json_reply(200, incident)
+
+    def api_search(self, body) -> Reply:
+        data = decode_definition(body, "SearchIncidentsData")
+        flt = data.get("filter", {})
+        size, page = flt.get("size", 0), flt.get("page", 0)
+        if size < 0 or page < 0:
+            raise bad_request("page and size must not be negative")
+        size = min(size, MAX_SEARCH_SIZE)
+        with self.lock:
+            matches = self.matching(flt)
+            page_items = sort_incidents(matches, flt.get("sort"))[page * size:(page + 1) * size]
+            return json_reply(200, {"total": len(matches), "data": page_items or None})
+
+    def matching(self, flt: dict) -> list:
+        predicate = filter_predicate(flt)
+        return [inc for inc in self.store.incidents.values() if predicate(inc)]
+
+    def batch_targets(self, data: dict):
+        """Incidents a batch call affects: its ids, else (with `filter` or `all`) the filter's
+        matches; and how many of the given ids do not exist."""
+        ids = list(dict.fromkeys(data.get("ids") or []))
+        if ids:
+            found = [self.store.incidents[i] for i in ids if i in self.store.incidents]
+            return found, len(ids) - len(found)
+        if data.get("all") or "filter" in data:
+            return self.matching(data.get("filter", {})), 0
+        return [], 0
+
+    def api_batch_close(self, body) -> Reply:
+        data = decode_definition(body, "UpdateDataBatch")
+        now = now_rfc3339()
+        with self.lock:
+            targets, not_updated = self.batch_targets(data)
+            for incident in targets:
+                incident.update(status=STATUS_CLOSED, closed=now, modified=now,
+                                closeReason=data.get("closeReason", ""),
+                                closeNotes=data.get("closeNotes", ""),
+                                version=incident["version"] + 1)
+                incident["CustomFields"].update(data.get("CustomFields", {}))
+            self.store.save()
+            return json_reply(200, {"total": len(targets), "data": targets or None,
+                                    "notUpdated": not_updated})
+
+    def api_batch_delete(self, body) -> Reply:
+        data = decode_definition(body, "UpdateDataBatch")
+        with self.lock:
+            targets, not_updated = self.batch_targets(data)
+            for incident in targets:
+                del self.store.incidents[incident["id"]]
+            self.store.save()
+            return json_reply(200, {"total": len(targets), "data": targets or None,
+                                    "notUpdated": not_updated})
+
+    def api_playbook_search(self, body) -> Reply:
+        schema = {"type": "object", "properties": {"query": {"type": "string"},
+                                                   "page": {"type": "integer"},
+                                                   "size": {"type": "integer"}}}
+        data = decode(body, schema, "PlaybookSearch")
+        predicate = QueryParser(data.get("query", ""), playbook_term).parse()
+        playbooks = [pb for pb in PLAYBOOKS if predicate(pb)]
+        tags = sorted({tag for pb in playbooks for tag in pb["tags"]}, key=str.lower)
+        return json_reply(200, {"playbooks": playbooks, "tags": tags, "total": len(playbooks)})
+
+    # --- faults and request log ---------------------------------------------------------------
+
+    def take_fault(self, method: str, api_path: Optional[str]) -> Optional[dict]:
+        with self.lock:
+            for fault in self.faults:
+                if fault["method"] not in (None, method):
+                    continue
+                if fault["api_path"] not in (None, api_path):
+                    continue
+                fault["times"] -= 1
+                if fault["times"] == 0:
+                    self.faults.remove(fault)
+                return fault
+        return None
+
+    def log(self, method, raw_path, api_path, headers, body, reply, fault) -> None:
+        try:
+            logged_body = json.loads(body.decode("utf-8")) if body else None
+        except ValueError:
+            logged_body = body.decode("utf-8", "replace")
+        entry = {
+            "time": now_rfc3339(), "method": method, "path": raw_path, "api_path": api_path,
+            "status": reply.status or None,
+            "write": api_path is not None and (method, api_path) in WRITE_ENDPOINTS,
+            "body": logged_body, "headers": redact(dict(headers)),
+            "fault": fault["kind"] if fault else None,
+        }
+        with self.lock:
+            self.requests.append(entry)
+
+    def stats(self) -> dict:
+        by_endpoint: dict = {}
+        for entry in self.requests:
+            key = f"{entry['method']} {entry['api_path'] or urlsplit(entry['path']).path}"
+            by_endpoint[key] = by_endpoint.get(key, 0) + 1
+        return {"total": len(self.requests),
+                "writes": sum(1 for entry in self.requests if entry["write"]),
+                "by_endpoint": by_endpoint}
+
+    # --- control API --------------------------------------------------------------------------
+
+    def control(self, method: str, name: str, body: bytes) -> Reply:
+        handler = {
+            ("GET", "incidents"): lambda _: {"incidents": list(self.store.incidents.values())},
+            ("GET", "requests"): lambda _: {"requests": self.requests},
+            ("GET", "stats"): lambda _: self.stats(),
+            ("POST", "reset"): self.control_reset,
+            ("GET", "faults"): lambda _: {"faults": self.faults},
+            ("POST", "faults"): self.control_add_faults,
+            ("DELETE", "faults"): self.control_clear_faults,
+            ("GET", "config"): lambda _: self.config.public(),
+            ("POST", "config"): self.control_config,
+        }.get((method, name))
+        if handler is None:
+            return json_reply(404, {"error": f"no control endpoint {method} {CONTROL_PREFIX}{name}"})
+        try:
+            data = json.loads(body.decode("utf-8")) if body.strip() else {}
+            if not isinstance(data, dict):
+                raise ValueError("the body must be a JSON object")
+            with self.lock:
+                return json_reply(200, copy.deepcopy(handler(data)))
+        except ValueError as err:
+            return json_reply(400, {"error": str(err)})
+
+    def control_reset(self, data: dict) -> dict:
+        parts = {"incidents", "requests", "faults", "nonces"}
+        unknown = set(data) - parts
+        if unknown:
+            raise ValueError(f"unknown reset parts: {sorted(unknown)}")
+        chosen = {part for part in parts if data.get(part)} if data else parts
+        if "incidents" in chosen:
+            self.store.clear()
+            self.store.save()
+        if "requests" in chosen:
+            self.requests = []
+        if "faults" in chosen:
+            self.faults = []
+        if "nonces" in chosen:
+            self.nonces = {}
+        return {"reset": sorted(chosen)}
+
+    def control_add_faults(self, data: dict) -> dict:
+        specs = data.get("faults")
+        if not isinstance(specs, list):
+            raise ValueError('expected {"faults": [...]}')
+        self.faults.extend(parse_fault(spec) for spec in specs)
+        return {"faults": self.faults}
+
+    def control_clear_faults(self, _data: dict) -> dict:
+        self.faults = []
+        return {"faults": []}
+
+    def control_config(self, data: dict) -> dict:
+        allowed = {"deployment", "api_key", "api_key_id", "api_key_type", "drop_names"}
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValueError(f"unknown config keys: {sorted(unknown)}")
+        config = dataclasses.replace(self.config, **data)
+        problem = config.problem()
+        if problem:
+            raise ValueError(problem)
+        self.config = config
+        return config.public()
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP plumbing
+# ---------------------------------------------------------------------------------------------
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real servers and requests.Session use it
+    timeout = 120  # forget idle keep-alive connections eventually
+
+    def setup(self):
+        # Without TCP_NODELAY every keep-alive request waits 40 ms for a delayed ACK.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()  # also applies the timeout, which then bounds the TLS handshake
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()  # in this thread, not in the accept loop
+
+    def handle_any(self):
+        body = self.read_body()
+        if body is None:
+            self.send_reply(text_reply(400, "400 Bad Request: invalid body framing\n"))
+            self.close_connection = True
+            return
+        reply = self.server.simulator.handle(self.command, self.path, self.headers, body)
+        if reply is DROP:
+            self.close_connection = True
+            return
+        self.send_reply(reply)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
+
+    def read_body(self) -> Optional[bytes]:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self.read_chunked()
+        length = self.headers.get("Content-Length", "0")
+        if not length.isdigit():
+            return None
+        return self.rfile.read(int(length))
+
+    def read_chunked(self) -> Optional[bytes]:
+        parts = []
+        while True:
+            try:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+            except ValueError:
+                return None
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # skip trailers
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def send_reply(self, reply: Reply) -> None:
+        self.send_response_only(reply.status)
+        self.send_header("Date", self.date_time_string())
+        if reply.content_type:
+            self.send_header("Content-Type", reply.content_type)
+        for name, value in (reply.headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+        self.log_request(reply.status)
+
+    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+        if not self.server.quiet:
+            sys.stderr.write(f"{self.log_date_time_string()} {format % args}\n")
+
+
+class SimulatorServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, simulator: Simulator, quiet: bool):
+        super().__init__(address, Handler)
+        self.simulator = simulator
+        self.quiet = quiet
+
+    def handle_error(self, request, client_address):
+        # Clients that hang up or refuse the self-signed certificate are part of the tests.
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, socket.timeout)):
+            return
+        super().handle_error(request, client_address)
+
+
+# ---------------------------------------------------------------------------------------------
+# TLS certificate
+# ---------------------------------------------------------------------------------------------
+
+def san_names(host: str):
+    """(DNS names, IP addresses) the certificate is valid for."""
+    dns, ips = ["localhost"], ["127.0.0.1"]
+    if host not in ("", "0.0.0.0", "::"):
+        try:
+            ipaddress.ip_address(host)
+            ips.append(host)
+        except ValueError:
+            dns.append(host)
+    return sorted(set(dns)), sorted(set(ips))
+
+
+def ensure_certificate(cert_dir: Path, host: str) -> tuple:
+    """cert.pem and key.pem in cert_dir; existing ones are reused so clients keep trusting them."""
+    cert, key = cert_dir / "cert.pem", cert_dir / "key.pem"
+    if not (cert.exists() and key.exists()):
+        cert_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            make_certificate_with_cryptography(cert, key, host)
+        except ImportError:
+            make_certificate_with_openssl(cert, key, host)
+    return cert, key
+
+
+def make_certificate_with_cryptography(cert_path: Path, key_path: Path, host: str) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    dns, ips = san_names(host)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "xsoar-simulator")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    key_id = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    # Self-signed and marked as a CA, so that the file works as a client's CA bundle.
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName(n) for n in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]),
+            critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
+                                     key_encipherment=False, data_encipherment=False,
+                                     key_agreement=False, key_cert_sign=True, crl_sign=False,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(key_id, critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(key_id),
+                       critical=False)
+        .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    fd = os.open(str(key_path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key_pem)
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+
+
+def make_certificate_with_openssl(cert_path: Path, key_path: Path, host: str) -> None:
+    dns, ips = san_names(host)
+    san = ",".join([f"DNS:{n}" for n in dns] + [f"IP:{i}" for i in ips])
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "30", "-subj", "/CN=xsoar-simulator",
+         "-keyout", str(key_path), "-out", str(cert_path),
+         "-addext", f"subjectAltName={san}",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,digitalSignature,keyCertSign",
+         "-addext", "extendedKeyUsage=serverAuth"],
+        check=True, capture_output=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Cortex XSOAR REST API simulator")
+    parser.add_argument("--deployment", required=True, choices=DEPLOYMENTS)
+    parser.add_argument("--api-key", required=True)
+    parser.add_argument("--api-key-id", help="the key's id (XSOAR 8: sent as x-xdr-auth-id)")
+    parser.add_argument("--api-key-type", choices=KEY_TYPES, default="standard")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--port-file", help="write the URL, port, pid and CA path here as JSON")
+    parser.add_argument("--state-file", help="persist incidents here across restarts")
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed cert")
+    parser.add_argument("--cert-dir", help="where cert.pem and key.pem are kept (with --tls)")
+    parser.add_argument("--drop-names", metavar="REGEX",
+                        help="creates whose name matches are answered 200 empty, not stored")
+    parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
+    args = parser.parse_args(argv)
+    config = Config(args.deployment, args.api_key, args.api_key_id, args.api_key_type,
+                    args.drop_names)
+    problem = config.problem()
+    if problem:
+        parser.error(problem)
+    args.config = config
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    server = SimulatorServer((args.host, args.port), Simulator(args.config, Store(args.state_file)),
+                             args.quiet)
+    ca_path = None
+    if args.tls:
+        cert_dir = Path(args.cert_dir or tempfile.mkdtemp(prefix="xsoar-simulator-"))
+        cert, key = ensure_certificate(cert_dir, args.host)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(cert), str(key))
+        server.socket = context.wrap_socket(server.socket, server_side=True,
+                                            do_handshake_on_connect=False)
+        ca_path = str(cert.resolve())
+    host = "127.0.0.1" if args.host in ("", "0.0.0.0") else args.host
+    port = server.server_address[1]
+    info = {"url": f"{'https' if args.tls else 'http'}://{host}:{port}", "port": port,
+            "pid": os.getpid(), "deployment": args.deployment, "ca_path": ca_path}
+    if args.port_file:
+        write_json_atomically(Path(args.port_file), info)
+    if not args.quiet:
+        sys.stderr.write(f"XSOAR simulator ({args.deployment}) listening on {info['url']}\n")
+
+    def stop(_signum, _frame):
+        # shutdown() waits for serve_forever(), which runs in this very thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.serve_forever(poll_interval=0.1)
+    finally:
+        server.server_close()
+        if args.port_file:
+            Path(args.port_file).unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
