@@ -1,0 +1,324 @@
+#!/usr/bin/env bash
+# The test command of xsoar.connector (README and .ci/run call it).
+#
+#   scripts/test.sh                          everything
+#   scripts/test.sh sanity                   ansible-test sanity, ansible-core 2.21 and 2.16
+#   scripts/test.sh units                    ansible-test units, both versions
+#   scripts/test.sh simulator                the simulator's own pytest suite
+#   scripts/test.sh integration [TARGET...]  ansible-test integration against the simulator
+#   scripts/test.sh sanity units             several groups (integration, if given, comes last)
+#
+# Environment:
+#   TEST_VENVS="ansible-2.21 ansible-2.16"   the ansible-core venvs to use (default: both)
+#   TEST_PROFILES="xsoar6 ..."               simulator profiles for integration (default:
+#                                            all three on 2.21; xsoar6 + xsoar8-saas-advanced on 2.16)
+#
+# On a fresh machine it creates both venvs (scripts/venv.sh), writes ansible-test's offline
+# pip bootstrap (scripts/ansible-test-offline.py) and links the repository into a temporary
+# .../ansible_collections/xsoar/connector for ansible-test. Every step runs even when an
+# earlier one failed; a summary table follows, and the exit status is non-zero if any step
+# failed. Each step's output is also kept in tests/output/test-logs/.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+self=$root/scripts/test.sh
+cd "$root" || exit 1
+
+usage() {
+    sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+    exit "${1:-0}"
+}
+
+pyver_of() {
+    case "$1" in
+        ansible-2.16) echo 3.11 ;;
+        ansible-2.21) echo 3.12 ;;
+        *) echo "test.sh: unknown venv '$1' (ansible-2.16 or ansible-2.21)" >&2; exit 2 ;;
+    esac
+}
+# --- helpers that steps run through `timeout` (so they are commands, not functions) ---
+# ansible-test VENV COMMAND ARGS...: run the venv's ansible-test from the collection layout
+ansible_test() {
+    local v=$1
+    shift
+    cd "$XSOAR_TEST_COLLECTION" || exit 1
+    export ANSIBLE_TEST_CONTENT_ROOT=$XSOAR_TEST_COLLECTION
+    export PATH="$root/.venv/$v/bin:$PATH"
+    unset VIRTUAL_ENV PYTHONPATH
+    exec "$root/.venv/$v/bin/ansible-test" "$@" --color no \
+        --python "$(pyver_of "$v")" --python-interpreter "$root/.venv/$v/bin/python"
+}
+
+# integration_run VENV PROFILE [TARGET...]: simulator up, ansible-test integration, simulator down
+integration_run() {
+    local v=$1 profile=$2
+    shift 2
+    local workdir="$XSOAR_TEST_TMP/sim-$profile-$v" rc
+    XSOAR_INTEGRATION_CONFIG=$XSOAR_TEST_CONFIG SIMULATOR_PYTHON="$root/.venv/$v/bin/python" \
+        "$root/scripts/simulator.sh" start "$profile" "$workdir" || return 1
+    echo "simulator ($profile) at $(sed -n "s/^export XSOAR_URL=//p" "$workdir/env")"
+    ( ansible_test "$v" integration --continue-on-error "$@" )
+    rc=$?
+    "$root/scripts/simulator.sh" stop "$workdir"
+    if [ "$rc" -ne 0 ]; then
+        echo "--- simulator log (last 40 lines) ---"
+        tail -n 40 "$workdir/simulator.log"
+    fi
+    return "$rc"
+}
+
+if [ "${1:-}" = __internal ]; then
+    shift
+    "$@"
+    exit
+fi
+
+# --- arguments -------------------------------------------------------------------------
+want_sanity=0 want_units=0 want_simulator=0 want_integration=0
+targets=()
+if [ $# -eq 0 ]; then
+    want_sanity=1 want_units=1 want_simulator=1 want_integration=1
+fi
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -h|--help) usage 0 ;;
+        sanity) want_sanity=1 ;;
+        units|unit) want_units=1 ;;
+        simulator) want_simulator=1 ;;
+        integration) want_integration=1; shift; targets=("$@"); break ;;
+        all) want_sanity=1 want_units=1 want_simulator=1 want_integration=1 ;;
+        *) echo "test.sh: unknown step '$1'" >&2; usage 2 ;;
+    esac
+    shift
+done
+
+read -r -a venvs <<<"${TEST_VENVS:-ansible-2.21 ansible-2.16}"
+
+profiles_for() {  # the simulator profiles to run integration with on venv $1
+    if [ -n "${TEST_PROFILES:-}" ]; then
+        echo "$TEST_PROFILES"
+    elif [ "$1" = ansible-2.21 ]; then
+        echo "xsoar6 xsoar8 xsoar8-saas-advanced"
+    else
+        echo "xsoar6 xsoar8-saas-advanced"
+    fi
+}
+
+for v in "${venvs[@]}"; do pyver_of "$v" >/dev/null; done
+
+# --- one checkout, one run -------------------------------------------------------------
+mkdir -p "$root/.cache"
+exec 8>"$root/.cache/test.lock"
+if ! flock -n 8; then
+    echo "test.sh: another scripts/test.sh is running in this checkout; waiting for it" >&2
+    flock 8
+fi
+
+logdir=$root/tests/output/test-logs
+rm -rf "$logdir"
+mkdir -p "$logdir"
+
+# --- step bookkeeping ------------------------------------------------------------------
+step_names=() step_results=() step_times=() step_notes=()
+run_start=$(date +%s.%N)
+
+record() {  # name result seconds [note]
+    step_names+=("$1"); step_results+=("$2"); step_times+=("$3"); step_notes+=("${4:-}")
+}
+
+elapsed_since() { echo "$(date +%s.%N) $1" | awk '{printf "%.1f", $1 - $2}'; }
+
+# step NAME TIMEOUT_SECONDS COMMAND...: runs COMMAND, streams and logs its output, records
+# pass/FAIL with its duration. Returns the command's status.
+step() {
+    local name=$1 limit=$2
+    shift 2
+    local log="$logdir/${name//[^A-Za-z0-9_.-]/_}.log" start rc
+    echo
+    echo "=== $name ==="
+    start=$(date +%s.%N)
+    # in the background, so that an interrupt reaches the trap at once; timeout runs the
+    # command in its own process group and passes a SIGTERM on to all of it
+    local tee_pid
+    exec 7> >(tee "$log")
+    tee_pid=$!
+    timeout --kill-after=30 "$limit" "$@" >&7 2>&1 7>&- </dev/null &
+    step_pid=$!
+    exec 7>&-
+    wait "$step_pid"
+    rc=$?
+    step_pid=""
+    wait "$tee_pid" 2>/dev/null
+    local took
+    took=$(elapsed_since "$start")
+    if [ "$rc" -eq 0 ]; then
+        record "$name" pass "$took"
+    elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        record "$name" FAIL "$took" "timed out after ${limit}s"
+    else
+        record "$name" FAIL "$took" "exit $rc, log: ${log#"$root"/}"
+    fi
+    echo "=== $name: $([ "$rc" -eq 0 ] && echo pass || echo "FAIL (exit $rc)") in ${took}s ==="
+    return "$rc"
+}
+
+not_run() {  # name reason: a step that could not run counts as failed
+    echo
+    echo "=== $1: FAIL ($2) ==="
+    record "$1" FAIL 0 "$2"
+}
+
+skip() {  # name reason
+    echo
+    echo "=== $1: skipped ($2) ==="
+    record "$1" skip 0 "$2"
+}
+
+# --- cleanup ---------------------------------------------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/xsoar-test.XXXXXX")
+config=$root/tests/integration/integration_config.yml
+export XSOAR_TEST_TMP=$tmp XSOAR_TEST_CONFIG=$config
+wrote_config=0
+cleanup() {
+    local dir
+    for dir in "$tmp"/sim-*; do
+        [ -d "$dir" ] && "$root/scripts/simulator.sh" stop "$dir" >/dev/null 2>&1
+    done
+    if [ "$wrote_config" = 1 ]; then
+        rm -f "$config"
+        # ansible-test leaves its generated inventory behind
+        grep -qs '^testhost ansible_connection="local"' "$root/tests/integration/inventory" \
+            && rm -f "$root/tests/integration/inventory"
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+step_pid=""
+interrupted() {
+    echo "test.sh: interrupted" >&2
+    [ -n "$step_pid" ] && kill -TERM "$step_pid" 2>/dev/null && wait "$step_pid" 2>/dev/null
+    exit 130
+}
+trap interrupted INT TERM
+
+# --- setup: venvs, offline pip bootstrap, collection layout ----------------------------
+declare -A venv_ok=()
+for v in "${venvs[@]}"; do
+    if step "setup: venv $v" 1200 "$root/scripts/venv.sh" "$v" \
+        && step "setup: offline get-pip $v" 120 "$root/.venv/$v/bin/python" "$root/scripts/ansible-test-offline.py"; then
+        venv_ok[$v]=1
+    fi
+done
+
+# ansible-test wants the collection at .../ansible_collections/<namespace>/<name>/ and lists
+# files with git. A symlink is enough when ANSIBLE_TEST_CONTENT_ROOT names it (ansible-test
+# would otherwise take os.getcwd(), which resolves the link back to the repository).
+case "$root" in
+    */ansible_collections/xsoar/connector) collection=$root ;;
+    *)
+        collection=$tmp/collections/ansible_collections/xsoar/connector
+        mkdir -p "$(dirname "$collection")"
+        ln -s "$root" "$collection"
+        ;;
+esac
+export XSOAR_TEST_COLLECTION=$collection
+layout_ok=1
+if ! git -C "$collection" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    echo "test.sh: $root is not a git work tree; ansible-test needs git to list the files" >&2
+    record "setup: collection layout" FAIL 0 "not a git work tree"
+    layout_ok=0
+fi
+
+# sanity must run with no ignore entries
+ignores_ok=1
+for f in tests/sanity/ignore-*.txt; do
+    [ -e "$f" ] || continue
+    if grep -q '[^[:space:]]' "$f"; then
+        echo "test.sh: $f is not empty; sanity issues must be fixed, not ignored:" >&2
+        cat "$f" >&2
+        ignores_ok=0
+    fi
+done
+
+ready() {  # venv $1 usable for ansible-test?
+    [ "${venv_ok[$1]:-0}" = 1 ] && [ "$layout_ok" = 1 ]
+}
+
+# --- sanity ----------------------------------------------------------------------------
+if [ "$want_sanity" = 1 ]; then
+    for v in "${venvs[@]}"; do
+        name="sanity $v (py$(pyver_of "$v"))"
+        if [ "$ignores_ok" != 1 ]; then
+            not_run "$name" "tests/sanity/ignore-*.txt must be empty"
+        elif ready "$v"; then
+            step "$name" 1800 "$self" __internal ansible_test "$v" sanity
+        else
+            not_run "$name" "setup failed"
+        fi
+    done
+fi
+
+# --- units -----------------------------------------------------------------------------
+if [ "$want_units" = 1 ]; then
+    unit_tests=$(git ls-files -co --exclude-standard -- 'tests/unit/*test_*.py' 'tests/unit/*_test.py' | head -n 1)
+    for v in "${venvs[@]}"; do
+        name="units $v (py$(pyver_of "$v"))"
+        if [ -z "$unit_tests" ]; then
+            skip "$name" "no unit tests in tests/unit/ yet"
+        elif ready "$v"; then
+            step "$name" 900 "$self" __internal ansible_test "$v" units
+        else
+            not_run "$name" "setup failed"
+        fi
+    done
+fi
+
+# --- the simulator's own tests ---------------------------------------------------------
+if [ "$want_simulator" = 1 ]; then
+    v=${venvs[0]}
+    name="simulator pytest ($v)"
+    if [ "${venv_ok[$v]:-0}" = 1 ]; then
+        step "$name" 600 "$root/.venv/$v/bin/python" -m pytest tests/simulator -q -p no:cacheprovider
+    else
+        not_run "$name" "setup failed"
+    fi
+fi
+
+# --- integration -----------------------------------------------------------------------
+if [ "$want_integration" = 1 ]; then
+    if [ ${#targets[@]} -eq 0 ]; then
+        have_targets=$(git ls-files -co --exclude-standard -- tests/integration/targets | head -n 1)
+    else
+        have_targets=yes
+    fi
+    for v in "${venvs[@]}"; do
+        for profile in $(profiles_for "$v"); do
+            name="integration $v $profile"
+            if [ -z "$have_targets" ]; then
+                skip "$name" "no targets in tests/integration/targets/ yet"
+            elif ready "$v"; then
+                wrote_config=1
+                step "$name" 1800 "$self" __internal integration_run "$v" "$profile" "${targets[@]}"
+            else
+                not_run "$name" "setup failed"
+            fi
+        done
+    done
+fi
+
+# --- summary ---------------------------------------------------------------------------
+passed=0 failed=0 skipped=0
+echo
+echo "================================ summary ================================"
+printf '%-46s %-6s %8s  %s\n' step result seconds note
+for i in "${!step_names[@]}"; do
+    printf '%-46s %-6s %8s  %s\n' "${step_names[$i]}" "${step_results[$i]}" "${step_times[$i]}" "${step_notes[$i]}"
+    case "${step_results[$i]}" in
+        pass) passed=$((passed + 1)) ;;
+        skip) skipped=$((skipped + 1)) ;;
+        *) failed=$((failed + 1)) ;;
+    esac
+done
+printf '%-46s %-6s %8s\n' total "" "$(elapsed_since "$run_start")"
+echo "steps: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
