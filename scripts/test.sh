@@ -14,8 +14,8 @@
 #                                            all three on 2.21; xsoar6 + xsoar8-saas-advanced on 2.16)
 #
 # On a fresh machine it creates both venvs (scripts/venv.sh), writes ansible-test's offline
-# pip bootstrap (scripts/ansible-test-offline.py) and links the repository into a temporary
-# .../ansible_collections/xsoar/connector for ansible-test. Every step runs even when an
+# pip bootstrap (scripts/ansible-test-offline.py) and copies the work tree (the files git
+# lists) into a temporary .../ansible_collections/xsoar/connector for ansible-test. Every step runs even when an
 # earlier one failed; a summary table follows, and the exit status is non-zero if any step
 # failed. Each step's output is also kept in tests/output/test-logs/.
 set -uo pipefail
@@ -176,19 +176,26 @@ skip() {  # name reason
 
 # --- cleanup ---------------------------------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xsoar-test.XXXXXX")
-config=$root/tests/integration/integration_config.yml
-export XSOAR_TEST_TMP=$tmp XSOAR_TEST_CONFIG=$config
-wrote_config=0
+export XSOAR_TEST_TMP=$tmp
+collection=""
 cleanup() {
     local dir
     for dir in "$tmp"/sim-*; do
         [ -d "$dir" ] && "$root/scripts/simulator.sh" stop "$dir" >/dev/null 2>&1
     done
-    if [ "$wrote_config" = 1 ]; then
-        rm -f "$config"
+    if [ -n "$collection" ] && [ "$collection" != "$root" ]; then
+        # keep ansible-test's reports (junit, bot, data) next to the step logs
+        for dir in junit bot data; do
+            if [ -d "$collection/tests/output/$dir" ]; then
+                mkdir -p "$logdir/ansible-test"
+                cp -r "$collection/tests/output/$dir" "$logdir/ansible-test/"
+            fi
+        done
+    elif [ -n "$collection" ]; then
+        rm -f "$collection/tests/integration/integration_config.yml"
         # ansible-test leaves its generated inventory behind
-        grep -qs '^testhost ansible_connection="local"' "$root/tests/integration/inventory" \
-            && rm -f "$root/tests/integration/inventory"
+        grep -qs '^testhost ansible_connection="local"' "$collection/tests/integration/inventory" \
+            && rm -f "$collection/tests/integration/inventory"
     fi
     rm -rf "$tmp"
 }
@@ -211,23 +218,49 @@ for v in "${venvs[@]}"; do
 done
 
 # ansible-test wants the collection at .../ansible_collections/<namespace>/<name>/ and lists
-# files with git. A symlink is enough when ANSIBLE_TEST_CONTENT_ROOT names it (ansible-test
-# would otherwise take os.getcwd(), which resolves the link back to the repository).
+# its files with git. A symlink to the repository is not enough: ansible-test and pytest take
+# os.getcwd(), which resolves the link back to the repository (ANSIBLE_TEST_CONTENT_ROOT fixes
+# that for sanity and integration, but `units` still fails with 'File ... not found in
+# collection path'). So the files git lists (tracked, and untracked unless ignored) are copied
+# into a temporary layout with a git repository of its own. The run sees a snapshot of the
+# work tree as it was at the start, and writes nothing into the repository but
+# tests/output/test-logs/.
+layout() {
+    local dest=$1
+    mkdir -p "$dest"
+    (
+        cd "$root" || exit 1
+        git ls-files -z --cached --others --exclude-standard \
+            | while IFS= read -r -d '' f; do
+                  { [ -e "$f" ] || [ -L "$f" ]; } && printf '%s\0' "$f"
+              done \
+            | tar --null --no-recursion -T - -cf -
+    ) | tar -xf - -C "$dest" || return 1
+    git -C "$dest" -c init.defaultBranch=main init -q \
+        && git -C "$dest" add -A \
+        && git -C "$dest" ls-files --error-unmatch galaxy.yml >/dev/null
+}
+
+layout_ok=1
 case "$root" in
     */ansible_collections/xsoar/connector) collection=$root ;;
     *)
         collection=$tmp/collections/ansible_collections/xsoar/connector
-        mkdir -p "$(dirname "$collection")"
-        ln -s "$root" "$collection"
+        layout_start=$(date +%s.%N)
+        if ! git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+            echo "test.sh: $root is not a git work tree; ansible-test needs git to list the files" >&2
+            record "setup: collection layout" FAIL 0 "not a git work tree"
+            layout_ok=0
+        elif layout "$collection"; then
+            record "setup: collection layout" pass "$(elapsed_since "$layout_start")" "copy in ${collection%/ansible_collections/*}"
+        else
+            record "setup: collection layout" FAIL "$(elapsed_since "$layout_start")" "copying the work tree failed"
+            layout_ok=0
+        fi
         ;;
 esac
 export XSOAR_TEST_COLLECTION=$collection
-layout_ok=1
-if ! git -C "$collection" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    echo "test.sh: $root is not a git work tree; ansible-test needs git to list the files" >&2
-    record "setup: collection layout" FAIL 0 "not a git work tree"
-    layout_ok=0
-fi
+export XSOAR_TEST_CONFIG=$collection/tests/integration/integration_config.yml
 
 # sanity must run with no ignore entries
 ignores_ok=1
@@ -297,7 +330,6 @@ if [ "$want_integration" = 1 ]; then
             if [ -z "$have_targets" ]; then
                 skip "$name" "no targets in tests/integration/targets/ yet"
             elif ready "$v"; then
-                wrote_config=1
                 step "$name" 1800 "$self" __internal integration_run "$v" "$profile" "${targets[@]}"
             else
                 not_run "$name" "setup failed"
