@@ -15,9 +15,9 @@
 #
 # On a fresh machine it creates both venvs (scripts/venv.sh), writes ansible-test's offline
 # pip bootstrap (scripts/ansible-test-offline.py) and copies the work tree (the files git
-# lists) into a temporary .../ansible_collections/xsoar/connector for ansible-test. Every step runs even when an
-# earlier one failed; a summary table follows, and the exit status is non-zero if any step
-# failed. Each step's output is also kept in tests/output/test-logs/.
+# lists) into a temporary .../ansible_collections/xsoar/connector for ansible-test. Every
+# step runs even when an earlier one failed; a summary table follows, and the exit status is
+# non-zero if any step failed. Each step's output is also kept in tests/output/test-logs/.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -87,7 +87,7 @@ while [ $# -gt 0 ]; do
         simulator) want_simulator=1 ;;
         integration) want_integration=1; shift; targets=("$@"); break ;;
         all) want_sanity=1 want_units=1 want_simulator=1 want_integration=1 ;;
-        *) echo "test.sh: unknown step '$1'" >&2; usage 2 ;;
+        *) echo "test.sh: unknown step '$1' (sanity, units, simulator, integration; -h for help)" >&2; exit 2 ;;
     esac
     shift
 done
