@@ -53,7 +53,7 @@ def sign(key: str, nonce: str, timestamp: str) -> str:
 
 
 def advanced_headers(key=KEY, key_id=KEY_ID, nonce=None, timestamp=None) -> dict:
-    nonce = nonce or "".join(secrets.choice(ALNUM) for _ in range(64))
+    nonce = nonce or "".join(secrets.choice(ALNUM) for _index in range(64))
     timestamp = timestamp or str(int(time.time() * 1000))
     return {"x-xdr-auth-id": key_id, "x-xdr-timestamp": timestamp, "x-xdr-nonce": nonce,
             "Authorization": sign(key, nonce, timestamp)}
@@ -732,7 +732,7 @@ def test_fault_times_and_listing(sim):
                {"kind": "status", "status": 503, "api_path": "/incidents/search"})
     listed = sim.control("GET", "faults")["faults"]
     assert [f["status"] for f in listed] == [502, 503]
-    assert [sim.search(size=1).status_code for _ in range(4)] == [502, 502, 503, 200]
+    assert [sim.search(size=1).status_code for _attempt in range(4)] == [502, 502, 503, 200]
     sim.faults({"kind": "status", "status": 504, "times": 5})
     sim.control("DELETE", "faults")
     assert sim.search(size=1).status_code == 200
@@ -856,7 +856,7 @@ def test_keep_alive_is_fast(sim6):
     url = sim6.url + "/incidents/search"
     sim6.session.post(url, json={"filter": {"size": 1}})  # open the connection
     timings = []
-    for _ in range(15):
+    for _attempt in range(15):
         started = time.monotonic()
         assert sim6.session.post(url, json={"filter": {"size": 1}}).status_code == 200
         timings.append(time.monotonic() - started)
@@ -914,7 +914,7 @@ def test_cli_rejects_bad_combinations(tmp_path):
     for extra in (["--deployment", "xsoar8-opp"],
                   ["--deployment", "xsoar6", "--api-key-type", "advanced"],
                   ["--deployment", "xsoar6", "--drop-names", "("]):
-        result = subprocess.run([sys.executable, str(SIMULATOR), "--api-key", KEY, *extra],
+        result = subprocess.run(check=False, args=[sys.executable, str(SIMULATOR), "--api-key", KEY, *extra],
                                 capture_output=True, text=True, timeout=10)
         assert result.returncode == 2, result.stderr
         assert KEY not in result.stderr

@@ -48,7 +48,7 @@ API_ROUTES = {
     ("POST", "/playbook/search"): "playbook_search",
     ("GET", "/about"): "about",
 }
-API_PATHS = {path for _, path in API_ROUTES}
+API_PATHS = {path for _method, path in API_ROUTES}
 # /incident/batch is not simulated (404) but a call to it is still a write attempt.
 WRITE_ENDPOINTS = {
     ("POST", "/incident"),

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The connection options of every module (argument spec: module_utils/arguments.py).
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Base address of the XSOAR server, C(https://host[:port]). A trailing slash is tolerated.
+      - For XSOAR 8 / cloud this is the API address C(https://api-<tenant>.<region>.paloaltonetworks.com),
+        not the address of the web UI. Do not add C(/xsoar); the API path is chosen from O(api_key_id).
+      - C(http://) is accepted for lab servers.
+      - If not set, the value of the E(XSOAR_URL) environment variable is used.
+    type: str
+    required: true
+  api_key:
+    description:
+      - The XSOAR API key (Settings & Info > Settings > Integrations > API Keys).
+      - Never logged, returned or shown in messages.
+      - If not set, the value of the E(XSOAR_API_KEY) environment variable is used.
+    type: str
+    required: true
+  api_key_id:
+    description:
+      - The ID of the API key, listed beside the key on XSOAR 8. Required for XSOAR 8 / cloud, where it is
+        sent as the C(x-xdr-auth-id) header and switches the API path to C(/xsoar/public/v1).
+      - Leave unset for XSOAR 6.
+      - If not set, the value of the E(XSOAR_API_KEY_ID) environment variable is used.
+    type: str
+  api_key_type:
+    description:
+      - V(standard) sends the key as it is. V(advanced) is an XSOAR 8 advanced key, which never travels on the
+        wire; each request is signed with a nonce and a timestamp instead. Requires O(api_key_id).
+      - If not set, the value of the E(XSOAR_API_KEY_TYPE) environment variable is used.
+    type: str
+    choices: [standard, advanced]
+    default: standard
+  validate_certs:
+    description:
+      - Whether to verify the server's TLS certificate. Only switch off for lab servers; the modules warn when
+        it is off.
+      - If not set, the value of the E(XSOAR_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the CA certificates that signed the server's certificate, for servers with a private or
+        self-signed certificate.
+      - If not set, the value of the E(XSOAR_CA_PATH) environment variable is used.
+    type: path
+  client_cert:
+    description:
+      - PEM file of a client certificate for mutual TLS (it may also hold the private key).
+      - If not set, the value of the E(XSOAR_CLIENT_CERT) environment variable is used.
+    type: path
+  client_key:
+    description:
+      - PEM file of the private key of O(client_cert), when it is not in the same file. Requires O(client_cert).
+      - If not set, the value of the E(XSOAR_CLIENT_KEY) environment variable is used.
+    type: path
+  proxy:
+    description:
+      - Proxy for all requests, for example C(http://proxy.example.com:3128).
+      - If not set, the value of the E(XSOAR_PROXY) environment variable is used; without either, the usual
+        E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables apply.
+    type: str
+  timeout:
+    description:
+      - Seconds to wait for a connection and for each answer.
+      - If not set, the value of the E(XSOAR_TIMEOUT) environment variable is used.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried after a connection error or an answer of 429 (honouring its
+        C(Retry-After)), 502, 503 or 504, with exponential backoff (0.5 s doubling up to 8 s). Between 0 and 10.
+      - A create whose outcome is unknown (timeout, dropped connection, gateway error) is never re-sent before
+        a search by name shows the incident was not stored, so a retry cannot open a duplicate.
+      - If not set, the value of the E(XSOAR_RETRIES) environment variable is used.
+    type: int
+    default: 3
+requirements:
+  - requests
+notes:
+  - Every connection option can come from an E(XSOAR_*) environment variable, so ad-hoc commands and AWX
+    credentials need no secret on a command line.
+  - All modules of the collection belong to the action group C(xsoar.connector.xsoar); set the connection
+    once with C(module_defaults) and C(group/xsoar.connector.xsoar).
+"""

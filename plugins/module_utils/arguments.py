@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The connection options: defined once here, documented once in doc_fragments/connection.py."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import os
+
+from ansible.module_utils.basic import env_fallback
+from urllib.parse import urlsplit
+
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
+
+
+def _env(name):
+    return (env_fallback, [name])
+
+
+CONNECTION_SPEC = dict(
+    url=dict(type="str", required=True, fallback=_env("XSOAR_URL")),
+    api_key=dict(type="str", required=True, no_log=True, fallback=_env("XSOAR_API_KEY")),
+    # The key id identifies the key (it is shown beside it in XSOAR); it is not a secret.
+    api_key_id=dict(type="str", no_log=False, fallback=_env("XSOAR_API_KEY_ID")),
+    api_key_type=dict(
+        type="str", no_log=False, default="standard", choices=["standard", "advanced"],
+        fallback=_env("XSOAR_API_KEY_TYPE"),
+    ),
+    validate_certs=dict(type="bool", default=True, fallback=_env("XSOAR_VALIDATE_CERTS")),
+    ca_path=dict(type="path", fallback=_env("XSOAR_CA_PATH")),
+    client_cert=dict(type="path", fallback=_env("XSOAR_CLIENT_CERT")),
+    client_key=dict(type="path", no_log=False, fallback=_env("XSOAR_CLIENT_KEY")),
+    proxy=dict(type="str", fallback=_env("XSOAR_PROXY")),
+    timeout=dict(type="float", default=30, fallback=_env("XSOAR_TIMEOUT")),
+    retries=dict(type="int", default=3, fallback=_env("XSOAR_RETRIES")),
+)
+
+CONNECTION_OPTIONS = tuple(CONNECTION_SPEC)
+
+MAX_RETRIES = 10
+
+# Paths that the client adds itself; a url that already ends with one would double it.
+API_PATH_SUFFIXES = ("/xsoar/public/v1", "/xsoar")
+
+
+def connection_argument_spec(**module_options):
+    """The connection options merged with a module's own options."""
+    spec = copy.deepcopy(CONNECTION_SPEC)
+    spec.update(module_options)
+    return spec
+
+
+def _check_url(url):
+    text = (url or "").strip()
+    if not text:
+        raise XsoarInputError("url is empty: set url (or XSOAR_URL) to the XSOAR address, e.g. https://xsoar.example.com")
+    if any(char.isspace() for char in text):
+        raise XsoarInputError("url %r contains spaces: give the bare address, e.g. https://xsoar.example.com" % text)
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http"):
+        raise XsoarInputError(
+            "url %r must start with https:// (or http:// for a lab server), e.g. https://xsoar.example.com" % text
+        )
+    if not parts.hostname:
+        raise XsoarInputError("url %r has no host name: use https://<host>[:port]" % text)
+    try:
+        parts.port
+    except ValueError:
+        raise XsoarInputError("url %r has an invalid port: use https://<host>[:port]" % text)
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise XsoarInputError(
+            "url %r must be the bare address https://<host>[:port] without user, query or fragment;"
+            " credentials go in api_key" % text
+        )
+    path = parts.path.rstrip("/")
+    for suffix in API_PATH_SUFFIXES:
+        if path.endswith(suffix):
+            raise XsoarInputError(
+                "url %r ends with %s: give the base address only; the API path is chosen from api_key_id"
+                % (text, suffix)
+            )
+    return text.rstrip("/")
+
+
+def _check_file(option, path):
+    if path and not os.path.isfile(path):
+        raise XsoarInputError("%s %r is not a readable file: give the path of a PEM file on the host that runs the module" % (option, path))
+
+
+def validate_connection(params):
+    """Check the connection options beyond what the argument spec can; return the normalised url."""
+    url = _check_url(params["url"])
+    if not (params["api_key"] or "").strip():
+        raise XsoarInputError("api_key is empty: set api_key (or XSOAR_API_KEY) to an XSOAR API key")
+    if params["api_key_type"] == "advanced" and not params.get("api_key_id"):
+        raise XsoarInputError(
+            "api_key_type=advanced is an XSOAR 8 key: set api_key_id (the ID shown beside the key in XSOAR)"
+        )
+    for option in ("ca_path", "client_cert", "client_key"):
+        _check_file(option, params.get(option))
+    if params.get("client_key") and not params.get("client_cert"):
+        raise XsoarInputError("client_key is set without client_cert: set client_cert to the certificate of that key")
+    if params.get("ca_path") and not params["validate_certs"]:
+        raise XsoarInputError("ca_path is set but validate_certs is false: remove one of them (ca_path only matters when certificates are checked)")
+    proxy = params.get("proxy")
+    if proxy and urlsplit(proxy).scheme not in ("http", "https", "socks5", "socks5h"):
+        raise XsoarInputError("proxy %r needs a scheme: use http://<proxy>:<port>" % proxy)
+    if not params["timeout"] > 0:
+        raise XsoarInputError("timeout must be a positive number of seconds, got %s" % params["timeout"])
+    if not 0 <= params["retries"] <= MAX_RETRIES:
+        raise XsoarInputError("retries must be between 0 and %d, got %d" % (MAX_RETRIES, params["retries"]))
+    return url

@@ -1,0 +1,323 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP client of the collection: a keep-alive requests session with bounded retries."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import random
+import secrets
+import string
+import time
+import traceback
+
+from urllib.parse import urlsplit
+
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
+    XsoarAuthError,
+    XsoarConnectionError,
+    XsoarResponseError,
+)
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    from requests import exceptions as rexc
+except ImportError:  # pragma: no cover - reported by the module through missing_required_lib
+    requests = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+CLOUD_API_PREFIX = "/xsoar/public/v1"
+LEGACY_API_PREFIX = "/xsoar"
+RETRY_STATUSES = (429, 502, 503, 504)
+# A gateway error may come after the server acted on the request.
+UNKNOWN_OUTCOME_STATUSES = (502, 504)
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 8.0
+RETRY_AFTER_MAX = 60.0
+NONCE_ALPHABET = string.ascii_letters + string.digits
+SNIPPET_LENGTH = 200
+
+
+class Response:
+    """One HTTP answer: status, headers, raw body and its parsed JSON (None when empty)."""
+
+    def __init__(self, status, headers, body, json_data):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.json = json_data
+
+
+class _OutcomeUnknown(Exception):
+    """The request may have reached the server: re-sending a write could do it twice."""
+
+
+def advanced_key_headers(api_key, now_ms=None, nonce=None):
+    """Headers of an XSOAR 8 advanced key: the key itself never goes on the wire."""
+    timestamp = str(int(time.time() * 1000) if now_ms is None else now_ms)
+    nonce = nonce or "".join(secrets.choice(NONCE_ALPHABET) for dummy in range(64))
+    signature = hashlib.sha256((api_key + nonce + timestamp).encode("utf-8")).hexdigest()
+    return {"x-xdr-timestamp": timestamp, "x-xdr-nonce": nonce, "Authorization": signature}
+
+
+def retry_delay(attempt, retry_after=None):
+    """Seconds to wait before attempt number `attempt + 1`: Retry-After when given, else backoff."""
+    if retry_after is not None:
+        try:
+            return min(max(float(retry_after), 0.0), RETRY_AFTER_MAX)
+        except ValueError:
+            pass  # an HTTP date: fall back to backoff rather than parse clocks
+    delay = min(BACKOFF_BASE * (2 ** (attempt - 1)), BACKOFF_MAX)
+    return delay * random.uniform(0.8, 1.2)
+
+
+def server_message(data, text):
+    """The human part of an XSOAR error body (XSOAR 6 `detail`/`title`, XSOAR 8 `reply.err_msg`)."""
+    if isinstance(data, dict):
+        reply = data.get("reply")
+        if isinstance(reply, dict) and reply.get("err_msg"):
+            return "%s%s" % (reply["err_msg"], (": %s" % reply["err_extra"]) if reply.get("err_extra") else "")
+        parts = [str(data[key]) for key in ("title", "detail", "error") if data.get(key)]
+        if parts:
+            return "; ".join(parts)
+    return " ".join((text or "").split())[:SNIPPET_LENGTH]
+
+
+def looks_like_html(content_type, text):
+    return "html" in (content_type or "").lower() or text.lstrip()[:1] == "<"
+
+
+class Client:
+    """XSOAR REST client for one module run.
+
+    `settings` holds the validated connection options (see arguments.validate_connection).
+    Every error it raises is an XsoarError whose message is redacted of the key.
+    """
+
+    def __init__(self, settings, sleep=time.sleep):
+        self.url = settings["url"]
+        self._api_key = settings["api_key"]
+        self.api_key_id = settings.get("api_key_id") or None
+        self.api_key_type = settings.get("api_key_type") or "standard"
+        self.timeout = settings.get("timeout") or 30
+        self.retries = settings.get("retries", 3)
+        self.validate_certs = settings.get("validate_certs", True)
+        self._verify = settings.get("ca_path") or self.validate_certs
+        cert = settings.get("client_cert")
+        self._cert = (cert, settings["client_key"]) if cert and settings.get("client_key") else cert
+        proxy = settings.get("proxy")
+        self._proxies = {"http": proxy, "https": proxy} if proxy else None
+        self.sleep = sleep
+        self._secrets = {self._api_key}
+        self.request_count = 0
+        self.session = requests.Session()
+        self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+
+    @property
+    def deployment_family(self):
+        """Kibana's rule: a key id means XSOAR 8 / cloud."""
+        return "xsoar8" if self.api_key_id else "xsoar6"
+
+    @property
+    def api_base(self):
+        return self.url + (CLOUD_API_PREFIX if self.api_key_id else "")
+
+    def close(self):
+        self.session.close()
+
+    def redact(self, text):
+        text = str(text)
+        for secret in self._secrets:
+            if secret:
+                text = text.replace(secret, "********")
+        return text
+
+    # -- public verbs -------------------------------------------------------------------------
+
+    def post(self, api_path, payload, expected=(200,), idempotent=True, reconcile=None, base=None):
+        """POST JSON to api_path under the API base.
+
+        A write (idempotent=False) whose outcome is unknown is never re-sent blindly: `reconcile()`
+        is asked first whether it took effect; a non-None answer is returned as the result.
+        """
+        return self.request("POST", api_path, payload, expected, idempotent, reconcile, base)
+
+    def get(self, api_path, expected=(200,), base=None):
+        return self.request("GET", api_path, None, expected, True, None, base)
+
+    def request(self, method, api_path, payload=None, expected=(200,), idempotent=True, reconcile=None, base=None):
+        url = (self.api_base if base is None else base) + api_path
+        data = None if payload is None else json.dumps(payload)
+        last_problem = None
+        attempts = self.retries + 1
+        for attempt in range(1, attempts + 1):
+            retry_after = None
+            try:
+                response = self._send(method, url, data)
+            except _OutcomeUnknown as problem:
+                last_problem = str(problem)
+                if not idempotent:
+                    if reconcile is not None:
+                        found = reconcile()
+                        if found is not None:
+                            return found
+            except XsoarConnectionError as problem:
+                last_problem = str(problem)
+            else:
+                if response.status not in RETRY_STATUSES or response.status in expected:
+                    return self._checked(response, method, api_path, expected)
+                last_problem = "HTTP %d %s" % (response.status, server_message(response.json, _text(response)))
+                retry_after = response.headers.get("Retry-After")
+                if not idempotent and response.status in UNKNOWN_OUTCOME_STATUSES and reconcile is not None:
+                    found = reconcile()
+                    if found is not None:
+                        return found
+            if attempt < attempts:
+                self.sleep(retry_delay(attempt, retry_after))
+        raise XsoarConnectionError(self.redact(
+            "%s %s failed after %d attempt%s (retries=%d); last error: %s"
+            % (method, api_path, attempts, "" if attempts == 1 else "s", self.retries, last_problem)
+        ))
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _auth_headers(self):
+        if self.api_key_type == "advanced":
+            headers = advanced_key_headers(self._api_key)
+            self._secrets.add(headers["Authorization"])
+        else:
+            headers = {"Authorization": self._api_key}
+        if self.api_key_id:
+            headers["x-xdr-auth-id"] = self.api_key_id
+        return headers
+
+    def _send(self, method, url, data):
+        """One HTTP exchange; network failures become XsoarConnectionError or _OutcomeUnknown."""
+        self.request_count += 1
+        try:
+            raw = self.session.request(
+                method, url, data=data, headers=self._auth_headers(), timeout=self.timeout,
+                verify=self._verify, cert=self._cert, proxies=self._proxies, allow_redirects=False,
+            )
+        except rexc.SSLError as error:
+            raise XsoarConnectionError(self.redact(tls_message(self.url, error)))
+        except rexc.ProxyError as error:
+            raise XsoarConnectionError(self.redact(
+                "cannot reach %s through proxy: %s; check the proxy option" % (self.url, _reason(error))))
+        except rexc.ConnectTimeout:
+            raise XsoarConnectionError(
+                "no connection to %s within %gs: check the url, firewalls and proxy settings, or raise timeout"
+                % (self.url, self.timeout))
+        except rexc.ReadTimeout:
+            raise _OutcomeUnknown(
+                "no answer from %s within %gs (timeout option); the server may still have processed the request"
+                % (self.url, self.timeout))
+        except rexc.ConnectionError as error:
+            raise self._connection_failure(error)
+        except rexc.RequestException as error:
+            raise XsoarConnectionError(self.redact("request to %s failed: %s" % (self.url, _reason(error))))
+        body = raw.content or b""
+        text = body.decode("utf-8", "replace")
+        json_data = None
+        if body.strip() and not looks_like_html(raw.headers.get("Content-Type"), text):
+            try:
+                json_data = json.loads(text)
+            except ValueError:
+                json_data = None
+        return Response(raw.status_code, raw.headers, body, json_data)
+
+    def _connection_failure(self, error):
+        reason = _reason(error)
+        lowered = reason.lower()
+        host = urlsplit(self.url).hostname
+        if "name or service not known" in lowered or "nodename nor servname" in lowered or "failed to resolve" in lowered \
+                or "temporary failure in name resolution" in lowered or "no address associated" in lowered:
+            return XsoarConnectionError("cannot resolve host %r (DNS): check the url option (XSOAR_URL)" % host)
+        if "refused" in lowered:
+            return XsoarConnectionError(
+                "connection refused by %s: nothing listens there; check the host and port in url (%s)" % (host, self.url)
+            )
+        # Reset or closed after the request went out: the server may have acted on it.
+        return _OutcomeUnknown(self.redact("connection to %s dropped without an answer: %s" % (self.url, reason)))
+
+    def _checked(self, response, method, api_path, expected):
+        text = _text(response)
+        if response.status in expected:
+            if looks_like_html(response.headers.get("Content-Type"), text):
+                raise XsoarResponseError(html_message(self.url, response.status), response.status)
+            if text.strip() and response.json is None:
+                raise XsoarResponseError(self.redact(
+                    "%s %s answered HTTP %d with a body that is not JSON (%r): check that url is the XSOAR API address"
+                    % (method, api_path, response.status, text.strip()[:80])
+                ), response.status)
+            return response
+        if looks_like_html(response.headers.get("Content-Type"), text):
+            raise XsoarResponseError(html_message(self.url, response.status), response.status)
+        message = self.redact(server_message(response.json, text))
+        if response.status in (401, 403):
+            raise XsoarAuthError(auth_message(response.status, message, self.api_key_id), response.status)
+        if response.status == 404:
+            raise XsoarResponseError(not_found_message(method, api_path, self.api_base, self.api_key_id), 404)
+        raise XsoarResponseError("%s %s: HTTP %d %s" % (method, api_path, response.status, message), response.status)
+
+
+def _text(response):
+    return response.body.decode("utf-8", "replace")
+
+
+def _reason(error):
+    """The innermost cause of a requests error, without the URL noise around it."""
+    cause = error
+    while getattr(cause, "__cause__", None) is not None or (cause.args and isinstance(cause.args[0], Exception)):
+        cause = cause.__cause__ if cause.__cause__ is not None else cause.args[0]
+    reason = getattr(cause, "reason", None)
+    return str(reason if reason is not None else cause)
+
+
+def tls_message(url, error):
+    reason = _reason(error)
+    if "CERTIFICATE_VERIFY_FAILED" in reason or "certificate verify failed" in reason:
+        return (
+            "TLS certificate of %s is not trusted (%s): set ca_path (XSOAR_CA_PATH) to the CA bundle that"
+            " signed it, or validate_certs: false for a lab server" % (url, reason)
+        )
+    return "TLS handshake with %s failed (%s): check that the server speaks HTTPS on this port, and client_cert/client_key if it asks for one" % (url, reason)
+
+
+def html_message(url, status):
+    return (
+        "%s answered HTTP %d with an HTML page, not the JSON API: the url looks like the XSOAR web UI (or a login"
+        " page of a proxy). For XSOAR 8 / cloud use the API address https://api-<tenant>... with api_key_id;"
+        " for XSOAR 6 use the server address itself" % (url, status)
+    )
+
+
+def auth_message(status, server_text, api_key_id):
+    if status == 403 and "csrf" in server_text.lower():
+        hint = "XSOAR 6 answers a wrong or revoked API key with 403 'Issue with CSRF code': check api_key"
+        if api_key_id:
+            hint += "; api_key_id is set, but a key id is only for XSOAR 8"
+        return "authentication failed (HTTP 403, %s). %s" % (server_text, hint)
+    if api_key_id:
+        return (
+            "authentication failed (HTTP %d, %s): XSOAR 8 rejected the key. Check api_key, api_key_id (the ID"
+            " shown beside the key) and api_key_type (standard or advanced, as chosen when the key was made)"
+            % (status, server_text)
+        )
+    return (
+        "authentication failed (HTTP %d, %s): check api_key; for XSOAR 8 / cloud also set api_key_id"
+        % (status, server_text)
+    )
+
+
+def not_found_message(method, api_path, api_base, api_key_id):
+    if api_key_id:
+        hint = "api_key_id is set, so the XSOAR 8 path was used; if the server is XSOAR 6, remove api_key_id"
+    else:
+        hint = "no api_key_id is set, so the XSOAR 6 path was used; for XSOAR 8 / cloud set api_key_id"
+    return "%s %s%s: HTTP 404 not found. %s" % (method, api_base, api_path, hint)

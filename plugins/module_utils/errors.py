@@ -1,0 +1,32 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Errors of the collection: a module catches XsoarError and fails with its message."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class XsoarError(Exception):
+    """Base class; str(error) is a short, redacted message that says what to fix."""
+
+
+class XsoarInputError(XsoarError):
+    """Bad module input, found before any request is sent."""
+
+
+class XsoarConnectionError(XsoarError):
+    """No usable HTTP answer: DNS, refused connection, TLS, timeout, dropped connection."""
+
+
+class XsoarResponseError(XsoarError):
+    """An HTTP answer that is not what the API promises (wrong status, HTML, not JSON)."""
+
+    def __init__(self, message, status=None):
+        super(XsoarResponseError, self).__init__(message)
+        self.status = status
+
+
+class XsoarAuthError(XsoarResponseError):
+    """The server rejected the credentials (401, or XSOAR 6's 403 "Issue with CSRF code")."""

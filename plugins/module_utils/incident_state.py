@@ -1,0 +1,176 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""xsoar_incident's logic: bring incidents, keyed on their names, to the wanted state."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import (
+    changed_fields,
+    check_item,
+    incident_request,
+    managed_view,
+)
+
+# Options an item can carry; in the single form they are the module's own options.
+ITEM_OPTIONS = (
+    "name", "state", "severity", "rule_severity", "playbook", "start_investigation", "type", "details",
+    "owner", "labels", "custom_fields", "occurred", "body",
+)
+
+ITEM_OPTION_SPEC = dict(
+    name=dict(type="str"),
+    state=dict(type="str", default="present", choices=["present", "closed", "absent"]),
+    severity=dict(type="raw"),
+    rule_severity=dict(type="str"),
+    playbook=dict(type="str"),
+    start_investigation=dict(type="bool"),
+    type=dict(type="str"),
+    details=dict(type="str"),
+    owner=dict(type="str"),
+    labels=dict(type="list", elements="dict", options=dict(
+        type=dict(type="str", required=True), value=dict(type="str", required=True))),
+    custom_fields=dict(type="dict"),
+    occurred=dict(type="str"),
+    body=dict(type="raw"),
+)
+TASK_OPTION_SPEC = dict(
+    match_closed=dict(type="bool", default=False),
+    update_existing=dict(type="bool", default=False),
+    close_reason=dict(type="str"),
+    close_notes=dict(type="str"),
+)
+
+
+def module_argument_spec():
+    """xsoar_incident's options: connection, task options, and the item options of the single form."""
+    spec = dict(ITEM_OPTION_SPEC, **TASK_OPTION_SPEC)
+    spec.update(name=dict(type="str", required=True), start_investigation=dict(type="bool", default=False))
+    return connection_argument_spec(**spec)
+
+
+def prepare(params):
+    """Validate every option before a request is sent; returns the plan `run` executes."""
+    items = [dict((option, params.get(option)) for option in ITEM_OPTIONS)]
+    for item in items:
+        item["state"] = item.get("state") or "present"
+        check_item(item)
+    return {"items": items, "task": dict((option, params.get(option)) for option in TASK_OPTION_SPEC)}
+
+
+def run(client, plan, check_mode):
+    """Execute the plan; returns the module result of the single form."""
+    items, task = plan["items"], plan["task"]
+    playbook_ids = _resolve_playbooks(client, items)
+    include_closed = task["match_closed"] or any(item["state"] == "absent" for item in items)
+    existing = api.find_by_names(client, [item["name"] for item in items], include_closed)
+    outcome = ensure(client, items[0], existing[items[0]["name"]], playbook_ids, task, check_mode)
+    return outcome
+
+
+def _resolve_playbooks(client, items):
+    """Playbook references -> ids, with one playbook search for the whole task."""
+    references = set(item["playbook"] for item in items if item.get("playbook") and item["state"] == "present")
+    if not references:
+        return {}
+    playbooks = api.list_playbooks(client)
+    return dict((reference, api.resolve_playbook(playbooks, reference)) for reference in references)
+
+
+def _is_open(incident):
+    return incident.get("status") not in api.CLOSED_STATUSES
+
+
+def ensure(client, item, matches, playbook_ids, task, check_mode):
+    """One item: its matches are the incidents with exactly its name (newest first)."""
+    state = item["state"]
+    open_matches = [incident for incident in matches if _is_open(incident)]
+    if state == "absent":
+        return dict(_ensure_absent(client, matches, check_mode), matches=len(matches))
+    if state == "closed":
+        return dict(_ensure_closed(client, open_matches, task, check_mode), matches=len(open_matches))
+    counted = matches if task["match_closed"] else open_matches
+    request, warnings = incident_request(item, playbook_ids.get(item.get("playbook")))
+    if counted:
+        incident = (open_matches or counted)[0]
+        outcome = _ensure_existing(client, incident, request, task, check_mode)
+    else:
+        outcome = _create(client, request, task, check_mode)
+    outcome["matches"] = len(counted)
+    outcome["warnings"] = warnings + outcome.get("warnings", [])
+    if len(counted) > 1:
+        outcome["warnings"].append(
+            "%d incidents are named %r; the newest %s one (id %s) was used"
+            % (len(counted), item["name"], "open" if open_matches else "closed", outcome["incident"].get("id"))
+        )
+    return outcome
+
+
+def _result(action, incident, before, after):
+    return {
+        "changed": action not in ("none", "dropped"),
+        "action": action,
+        "incident": incident or {},
+        "diff": {"before": before, "after": after},
+    }
+
+
+def _create(client, request, task, check_mode):
+    after = dict((key, value) for key, value in request.items() if key != "createInvestigation")
+    if check_mode:
+        return _result("created", {}, {}, after)
+    incident, status = api.create(client, request, task["match_closed"])
+    if incident is None:
+        outcome = _result("dropped", {}, {}, {})
+        outcome["warnings"] = [
+            "XSOAR accepted the create of %r with HTTP %d and no content: no incident was created. A"
+            " pre-processing rule most likely dropped or merged it; check Settings > Pre-Process Rules"
+            % (request["name"], status)
+        ]
+        return outcome
+    return _result("created", incident, {}, after)
+
+
+def _ensure_existing(client, incident, request, task, check_mode):
+    view = managed_view(incident, request)
+    view.pop("createInvestigation", None)
+    changes = changed_fields(incident, request) if task["update_existing"] else {}
+    if not changes:
+        return _result("none", incident, view, view)
+    after = dict(view, **changes)
+    if check_mode:
+        return _result("updated", incident, view, after)
+    return _result("updated", api.update(client, incident, changes), view, after)
+
+
+def _ensure_closed(client, open_matches, task, check_mode):
+    if not open_matches:
+        return _result("none", {}, {}, {})
+    ids = [incident["id"] for incident in open_matches]
+    before = {"ids": ids, "status": [incident.get("status") for incident in open_matches]}
+    after = {"ids": ids, "status": [2] * len(ids)}
+    for option, field in (("close_reason", "closeReason"), ("close_notes", "closeNotes")):
+        if task.get(option) is not None:
+            after[field] = task[option]
+    incident = open_matches[0]
+    if not check_mode:
+        answer = api.close(client, ids, task.get("close_reason"), task.get("close_notes"))
+        incident = next((closed for closed in answer.get("data") or [] if closed.get("id") == ids[0]), incident)
+    outcome = _result("closed", incident, before, after)
+    outcome["ids"] = ids
+    return outcome
+
+
+def _ensure_absent(client, matches, check_mode):
+    if not matches:
+        return _result("none", {}, {}, {})
+    ids = [incident["id"] for incident in matches]
+    if not check_mode:
+        api.delete(client, ids)
+    outcome = _result("deleted", matches[0], {"ids": ids}, {"ids": []})
+    outcome["ids"] = ids
+    return outcome

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every module does around its own logic: check inputs, build the client, report errors."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import validate_connection
+from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, Client
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError
+
+INSECURE_WARNING = "validate_certs is false: the server's certificate is not checked, so the API key can be intercepted"
+
+
+def run_module(module, prepare, execute):
+    """Validate everything with `prepare(params)` before any request, then `execute(client, prepared)`.
+
+    `execute` returns the module result (a dict with at least `changed`); an XsoarError from either
+    step fails the module with its message and no traceback.
+    """
+    if REQUESTS_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    try:
+        settings = dict(module.params, url=validate_connection(module.params))
+        prepared = prepare(module.params)
+    except XsoarError as error:
+        module.fail_json(msg=str(error))
+    if not settings["validate_certs"] and settings["url"].startswith("https://"):
+        module.warn(INSECURE_WARNING)
+    client = Client(settings)
+    try:
+        result = execute(client, prepared, module.check_mode)
+    except XsoarError as error:
+        module.fail_json(msg=client.redact(error), **getattr(error, "result", {}))
+    finally:
+        client.close()
+    for warning in result.pop("warnings", []):
+        module.warn(client.redact(warning))
+    module.exit_json(**result)

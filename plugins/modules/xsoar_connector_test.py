@@ -1,0 +1,169 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: xsoar_connector_test
+short_description: Prove that an XSOAR connector works, and say what to fix when it does not
+version_added: 0.1.0
+description:
+  - Like the "Test connector" button of Kibana's XSOAR connector. Runs named checks against the server and
+    fails at the first one that does not pass, with a message that says what to change.
+  - C(reachable) (DNS, connection, port, timeout), C(tls) (certificate verification), C(api_address) (a JSON
+    API answers, not the web UI or a login page), C(deployment) (XSOAR 6 or XSOAR 8, and whether O(api_key_id)
+    is needed or wrongly set), C(authentication) (the key is valid; lists the playbooks it can see).
+  - Read-only unless O(incident) is given; then it also creates that test incident (idempotent on its name),
+    except in check mode.
+author:
+  - xsoar.connector developers
+extends_documentation_fragment:
+  - xsoar.connector.connection
+attributes:
+  check_mode:
+    support: full
+    details: The checks only read; a test incident is not created in check mode.
+  diff_mode:
+    support: none
+options:
+  incident:
+    description:
+      - A test incident to create after the checks pass, the way Kibana's connector test sends one.
+      - Idempotent on its name, like M(xsoar.connector.xsoar_incident) with O(xsoar.connector.xsoar_incident#module:state=present).
+    type: dict
+    suboptions:
+      name:
+        description: The incident name.
+        type: str
+        required: true
+      severity:
+        description: Severity, as in M(xsoar.connector.xsoar_incident).
+        type: raw
+      rule_severity:
+        description: The alerting rule's severity, as in M(xsoar.connector.xsoar_incident).
+        type: str
+      playbook:
+        description: Playbook name or id.
+        type: str
+      start_investigation:
+        description: Start the investigation when the incident is created.
+        type: bool
+        default: false
+      type:
+        description: The incident type.
+        type: str
+      details:
+        description: The incident details.
+        type: str
+      body:
+        description: Extra fields, a dict or a string of JSON.
+        type: raw
+seealso:
+  - module: xsoar.connector.xsoar_incident
+"""
+
+EXAMPLES = r"""
+- name: Test the connector (read-only)
+  xsoar.connector.xsoar_connector_test:
+    url: https://xsoar.example.com
+    api_key: "{{ vault_xsoar_api_key }}"
+  register: connector
+
+- name: Show what it found
+  ansible.builtin.debug:
+    msg: "{{ connector.deployment }} {{ connector.server_version }}, {{ connector.playbooks | length }} playbooks"
+
+- name: Test an XSOAR 8 connector with an advanced key, and send a test incident
+  xsoar.connector.xsoar_connector_test:
+    url: https://api-example.us.paloaltonetworks.com
+    api_key: "{{ vault_xsoar_api_key }}"
+    api_key_id: "17"
+    api_key_type: advanced
+    incident:
+      name: "Connector test from Ansible"
+      severity: low
+
+# Ad hoc, with the connection in XSOAR_* environment variables:
+# ansible localhost -m xsoar.connector.xsoar_connector_test
+"""
+
+RETURN = r"""
+checks:
+  description: The checks made, in order; on failure the last one failed.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: V(reachable), V(api_address), V(tls), V(deployment), V(authentication), V(api) or V(test_incident).
+      type: str
+    ok:
+      description: Whether the check passed.
+      type: bool
+    detail:
+      description: What was found, or what to fix.
+      type: str
+  sample:
+    - {name: reachable, ok: true, detail: "https://xsoar.example.com answered GET /about in 35 ms"}
+    - {name: deployment, ok: true, detail: "xsoar6, version 6.14.0; API base https://xsoar.example.com"}
+deployment:
+  description: V(xsoar6), or V(xsoar8-opp) / V(xsoar8-saas) for XSOAR 8 on-premises / SaaS.
+  returned: when the server answered
+  type: str
+  sample: xsoar8-saas
+server_version:
+  description: The server's C(demistoVersion).
+  returned: when the server answered
+  type: str
+  sample: 8.9.0
+api_base:
+  description: The API base address the modules use with these settings.
+  returned: always
+  type: str
+  sample: https://api-example.us.paloaltonetworks.com/xsoar/public/v1
+latency_ms:
+  description: Milliseconds of the first request (GET /about).
+  returned: when the server answered
+  type: float
+  sample: 35.2
+playbooks:
+  description: Names of the playbooks the key can see.
+  returned: always
+  type: list
+  elements: str
+  sample: ["Phishing - Generic v3"]
+incident:
+  description: The test incident, as in M(xsoar.connector.xsoar_incident).
+  returned: when O(incident) is given
+  type: dict
+action:
+  description: What happened to the test incident (V(created), V(none), V(dropped)).
+  returned: when O(incident) is given
+  type: str
+  sample: created
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.xsoar.connector.plugins.module_utils import connector_check
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec
+from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=connection_argument_spec(
+            incident=dict(type="dict", options=connector_check.TEST_INCIDENT_OPTIONS,
+                          mutually_exclusive=[("severity", "rule_severity")]),
+        ),
+        supports_check_mode=True,
+    )
+    run_module(module, connector_check.prepare, connector_check.run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: xsoar_incident
+short_description: Create, update, close and delete Cortex XSOAR incidents, idempotent on the incident name
+version_added: 0.1.0
+description:
+  - Opens an XSOAR incident with the fields of Kibana's XSOAR connector action (name, playbook, start
+    investigation, severity or the alerting rule's severity, and a JSON body of extra fields), and the common
+    incident fields as options of their own.
+  - Idempotent on the incident name. Before creating, the module searches incidents by name and compares the
+    names exactly (the server's own name search matches words, not whole names). With O(state=present), an
+    existing open incident of that name means nothing is created, so a playbook can run every five minutes
+    and open each incident once.
+  - O(state=closed) closes every open incident of that name; O(state=absent) deletes every incident of that
+    name.
+  - Works with XSOAR 6 and XSOAR 8 / cloud, including XSOAR 8 SaaS, whose create answer carries no incident
+    id (the module finds the new incident by name, so the result always has its id).
+  - A create whose outcome is unknown (timeout, dropped connection, gateway error) is followed by a search by
+    name before anything is sent again; retries never open a second incident.
+author:
+  - xsoar.connector developers
+extends_documentation_fragment:
+  - xsoar.connector.connection
+attributes:
+  check_mode:
+    support: full
+    details: No write request is sent; the result says what would happen.
+  diff_mode:
+    support: full
+    details: C(before) and C(after) hold the incident fields the task manages.
+options:
+  name:
+    description:
+      - The incident name, the key the module finds the incident by. Compared exactly, case included.
+      - Must not be empty or start or end with spaces.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) makes sure an incident of this name exists (see O(match_closed) and O(update_existing)).
+      - V(closed) closes every open incident of this name, with O(close_reason) and O(close_notes).
+      - V(absent) deletes every incident of this name, closed ones included.
+    type: str
+    choices: [present, closed, absent]
+    default: present
+  severity:
+    description:
+      - Severity of a new incident. One of V(Unknown), V(Informational), V(Low), V(Medium), V(High), V(Critical)
+        in any case, or XSOAR's numbers V(0), V(0.5), V(1), V(2), V(3), V(4).
+      - Defaults to Unknown (0) when neither this nor O(rule_severity) is given.
+      - Mutually exclusive with O(rule_severity).
+    type: raw
+  rule_severity:
+    description:
+      - Kibana's "Keep severity from rule". The severity of the alerting rule that fired, mapped as Kibana
+        maps it, V(low) to Low, V(medium) to Medium, V(high) to High, V(critical) to Critical, and anything
+        else to Unknown.
+      - Mutually exclusive with O(severity).
+    type: str
+  playbook:
+    description:
+      - The playbook to attach, by id or by name. A name is resolved to its id with one playbook search.
+      - An unknown id or name fails before anything is created, with the closest playbook names.
+    type: str
+  start_investigation:
+    description:
+      - Start the investigation, and with it the playbook, as soon as the incident is created. Sent as
+        C(createInvestigation).
+    type: bool
+    default: false
+  type:
+    description:
+      - The incident type, for example V(Phishing). XSOAR uses V(Unclassified) when it is not set.
+    type: str
+  details:
+    description:
+      - The incident details (free text).
+    type: str
+  owner:
+    description:
+      - The user name of the incident owner.
+    type: str
+  labels:
+    description:
+      - Labels of the incident.
+    type: list
+    elements: dict
+    suboptions:
+      type:
+        description: The label type, for example V(Source).
+        type: str
+        required: true
+      value:
+        description: The label value.
+        type: str
+        required: true
+  custom_fields:
+    description:
+      - Custom incident fields, keyed by their machine names (the field name lower-cased without spaces,
+        for example V(scanip) for "Scan IP"). Sent as C(CustomFields).
+    type: dict
+  occurred:
+    description:
+      - When the event happened, as an RFC 3339 time such as V(2026-11-29T10:00:00Z).
+    type: str
+  body:
+    description:
+      - Extra fields of the create request, as a dict or as a string of JSON (Kibana's "Body").
+      - Validated against a JSON schema of the incident fields before anything is sent. Known fields must
+        have the right type; unknown top-level keys are sent as given, with a warning.
+      - The named options win over keys of the same name in O(body), with a warning.
+      - V(id), V(version), V(status), V(created), V(modified) and V(investigationId) are not allowed; the
+        module finds the incident by name.
+    type: raw
+  match_closed:
+    description:
+      - V(false) counts only incidents that are not closed as existing, so a problem that comes back after
+        its incident was closed opens a new incident.
+      - V(true) counts an incident of that name in any status.
+    type: bool
+    default: false
+  update_existing:
+    description:
+      - V(false) leaves an existing incident as it is.
+      - V(true) updates the fields given here whose values differ on the existing incident (using its id and
+        version), and reports the task as changed.
+    type: bool
+    default: false
+  close_reason:
+    description:
+      - The close reason with O(state=closed), for example V(Resolved) or V(False Positive).
+    type: str
+  close_notes:
+    description:
+      - The close notes with O(state=closed).
+    type: str
+notes:
+  - "The module itself only talks to XSOAR, so it usually runs on the controller: C(localhost), or
+    C(delegate_to: localhost)."
+requirements:
+  - requests
+  - jsonschema (when O(body) is given)
+seealso:
+  - module: xsoar.connector.xsoar_connector_test
+"""
+
+EXAMPLES = r"""
+- name: Open an incident once, however often the play runs (Kibana's Name, Severity, Playbook, Start investigation)
+  xsoar.connector.xsoar_incident:
+    url: https://xsoar.example.com
+    api_key: "{{ vault_xsoar_api_key }}"
+    name: "Disk full on db1"
+    severity: high
+    playbook: "Phishing - Generic v3"
+    start_investigation: true
+  delegate_to: localhost
+
+- name: XSOAR 8 / cloud (the key id switches to the cloud API)
+  xsoar.connector.xsoar_incident:
+    url: https://api-example.us.paloaltonetworks.com
+    api_key: "{{ vault_xsoar_api_key }}"
+    api_key_id: "17"
+    name: "Disk full on db1"
+    severity: Critical
+
+- name: Keep the severity from the alerting rule (Kibana's "Keep severity from rule")
+  xsoar.connector.xsoar_incident:
+    name: "{{ alert.rule.name }} on {{ alert.host.name }}"
+    rule_severity: "{{ alert.rule.severity }}"
+
+- name: Kibana's Body, as JSON text, with the common fields as options
+  xsoar.connector.xsoar_incident:
+    name: "Suspicious login for alice"
+    type: Access
+    owner: admin
+    details: "Three failed logins, then a success from a new country."
+    labels:
+      - type: Source
+        value: ansible
+    custom_fields:
+      sourceusername: alice
+    body: '{"category": "Authentication", "reason": "impossible travel"}'
+
+- name: Update the severity of the open incident of that name
+  xsoar.connector.xsoar_incident:
+    name: "Disk full on db1"
+    severity: critical
+    update_existing: true
+
+- name: Close every open incident of that name once the problem is gone
+  xsoar.connector.xsoar_incident:
+    name: "Disk full on db1"
+    state: closed
+    close_reason: Resolved
+    close_notes: "Disk cleaned by Ansible"
+
+- name: Delete incidents of that name, whatever their status
+  xsoar.connector.xsoar_incident:
+    name: "Disk full on db1"
+    state: absent
+
+- name: Connection from module_defaults, set once for every module of the collection
+  module_defaults:
+    group/xsoar.connector.xsoar:
+      url: https://xsoar.example.com
+      api_key: "{{ vault_xsoar_api_key }}"
+  block:
+    - name: Open an incident
+      xsoar.connector.xsoar_incident:
+        name: "Backup failed on web1"
+        severity: medium
+
+# Ad hoc, with the connection in XSOAR_URL, XSOAR_API_KEY (and XSOAR_API_KEY_ID for XSOAR 8):
+# ansible localhost -m xsoar.connector.xsoar_incident -a 'name="Disk full" severity=high'
+"""
+
+RETURN = r"""
+incident:
+  description:
+    - The incident as the server returned it (created, found, updated or closed).
+    - Empty when nothing matched, when a pre-processing rule dropped the create, and for a create in check mode.
+  returned: always
+  type: dict
+  sample:
+    id: "42"
+    version: 1
+    name: Disk full on db1
+    severity: 3
+    status: 1
+    playbookId: Phishing - Generic v3
+    investigationId: "42"
+    type: Unclassified
+    created: "2026-11-29T10:00:00Z"
+action:
+  description:
+    - What the task did (or would do in check mode).
+    - V(dropped) means XSOAR answered the create with HTTP 200 and no content, which XSOAR 8 does when a
+      pre-processing rule drops the incident. That is not a creation; C(changed) is false and a warning
+      says so.
+  returned: always
+  type: str
+  choices: [created, updated, closed, deleted, dropped, none]
+  sample: created
+matches:
+  description:
+    - How many incidents had exactly this name (open ones, or all with O(match_closed=true); open ones for
+      O(state=closed); all for O(state=absent)). With more than one, the newest open one is used.
+  returned: always
+  type: int
+  sample: 1
+ids:
+  description: The ids of the incidents closed or deleted.
+  returned: when O(state) is V(closed) or V(absent) and something matched
+  type: list
+  elements: str
+  sample: ["42", "43"]
+diff:
+  description: The managed incident fields before and after the task.
+  returned: always
+  type: dict
+  sample:
+    before: {}
+    after: {name: Disk full on db1, severity: 3}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
+from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=incident_state.module_argument_spec(),
+        mutually_exclusive=[("severity", "rule_severity")],
+        supports_check_mode=True,
+    )
+    run_module(module, incident_state.prepare, incident_state.run)
+
+
+if __name__ == "__main__":
+    main()
