@@ -20,14 +20,16 @@ description:
   - Read-only unless O(incident) is given; then it also creates that test incident (idempotent on its name),
     except in check mode.
 author:
-  - xsoar.connector developers
+  - xsoar.connector developers (@xsoar-connector)
 extends_documentation_fragment:
   - xsoar.connector.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The checks only read; a test incident is not created in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   incident:
