@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""arguments.validate_connection: what it accepts, and what its error messages tell the user."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.xsoar.connector.plugins.module_utils import arguments
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
+
+
+def params(**changes):
+    """The connection options as AnsibleModule hands them over (defaults applied)."""
+    values = dict(
+        url="https://xsoar.example.com", api_key="secret-key", api_key_id=None, api_key_type="standard",
+        validate_certs=True, ca_path=None, client_cert=None, client_key=None, proxy=None, timeout=30.0,
+        retries=3,
+    )
+    values.update(changes)
+    return values
+
+
+def error_of(**changes):
+    with pytest.raises(XsoarInputError) as info:
+        arguments.validate_connection(params(**changes))
+    return str(info.value)
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://xsoar.example.com", "https://xsoar.example.com"),
+    ("https://xsoar.example.com/", "https://xsoar.example.com"),
+    ("  http://10.0.0.5:8443/  ", "http://10.0.0.5:8443"),
+    ("https://api-tenant.us.paloaltonetworks.com", "https://api-tenant.us.paloaltonetworks.com"),
+    ("https://proxy.example.com/tenant", "https://proxy.example.com/tenant"),
+])
+def test_good_urls_are_normalised(url, expected):
+    assert arguments.validate_connection(params(url=url)) == expected
+
+
+def test_url_without_scheme():
+    message = error_of(url="xsoar.example.com")
+    assert "https://" in message
+    assert "xsoar.example.com" in message
+
+
+def test_url_with_ftp_scheme():
+    message = error_of(url="ftp://xsoar.example.com")
+    assert "must start with https://" in message
+    assert "ftp://xsoar.example.com" in message
+
+
+@pytest.mark.parametrize("url", ["https://xsoar example.com", "https://xsoar.example.com/\tx", "https:// xsoar.example.com"])
+def test_url_with_spaces(url):
+    assert "contains spaces" in error_of(url=url)
+
+
+@pytest.mark.parametrize("url, suffix", [
+    ("https://xsoar.example.com/xsoar", "/xsoar"),
+    ("https://xsoar.example.com/xsoar/", "/xsoar"),
+    ("https://api-x.paloaltonetworks.com/xsoar/public/v1", "/xsoar/public/v1"),
+    ("https://api-x.paloaltonetworks.com/xsoar/public/v1/", "/xsoar/public/v1"),
+])
+def test_url_with_api_path(url, suffix):
+    message = error_of(url=url)
+    assert "ends with %s" % suffix in message
+    assert "base address only" in message
+    assert "api_key_id" in message
+
+
+@pytest.mark.parametrize("url", ["", "   ", None])
+def test_empty_url(url):
+    assert "url is empty" in error_of(url=url)
+
+
+def test_url_without_host():
+    assert "no host name" in error_of(url="https://")
+
+
+def test_url_with_bad_port():
+    assert "invalid port" in error_of(url="https://xsoar.example.com:99999")
+
+
+@pytest.mark.parametrize("url", [
+    "https://user:pw@xsoar.example.com", "https://xsoar.example.com/?a=1", "https://xsoar.example.com/#top",
+])
+def test_url_with_credentials_query_or_fragment(url):
+    assert "bare address" in error_of(url=url)
+
+
+def test_url_with_credentials_does_not_echo_more_than_given():
+    # the message may quote the url, but never the api_key
+    assert "secret-key" not in error_of(url="https://user:pw@xsoar.example.com")
+
+
+@pytest.mark.parametrize("key", ["", "   ", None])
+def test_empty_api_key(key):
+    assert "api_key is empty" in error_of(api_key=key)
+
+
+@pytest.mark.parametrize("key_id", [None, ""])
+def test_advanced_key_without_key_id(key_id):
+    message = error_of(api_key_type="advanced", api_key_id=key_id)
+    assert "api_key_type=advanced" in message
+    assert "set api_key_id" in message
+
+
+def test_advanced_key_with_key_id():
+    assert arguments.validate_connection(params(api_key_type="advanced", api_key_id="42")) == "https://xsoar.example.com"
+
+
+def test_client_key_without_client_cert(tmp_path):
+    key = tmp_path / "client.key"
+    key.write_text("-----BEGIN PRIVATE KEY-----\n")
+    message = error_of(client_key=str(key))
+    assert "client_key is set without client_cert" in message
+
+
+@pytest.mark.parametrize("option", ["ca_path", "client_cert", "client_key"])
+def test_missing_files(option, tmp_path):
+    missing = str(tmp_path / "nope.pem")
+    message = error_of(**{option: missing})
+    assert option in message
+    assert "not a readable file" in message
+
+
+def test_ca_path_with_validate_certs_false(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    message = error_of(ca_path=str(ca), validate_certs=False)
+    assert "ca_path" in message and "validate_certs" in message
+
+
+def test_proxy_without_scheme():
+    assert "needs a scheme" in error_of(proxy="proxy.example.com:3128")
+
+
+@pytest.mark.parametrize("proxy", ["http://proxy:3128", "https://proxy:3128", "socks5h://proxy:1080"])
+def test_proxy_with_scheme(proxy):
+    assert arguments.validate_connection(params(proxy=proxy))
+
+
+@pytest.mark.parametrize("timeout", [0, 0.0, -1, -0.5])
+def test_timeout_must_be_positive(timeout):
+    assert "timeout must be a positive number" in error_of(timeout=timeout)
+
+
+@pytest.mark.parametrize("timeout", [0.1, 1, 600])
+def test_timeout_positive_is_accepted(timeout):
+    assert arguments.validate_connection(params(timeout=timeout))
+
+
+@pytest.mark.parametrize("retries", [-1, arguments.MAX_RETRIES + 1, 100])
+def test_retries_out_of_bounds(retries):
+    message = error_of(retries=retries)
+    assert "retries must be between 0 and %d" % arguments.MAX_RETRIES in message
+    assert str(retries) in message
+
+
+@pytest.mark.parametrize("retries", [0, 1, arguments.MAX_RETRIES])
+def test_retries_in_bounds(retries):
+    assert arguments.validate_connection(params(retries=retries))
+
+
+def test_connection_argument_spec_merges_and_copies():
+    spec = arguments.connection_argument_spec(name=dict(type="str", required=True))
+    assert spec["name"] == dict(type="str", required=True)
+    assert set(arguments.CONNECTION_OPTIONS) <= set(spec)
+    assert spec["api_key"]["no_log"] is True
+    spec["url"]["required"] = False
+    assert arguments.CONNECTION_SPEC["url"]["required"] is True
+
+
+def test_every_option_has_an_env_fallback():
+    for name, option in arguments.CONNECTION_SPEC.items():
+        assert option["fallback"][1] == ["XSOAR_" + name.upper()]
