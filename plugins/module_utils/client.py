@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import hashlib
 import json
+import math
 import random
 import secrets
 import string
@@ -69,11 +70,14 @@ def retry_delay(attempt, retry_after=None):
     """Seconds to wait before attempt number `attempt + 1`: Retry-After when given, else backoff."""
     if retry_after is not None:
         try:
-            return min(max(float(retry_after), 0.0), RETRY_AFTER_MAX)
+            seconds = float(retry_after)
         except ValueError:
-            pass  # an HTTP date: fall back to backoff rather than parse clocks
-    delay = min(BACKOFF_BASE * (2 ** (attempt - 1)), BACKOFF_MAX)
-    return delay * random.uniform(0.8, 1.2)
+            seconds = None  # an HTTP date: fall back to backoff rather than parse clocks
+        if seconds is not None and not math.isnan(seconds):  # NaN would make time.sleep raise
+            return min(max(seconds, 0.0), RETRY_AFTER_MAX)
+    delay = BACKOFF_BASE * (2 ** min(max(attempt - 1, 0), 16))
+    # jitter first, then the cap: BACKOFF_MAX is the longest wait, not the longest nominal wait
+    return min(delay * random.uniform(0.8, 1.2), BACKOFF_MAX)
 
 
 def server_message(data, text):
