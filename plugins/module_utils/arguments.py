@@ -71,9 +71,11 @@ def _check_url(url):
     except ValueError:
         raise XsoarInputError("url %r has an invalid port: use https://<host>[:port]" % text)
     if parts.query or parts.fragment or parts.username or parts.password:
+        # url is not a secret option, so never quote a password given in it
+        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl() if "@" in parts.netloc else text
         raise XsoarInputError(
             "url %r must be the bare address https://<host>[:port] without user, query or fragment;"
-            " credentials go in api_key" % text
+            " credentials go in api_key" % shown
         )
     path = parts.path.rstrip("/")
     for suffix in API_PATH_SUFFIXES:

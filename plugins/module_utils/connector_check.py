@@ -81,7 +81,7 @@ def run(client, plan, check_mode):
         "would create" if check_mode and outcome["action"] == "created" else outcome["action"],
         plan["incident"]["items"][0]["name"], " (check mode: nothing sent)" if check_mode else ""))
     result = report.result(outcome["changed"])
-    result.update(incident=outcome["incident"], action=outcome["action"], warnings=outcome["warnings"])
+    result.update(incident=outcome.get("incident"), action=outcome["action"], warnings=outcome.get("warnings", []))
     return result
 
 

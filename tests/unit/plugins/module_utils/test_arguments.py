@@ -91,9 +91,13 @@ def test_url_with_credentials_query_or_fragment(url):
     assert "bare address" in error_of(url=url)
 
 
-def test_url_with_credentials_does_not_echo_more_than_given():
-    # the message may quote the url, but never the api_key
-    assert "secret-key" not in error_of(url="https://user:pw@xsoar.example.com")
+@pytest.mark.parametrize("url", ["https://admin:hunter2@xsoar.example.com", "https://admin:hunter2@xsoar.example.com:8443/"])
+def test_url_with_credentials_does_not_echo_the_password(url):
+    message = error_of(url=url)
+    assert "hunter2" not in message
+    assert "admin" not in message
+    assert "xsoar.example.com" in message
+    assert "secret-key" not in message
 
 
 @pytest.mark.parametrize("key", ["", "   ", None])
