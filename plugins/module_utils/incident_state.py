@@ -7,8 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from collections import Counter
+
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import (
     changed_fields,
     check_item,
@@ -47,29 +50,112 @@ TASK_OPTION_SPEC = dict(
 
 
 def module_argument_spec():
-    """xsoar_incident's options: connection, task options, and the item options of the single form."""
+    """xsoar_incident's options: connection, task options, the single form's item options, and `incidents`."""
     spec = dict(ITEM_OPTION_SPEC, **TASK_OPTION_SPEC)
-    spec.update(name=dict(type="str", required=True), start_investigation=dict(type="bool", default=False))
+    spec.update(
+        start_investigation=dict(type="bool", default=False),
+        # Items inherit what they leave out from the task, so their options have no defaults.
+        incidents=dict(type="list", elements="dict", options=dict(
+            (option, dict((key, value) for key, value in option_spec.items() if key != "default"))
+            for option, option_spec in ITEM_OPTION_SPEC.items()
+        )),
+        continue_on_item_error=dict(type="bool", default=False),
+    )
     return connection_argument_spec(**spec)
 
 
+class ItemsFailed(XsoarError):
+    """Some bulk items failed; `result` holds every item's outcome for the failure output."""
+
+    def __init__(self, message, result):
+        super(ItemsFailed, self).__init__(message)
+        self.result = result
+
+
+def item_with_defaults(item, params):
+    """A bulk item: what it leaves out comes from the task's top-level options."""
+    merged = dict((option, item.get(option)) for option in ITEM_OPTIONS)
+    chose_severity = item.get("severity") is not None or item.get("rule_severity") is not None
+    for option in ITEM_OPTIONS:
+        if merged[option] is None and not (chose_severity and option in ("severity", "rule_severity")):
+            merged[option] = params.get(option)
+    return merged
+
+
 def prepare(params):
-    """Validate every option before a request is sent; returns the plan `run` executes."""
-    items = [dict((option, params.get(option)) for option in ITEM_OPTIONS)]
-    for item in items:
+    """Validate every option of every item before a request is sent; returns the plan `run` executes."""
+    if params.get("incidents") is None:
+        if not params.get("name"):
+            raise XsoarInputError("name is required: give the incident name (the idempotency key), or a list in incidents")
+        items = [dict((option, params.get(option)) for option in ITEM_OPTIONS)]
+        prefixes = [""]
+    else:
+        if params.get("name"):
+            raise XsoarInputError("name and incidents are mutually exclusive: put the name into an item of incidents")
+        if not params["incidents"]:
+            raise XsoarInputError("incidents is empty: give at least one item with a name")
+        items = [item_with_defaults(item or {}, params) for item in params["incidents"]]
+        prefixes = ["incidents[%d]." % index for index in range(len(items))]
+    for item, prefix in zip(items, prefixes):
         item["state"] = item.get("state") or "present"
-        check_item(item)
-    return {"items": items, "task": dict((option, params.get(option)) for option in TASK_OPTION_SPEC)}
+        check_item(item, prefix)
+    duplicates = sorted(name for name, count in Counter(item["name"] for item in items).items() if count > 1)
+    if duplicates:
+        raise XsoarInputError("incidents has duplicate names: %s; each name is one incident, list it once"
+                              % ", ".join(repr(name) for name in duplicates))
+    task = dict((option, params.get(option)) for option in TASK_OPTION_SPEC)
+    task["continue_on_item_error"] = params.get("continue_on_item_error")
+    return {"items": items, "task": task, "bulk": params.get("incidents") is not None}
 
 
 def run(client, plan, check_mode):
-    """Execute the plan; returns the module result of the single form."""
+    """Execute the plan: one playbook search, few incident searches, then a write per item that needs one."""
     items, task = plan["items"], plan["task"]
     playbook_ids = _resolve_playbooks(client, items)
     include_closed = task["match_closed"] or any(item["state"] == "absent" for item in items)
     existing = api.find_by_names(client, [item["name"] for item in items], include_closed)
-    outcome = ensure(client, items[0], existing[items[0]["name"]], playbook_ids, task, check_mode)
-    return outcome
+    if not plan["bulk"]:
+        return ensure(client, items[0], existing[items[0]["name"]], playbook_ids, task, check_mode)
+    outcomes = []
+    for item in items:
+        try:
+            outcome = ensure(client, item, existing[item["name"]], playbook_ids, task, check_mode, look_up=False)
+        except XsoarError as error:
+            outcome = {"changed": False, "action": "failed", "incident": {}, "failed": True, "msg": str(error)}
+        outcomes.append(dict(outcome, name=item["name"]))
+        if outcome.get("failed") and not task["continue_on_item_error"]:
+            break
+    _look_up_created_without_id(client, outcomes, task)
+    return _bulk_result(items, outcomes)
+
+
+def _look_up_created_without_id(client, outcomes, task):
+    """XSOAR 8 SaaS answers creates without ids: find all those incidents with one search."""
+    missing = [outcome for outcome in outcomes if outcome["action"] == "created" and outcome["incident"] and not outcome["incident"].get("id")]
+    if missing:
+        found = api.find_by_names(client, [outcome["name"] for outcome in missing], task["match_closed"])
+        for outcome in missing:
+            if found[outcome["name"]]:
+                outcome["incident"] = found[outcome["name"]][0]
+
+
+def _bulk_result(items, outcomes):
+    warnings = ["%s: %s" % (outcome["name"], warning) for outcome in outcomes for warning in outcome.pop("warnings", [])]
+    result = {
+        "changed": any(outcome["changed"] for outcome in outcomes),
+        "incidents": outcomes,
+        "diff": [dict(outcome.pop("diff", {"before": {}, "after": {}}), before_header=outcome["name"], after_header=outcome["name"]) for outcome in outcomes],
+        "warnings": warnings,
+    }
+    failed = [outcome for outcome in outcomes if outcome.get("failed")]
+    if failed:
+        not_run = len(items) - len(outcomes)
+        raise ItemsFailed(
+            "%d of %d incidents failed (first: %s: %s)%s; the incidents list says what happened to each"
+            % (len(failed), len(items), failed[0]["name"], failed[0]["msg"],
+               "; %d not attempted (continue_on_item_error: true would try them)" % not_run if not_run else ""),
+            result)
+    return result
 
 
 def _resolve_playbooks(client, items):
@@ -85,7 +171,7 @@ def _is_open(incident):
     return incident.get("status") not in api.CLOSED_STATUSES
 
 
-def ensure(client, item, matches, playbook_ids, task, check_mode):
+def ensure(client, item, matches, playbook_ids, task, check_mode, look_up=True):
     """One item: its matches are the incidents with exactly its name (newest first)."""
     state = item["state"]
     open_matches = [incident for incident in matches if _is_open(incident)]
@@ -99,7 +185,7 @@ def ensure(client, item, matches, playbook_ids, task, check_mode):
         incident = (open_matches or counted)[0]
         outcome = _ensure_existing(client, incident, request, task, check_mode)
     else:
-        outcome = _create(client, request, task, check_mode)
+        outcome = _create(client, request, task, check_mode, look_up)
     outcome["matches"] = len(counted)
     outcome["warnings"] = warnings + outcome.get("warnings", [])
     if len(counted) > 1:
@@ -119,11 +205,11 @@ def _result(action, incident, before, after):
     }
 
 
-def _create(client, request, task, check_mode):
+def _create(client, request, task, check_mode, look_up):
     after = dict((key, value) for key, value in request.items() if key != "createInvestigation")
     if check_mode:
         return _result("created", {}, {}, after)
-    incident, status = api.create(client, request, task["match_closed"])
+    incident, status = api.create(client, request, task["match_closed"], look_up)
     if incident is None:
         outcome = _result("dropped", {}, {}, {})
         outcome["warnings"] = [

@@ -60,10 +60,12 @@ def find_by_names(client, names, include_closed=False):
     return wanted
 
 
-def create(client, request, include_closed=False):
+def create(client, request, include_closed=False, look_up=True):
     """Create one incident. Returns (incident or None, status); None with 200 means dropped.
 
     A create whose fate is unknown is reconciled by a search by name before it is re-sent.
+    An answer without the new id (XSOAR 8 SaaS) is completed by a search by name, unless
+    `look_up` is false because the caller looks many up at once.
     """
     name = request["name"]
 
@@ -77,7 +79,7 @@ def create(client, request, include_closed=False):
     if answer.status == 200 and answer.json is None:
         return None, 200
     incident = answer.json if isinstance(answer.json, dict) else {}
-    if not incident.get("id"):
+    if look_up and not incident.get("id"):
         incident = _look_up_new(client, name, include_closed) or incident
     return incident, answer.status
 

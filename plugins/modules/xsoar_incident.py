@@ -43,8 +43,8 @@ options:
     description:
       - The incident name, the key the module finds the incident by. Compared exactly, case included.
       - Must not be empty or start or end with spaces.
+      - Required unless O(incidents) is given; mutually exclusive with it.
     type: str
-    required: true
   state:
     description:
       - V(present) makes sure an incident of this name exists (see O(match_closed) and O(update_existing)).
@@ -144,6 +144,74 @@ options:
     description:
       - The close notes with O(state=closed).
     type: str
+  incidents:
+    description:
+      - Bulk mode, mutually exclusive with O(name). Each item takes the incident options of the single form
+        (O(name) required, O(state), O(severity) or O(rule_severity), O(playbook), O(start_investigation),
+        O(type), O(details), O(owner), O(labels), O(custom_fields), O(occurred), O(body)); the options given
+        at the top level are defaults for every item.
+      - One keep-alive session, one playbook search, one incident search per 200 names (paged when needed),
+        then one write per item that needs one. Duplicate names in the list are an error.
+      - Returns RV(incidents), one result per item in order.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The incident name.
+        type: str
+      state:
+        description: As O(state).
+        type: str
+        choices: [present, closed, absent]
+      severity:
+        description: As O(severity).
+        type: raw
+      rule_severity:
+        description: As O(rule_severity).
+        type: str
+      playbook:
+        description: As O(playbook).
+        type: str
+      start_investigation:
+        description: As O(start_investigation).
+        type: bool
+      type:
+        description: As O(type).
+        type: str
+      details:
+        description: As O(details).
+        type: str
+      owner:
+        description: As O(owner).
+        type: str
+      labels:
+        description: As O(labels).
+        type: list
+        elements: dict
+        suboptions:
+          type:
+            description: The label type.
+            type: str
+            required: true
+          value:
+            description: The label value.
+            type: str
+            required: true
+      custom_fields:
+        description: As O(custom_fields).
+        type: dict
+      occurred:
+        description: As O(occurred).
+        type: str
+      body:
+        description: As O(body).
+        type: raw
+  continue_on_item_error:
+    description:
+      - With O(incidents), V(false) stops at the first item that fails and fails the task, reporting what was
+        done before it; V(true) goes on with the other items and fails the task at the end.
+    type: bool
+    default: false
 notes:
   - "The module itself only talks to XSOAR, so it usually runs on the controller: C(localhost), or
     C(delegate_to: localhost)."
@@ -204,6 +272,21 @@ EXAMPLES = r"""
     close_reason: Resolved
     close_notes: "Disk cleaned by Ansible"
 
+- name: Bulk, one task for many incidents (top-level options are defaults for each item)
+  xsoar.connector.xsoar_incident:
+    severity: medium
+    type: Vulnerability
+    incidents: "{{ scan_findings }}"  # a list of dicts, each with at least a name
+
+- name: Bulk with per-item options
+  xsoar.connector.xsoar_incident:
+    playbook: "Block IP - Generic v3"
+    incidents:
+      - name: "Port scan from 203.0.113.7"
+        severity: high
+      - name: "Port scan from 198.51.100.4"
+        rule_severity: low
+
 - name: Delete incidents of that name, whatever their status
   xsoar.connector.xsoar_incident:
     name: "Disk full on db1"
@@ -229,7 +312,7 @@ incident:
   description:
     - The incident as the server returned it (created, found, updated or closed).
     - Empty when nothing matched, when a pre-processing rule dropped the create, and for a create in check mode.
-  returned: always
+  returned: in the single form
   type: dict
   sample:
     id: "42"
@@ -247,7 +330,7 @@ action:
     - V(dropped) means XSOAR answered the create with HTTP 200 and no content, which XSOAR 8 does when a
       pre-processing rule drops the incident. That is not a creation; C(changed) is false and a warning
       says so.
-  returned: always
+  returned: in the single form
   type: str
   choices: [created, updated, closed, deleted, dropped, none]
   sample: created
@@ -255,7 +338,7 @@ matches:
   description:
     - How many incidents had exactly this name (open ones, or all with O(match_closed=true); open ones for
       O(state=closed); all for O(state=absent)). With more than one, the newest open one is used.
-  returned: always
+  returned: in the single form
   type: int
   sample: 1
 ids:
@@ -264,8 +347,39 @@ ids:
   type: list
   elements: str
   sample: ["42", "43"]
+incidents:
+  description:
+    - Bulk mode, one result per item of O(incidents), in order; items after a failed one are missing unless
+      O(continue_on_item_error=true).
+  returned: when O(incidents) is given
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The item's incident name.
+      type: str
+    action:
+      description: As RV(action), or V(failed).
+      type: str
+    changed:
+      description: Whether this item changed something.
+      type: bool
+    incident:
+      description: As RV(incident).
+      type: dict
+    matches:
+      description: As RV(matches).
+      type: int
+    failed:
+      description: Present and true when this item failed.
+      type: bool
+    msg:
+      description: Why the item failed.
+      type: str
+  sample:
+    - {name: Port scan from 203.0.113.7, action: created, changed: true, incident: {id: "7"}, matches: 0}
 diff:
-  description: The managed incident fields before and after the task.
+  description: The managed incident fields before and after the task (a list, one per item, in bulk mode).
   returned: always
   type: dict
   sample:
