@@ -1,0 +1,123 @@
+#!/usr/bin/env python
+"""Benchmark xsoar_incident against what users write instead (ansible.builtin.uri), on the simulator.
+
+    .venv/ansible-2.21/bin/python scripts/benchmark.py [--count 200]
+
+Starts an XSOAR 6 simulator (scripts/simulator.sh), installs nothing (the collection is used from
+this checkout), and prints wall times and the HTTP requests the simulator counted for:
+  1. one incident: an xsoar_incident task vs. the uri pair (search, then create when missing);
+  2. COUNT new incidents: one bulk task vs. a loop of xsoar_incident vs. a loop of the uri pair;
+  3. the same COUNT again (all exist);
+  4. peak memory of the module process and the size of the module payload Ansible ships.
+It reports; it asserts nothing about time (machines here are noisy). docs/performance.md holds a run.
+"""
+
+import argparse
+import glob
+import json
+import os
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PLAYBOOKS = os.path.join(ROOT, "scripts", "benchmark")
+
+
+def control(url, path, method="GET"):
+    request = urllib.request.Request(url + "/_simulator/" + path, method=method, data=b"{}" if method == "POST" else None)
+    with urllib.request.urlopen(request, context=ssl.create_default_context()) as answer:
+        return json.loads(answer.read() or b"{}")
+
+
+def run_playbook(env, playbook, extra):
+    started = time.time()
+    subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(PLAYBOOKS, playbook),
+         "-e", json.dumps(extra)],
+        env=env, check=True, stdout=subprocess.DEVNULL,
+    )
+    return time.time() - started
+
+
+def measure(env, url, playbook, extra):
+    before = control(url, "stats")["total"]
+    seconds = run_playbook(env, playbook, extra)
+    return seconds, control(url, "stats")["total"] - before
+
+
+def module_footprint(env, workdir, names):
+    """Peak RSS of one module process and the AnsiballZ payload size, from a kept payload."""
+    keep = os.path.join(workdir, "keep")
+    env = dict(env, ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_REMOTE_TMP=keep)
+    run_playbook(env, "xsoar_bulk.yml", {"names": names})
+    payload = sorted(glob.glob(os.path.join(keep, "*", "AnsiballZ_xsoar_incident.py")))[-1]
+    args_file = os.path.join(workdir, "args.json")
+    with open(args_file, "w") as handle:
+        json.dump({"ANSIBLE_MODULE_ARGS": {"incidents": [{"name": name} for name in names]}}, handle)
+    # A fresh parent, so that RUSAGE_CHILDREN sees the module process alone, not ansible-playbook.
+    probe = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run([sys.executable, sys.argv[1]], stdin=open(sys.argv[2]), stdout=subprocess.DEVNULL)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    peak_kib = int(subprocess.run([sys.executable, "-c", probe, payload, args_file], env=env, check=True,
+                                  capture_output=True, text=True).stdout)
+    return os.path.getsize(payload), peak_kib
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=200)
+    count = parser.parse_args().count
+    workdir = tempfile.mkdtemp(prefix="xsoar-bench.")
+    subprocess.run([os.path.join(ROOT, "scripts", "simulator.sh"), "start", "xsoar6", workdir],
+                   check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, XSOAR_INTEGRATION_CONFIG=""))
+    try:
+        settings = {}
+        with open(os.path.join(workdir, "env")) as env_file:
+            for line in env_file:
+                if line.startswith("export "):
+                    key, value = line[len("export "):].strip().split("=", 1)
+                    settings[key] = value.strip("'")
+        collections = os.path.join(workdir, "collections", "ansible_collections", "xsoar")
+        os.makedirs(collections)
+        os.symlink(ROOT, os.path.join(collections, "connector"))
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, "collections"),
+                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", **settings)
+        url = settings["XSOAR_URL"]
+        rows = []
+
+        def row(label, playbook, extra):
+            seconds, requests = measure(env, url, playbook, extra)
+            rows.append((label, seconds, requests))
+            print("%-58s %8.2f s %6d requests" % (label, seconds, requests), flush=True)
+
+        control(url, "reset", "POST")
+        row("1 incident: xsoar_incident task", "xsoar_bulk.yml", {"names": ["Bench single module"], "single": True})
+        row("1 incident: uri pair (search, create)", "uri_loop.yml", {"names": ["Bench single uri"]})
+        names = ["Bench %d" % index for index in range(count)]
+        for label, playbook, prefix in (
+            ("%d new: one bulk xsoar_incident task" % count, "xsoar_bulk.yml", "bulk"),
+            ("%d new: loop of xsoar_incident" % count, "xsoar_loop.yml", "loop"),
+            ("%d new: loop of the uri pair" % count, "uri_loop.yml", "uri"),
+        ):
+            batch = ["%s %s" % (prefix, name) for name in names]
+            row(label, playbook, {"names": batch})
+            row("%d existing: same again (%s)" % (count, label.split(": ", 1)[1]), playbook, {"names": batch})
+        payload, peak = module_footprint(env, workdir, ["%s %s" % ("bulk", name) for name in names])
+        print("module payload (AnsiballZ_xsoar_incident.py): %d bytes" % payload)
+        print("peak RSS of the module process (%d existing incidents): %.1f MiB" % (count, peak / 1024.0))
+        times = dict((label, seconds) for label, seconds, _ in rows)
+        bulk, uri = times["%d new: one bulk xsoar_incident task" % count], times["%d new: loop of the uri pair" % count]
+        print("bulk vs uri loop, %d new: %.1fx faster" % (count, uri / bulk))
+        print("single task vs uri pair: %.2fx the time" % (times["1 incident: xsoar_incident task"] / times["1 incident: uri pair (search, create)"]))
+    finally:
+        subprocess.run([os.path.join(ROOT, "scripts", "simulator.sh"), "stop", workdir], check=False)
+
+
+if __name__ == "__main__":
+    main()
