@@ -1,0 +1,162 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""info: the logic of xsoar_playbook_info and xsoar_incident_info, against a fake client."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api
+from ansible_collections.xsoar.connector.plugins.module_utils import info
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
+
+
+class FakeAnswer:
+    def __init__(self, json_data):
+        self.json = json_data
+
+
+class FakeClient:
+    """Answers /incidents/search from a list (paged like the server) and /playbook/search."""
+
+    def __init__(self, incidents=(), playbooks=()):
+        self.incidents = list(incidents)
+        self.playbooks = list(playbooks)
+        self.searches = []
+
+    def post(self, path, payload, **kwargs):
+        if path == "/playbook/search":
+            return FakeAnswer({"playbooks": self.playbooks, "total": len(self.playbooks)})
+        assert path == "/incidents/search"
+        flt = payload["filter"]
+        self.searches.append(flt)
+        matches = [i for i in self.incidents if self._matches(i, flt)]
+        size = flt.get("size") or 0
+        page = matches[flt["page"] * size:(flt["page"] + 1) * size]
+        return FakeAnswer({"total": len(matches), "data": page or None})
+
+    @staticmethod
+    def _matches(incident, flt):
+        if "name" in flt and not any(set(n.lower().split()) <= set(incident["name"].lower().split()) for n in flt["name"]):
+            return False
+        if "id" in flt and incident["id"] not in flt["id"]:
+            return False
+        if "status" in flt and incident["status"] not in flt["status"]:
+            return False
+        return "notStatus" not in flt or incident["status"] not in flt["notStatus"]
+
+
+def incident(number, name, status=1):
+    return {"id": str(number), "name": name, "status": status, "severity": 1, "created": "2026-11-29T10:00:%02dZ" % number}
+
+
+def incident_params(**changes):
+    values = dict(name=None, ids=None, query=None, status="any", limit=50, sort="created", sort_order="desc", fields=None)
+    values.update(changes)
+    return values
+
+
+def run(client, **changes):
+    return info.run_incidents(client, info.prepare_incidents(incident_params(**changes)), False)
+
+
+PLAYBOOKS = [
+    {"id": "a", "name": "Phishing - Generic v3", "tags": ["phishing"], "comment": "x"},
+    {"id": "b", "name": "Block IP - Generic v3"},
+    {"id": "c", "name": "phishing investigation", "tags": None},
+]
+
+
+def test_playbooks_all_with_id_name_tags_only():
+    result = info.run_playbooks(FakeClient(playbooks=PLAYBOOKS), info.prepare_playbooks({"name": None, "match": "exact"}), False)
+    assert result["changed"] is False
+    assert result["playbooks"] == [
+        {"id": "a", "name": "Phishing - Generic v3", "tags": ["phishing"]},
+        {"id": "b", "name": "Block IP - Generic v3", "tags": []},
+        {"id": "c", "name": "phishing investigation", "tags": []},
+    ]
+
+
+@pytest.mark.parametrize("name, match, ids", [
+    ("Phishing - Generic v3", "exact", ["a"]),
+    ("phishing - generic v3", "exact", []),
+    ("PHISHING", "contains", ["a", "c"]),
+    ("generic", "contains", ["a", "b"]),
+    ("nothing", "contains", []),
+])
+def test_playbook_name_filters(name, match, ids):
+    plan = info.prepare_playbooks({"name": name, "match": match})
+    assert [p["id"] for p in info.run_playbooks(FakeClient(playbooks=PLAYBOOKS), plan, True)["playbooks"]] == ids
+
+
+def test_playbook_empty_name_is_an_error():
+    with pytest.raises(XsoarInputError, match="name is empty"):
+        info.prepare_playbooks({"name": "  ", "match": "exact"})
+
+
+def test_incident_filter_from_options():
+    plan = info.prepare_incidents(incident_params(query="type:Phishing", status="open", sort="modified", sort_order="asc"))
+    assert info.incident_filter(plan) == {
+        "sort": [{"field": "modified", "asc": True}], "query": "type:Phishing", "notStatus": [2, 3]}
+    plan = info.prepare_incidents(incident_params(ids=["1", "2"], status="closed"))
+    assert info.incident_filter(plan) == {"sort": [{"field": "created", "asc": False}], "id": ["1", "2"], "status": [2, 3]}
+
+
+def test_empty_result_from_null_data():
+    result = run(FakeClient())
+    assert result == {"changed": False, "total": 0, "incidents": []}
+
+
+def test_name_is_exact_not_token_match():
+    client = FakeClient([incident(1, "Disk full on db1"), incident(2, "Disk full"), incident(3, "disk full")])
+    result = run(client, name="Disk full")
+    assert [i["id"] for i in result["incidents"]] == ["2"]
+    assert result["total"] == 1
+
+
+def test_name_with_status_filters_closed_ones():
+    client = FakeClient([incident(1, "Disk full", status=2), incident(2, "Disk full")])
+    assert [i["id"] for i in run(client, name="Disk full", status="open")["incidents"]] == ["2"]
+    assert [i["id"] for i in run(client, name="Disk full", status="closed")["incidents"]] == ["1"]
+    assert run(client, name="Disk full")["total"] == 2
+
+
+def test_limit_is_honoured_and_total_is_the_servers(monkeypatch):
+    monkeypatch.setattr(incidents_api, "PAGE_SIZE", 2)
+    client = FakeClient([incident(n, "Incident %d" % n) for n in range(1, 8)])
+    result = run(client, limit=5)
+    assert len(result["incidents"]) == 5
+    assert result["total"] == 7
+    assert [s["size"] for s in client.searches] == [2, 2, 1]
+    assert [s["page"] for s in client.searches] == [0, 1, 2]
+
+
+def test_name_search_reads_every_page(monkeypatch):
+    monkeypatch.setattr(incidents_api, "PAGE_SIZE", 2)
+    client = FakeClient([incident(n, "Disk full on db%d" % n) for n in range(1, 6)] + [incident(9, "Disk full")])
+    result = run(client, name="Disk full", limit=1)
+    assert [i["id"] for i in result["incidents"]] == ["9"]
+    assert len(client.searches) == 3
+    assert all(s["size"] for s in client.searches)
+
+
+def test_fields_select_keys():
+    client = FakeClient([incident(1, "A")])
+    assert run(client, fields=["id", "name", "nosuchkey"])["incidents"] == [{"id": "1", "name": "A"}]
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(limit=0), "limit must be a positive"),
+    (dict(ids=[]), "ids must be"),
+    (dict(ids=["1", " "]), "ids must be"),
+    (dict(query=" "), "query is empty"),
+    (dict(name=" Disk"), "starts or ends with spaces"),
+    (dict(name=""), "name is empty"),
+    (dict(fields=[]), "fields must be"),
+])
+def test_incident_option_errors(changes, message):
+    with pytest.raises(XsoarInputError, match=message):
+        info.prepare_incidents(incident_params(**changes))
