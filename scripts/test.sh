@@ -57,9 +57,23 @@ integration_run() {
     XSOAR_INTEGRATION_CONFIG=$XSOAR_TEST_CONFIG SIMULATOR_PYTHON="$root/.venv/$v/bin/python" \
         "$root/scripts/simulator.sh" start "$profile" "$workdir" || return 1
     echo "simulator ($profile) at $(sed -n "s/^export XSOAR_URL=//p" "$workdir/env")"
-    ( ansible_test "$v" integration --continue-on-error "$@" )
-    rc=$?
+    ( ansible_test "$v" integration --continue-on-error "$@" ) 2>&1 | tee "$workdir/ansible-test.log"
+    rc=${PIPESTATUS[0]}
+    # The key must appear nowhere: not in any task output, nor in what the simulator logged of requests.
+    "$root/.venv/$v/bin/python" - "$workdir" <<'PY' > "$workdir/request-log.json" || rc=1
+import json, ssl, sys, urllib.request
+env = dict(line[len("export "):].strip().split("=", 1) for line in open(sys.argv[1] + "/env") if line.startswith("export "))
+url = env["XSOAR_URL"].strip("'") + "/_simulator/requests"
+context = ssl.create_default_context(cafile=env["XSOAR_CA_PATH"].strip("'")) if "XSOAR_CA_PATH" in env else None
+print(urllib.request.urlopen(url, context=context).read().decode())
+PY
     "$root/scripts/simulator.sh" stop "$workdir"
+    local key
+    key=$(sed -n "s/^export XSOAR_API_KEY='\{0,1\}\([^']*\)'\{0,1\}$/\1/p" "$workdir/env")
+    if [ -z "$key" ] || grep -rlF -- "$key" "$workdir/ansible-test.log" "$workdir/simulator.log" "$workdir/request-log.json"; then
+        echo "FAIL: the API key appears in the files above (or could not be read)"
+        rc=1
+    fi
     if [ "$rc" -ne 0 ]; then
         echo "--- simulator log (last 40 lines) ---"
         tail -n 40 "$workdir/simulator.log"
