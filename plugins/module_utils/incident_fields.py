@@ -165,7 +165,10 @@ def incident_request(options, playbook_id):
     """
     body = parse_body(options.get("body"))
     warnings = validate_body(body) if body else []
-    named = {"name": options["name"], "severity": item_severity(options)}
+    named = {"name": options["name"]}
+    if "severity" not in body or options.get("severity") is not None or options.get("rule_severity") is not None:
+        # a severity in the body counts when neither severity option is given
+        named["severity"] = item_severity(options)
     if playbook_id is not None:
         named["playbookId"] = playbook_id
     if options.get("start_investigation") is not None:
@@ -225,13 +228,17 @@ def managed_view(incident, request):
 
 
 def same_value(current, wanted):
+    if isinstance(wanted, bool) or isinstance(current, bool):  # in Python, True == 1
+        return type(wanted) is type(current) and wanted == current
     if isinstance(wanted, str) and isinstance(current, str):
         current_time, wanted_time = parse_time(current), parse_time(wanted)
         if current_time is not None and wanted_time is not None:
             return current_time == wanted_time
     if isinstance(wanted, dict) and isinstance(current, dict):
         return all(same_value(current.get(key), value) for key, value in wanted.items())
-    if isinstance(wanted, (int, float)) and isinstance(current, (int, float)) and not isinstance(wanted, bool):
+    if isinstance(wanted, list) and isinstance(current, list):
+        return len(current) == len(wanted) and all(same_value(c, w) for c, w in zip(current, wanted))
+    if isinstance(wanted, (int, float)) and isinstance(current, (int, float)):
         return float(current) == float(wanted)
     return current == wanted
 

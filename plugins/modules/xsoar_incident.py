@@ -57,7 +57,7 @@ options:
     description:
       - Severity of a new incident. One of V(Unknown), V(Informational), V(Low), V(Medium), V(High), V(Critical)
         in any case, or XSOAR's numbers V(0), V(0.5), V(1), V(2), V(3), V(4).
-      - Defaults to Unknown (0) when neither this nor O(rule_severity) is given.
+      - Defaults to Unknown (0) when neither this nor O(rule_severity) is given, unless O(body) sets C(severity).
       - Mutually exclusive with O(rule_severity).
     type: raw
   rule_severity:

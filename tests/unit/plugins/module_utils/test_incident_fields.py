@@ -1,0 +1,364 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the pure functions behind xsoar_incident."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_fields as fields
+from ansible_collections.xsoar.connector.plugins.module_utils.incidents_api import resolve_playbook
+
+
+# --- severity ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, number", [
+    ("Unknown", 0), ("informational", 0.5), ("LOW", 1), ("Medium", 2), ("hIgH", 3), ("critical", 4),
+    (" high ", 3), (0, 0), (0.5, 0.5), (1, 1), (2, 2), (3, 3), (4, 4), (4.0, 4),
+    ("0", 0), ("0.5", 0.5), ("3", 3), ("4.0", 4),
+])
+def test_parse_severity_valid(value, number):
+    result = fields.parse_severity(value)
+    assert result == number
+    assert not isinstance(result, bool)
+
+
+def test_parse_severity_whole_numbers_are_int():
+    assert isinstance(fields.parse_severity(4.0), int)
+    assert isinstance(fields.parse_severity("2"), int)
+    assert isinstance(fields.parse_severity(0.5), float)
+
+
+@pytest.mark.parametrize("value", [True, False, 2.5, "2.5", "urgent", "", -1, 5, "5", None, [], {}, "nan", "inf"])
+def test_parse_severity_invalid(value):
+    with pytest.raises(XsoarInputError) as error:
+        fields.parse_severity(value)
+    assert "is not valid" in str(error.value)
+    assert "Critical" in str(error.value)
+
+
+@pytest.mark.parametrize("value, number", [
+    ("low", 1), ("medium", 2), ("high", 3), ("critical", 4), ("HIGH", 3), (" Critical ", 4),
+    ("weird", 0), ("", 0), (None, 0), ("informational", 0), ("unknown", 0), ("3", 0),
+])
+def test_rule_severity_number(value, number):
+    assert fields.rule_severity_number(value) == number
+
+
+def test_item_severity():
+    assert fields.item_severity({"name": "x"}) == 0
+    assert fields.item_severity({"name": "x", "severity": "High"}) == 3
+    assert fields.item_severity({"name": "x", "rule_severity": "critical"}) == 4
+
+
+# --- names ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["Disk full", 'He said "x"', "C:\\temp", "name: value", u"Störung 障害", "x" * 1000])
+def test_check_name_valid(name):
+    assert fields.check_name(name) == name
+
+
+@pytest.mark.parametrize("name, message", [
+    (None, "is empty"), ("", "is empty"), ("   ", "is empty"), (3, "is empty"),
+    (" Disk", "starts or ends with spaces"), ("Disk ", "starts or ends with spaces"),
+    ("x" * 1001, "1001 characters"),
+])
+def test_check_name_invalid(name, message):
+    with pytest.raises(XsoarInputError) as error:
+        fields.check_name(name, "items[2].name")
+    assert message in str(error.value)
+    assert str(error.value).startswith("items[2].name")
+
+
+def test_names_match_is_exact():
+    assert fields.names_match("Disk full", {"name": "Disk full"})
+    assert not fields.names_match("Disk full", {"name": "Disk full on db1"})
+    assert not fields.names_match("Disk full", {"name": "disk full"})
+    assert not fields.names_match("Disk full", {"name": "Disk  full"})
+    assert not fields.names_match("Disk full", {})
+    assert not fields.names_match("Disk full", None)
+    assert not fields.names_match("Disk full", "Disk full")
+
+
+# --- body -------------------------------------------------------------------------------------
+
+def test_parse_body_forms():
+    assert fields.parse_body(None) == {}
+    assert fields.parse_body("") == {}
+    assert fields.parse_body({"reason": "x"}) == {"reason": "x"}
+    assert fields.parse_body('{"reason": "x", "severity": 3}') == {"reason": "x", "severity": 3}
+
+
+@pytest.mark.parametrize("body, message", [
+    ("{not json", "body is not valid JSON"),
+    ("[1, 2]", "body must be a JSON object of incident fields, got list"),
+    ('"text"', "got str"),
+    ("3", "got int"),
+    ([{"a": 1}], "got list"),
+    (3, "got int"),
+])
+def test_parse_body_invalid(body, message):
+    with pytest.raises(XsoarInputError) as error:
+        fields.parse_body(body)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"severity": "high"}, "body.severity is invalid"),
+    ({"severity": 2.5}, "body.severity is invalid"),
+    ({"labels": "Source"}, "body.labels is invalid"),
+    ({"labels": [{"type": "Source"}]}, "body.labels.0 is invalid"),
+    ({"labels": [{"type": "Source", "value": 1}]}, "body.labels.0.value is invalid"),
+    ({"createInvestigation": "yes"}, "body.createInvestigation is invalid"),
+    ({"CustomFields": []}, "body.CustomFields is invalid"),
+    ({"sla": 1.5}, "body.sla is invalid"),
+    ({"id": "1"}, "body sets id"),
+    ({"version": 3, "status": 1}, "body sets status, version"),
+])
+def test_validate_body_errors_name_the_field(body, message):
+    with pytest.raises(XsoarInputError) as error:
+        fields.validate_body(body)
+    assert message in str(error.value)
+
+
+def test_validate_body_option_prefix():
+    with pytest.raises(XsoarInputError) as error:
+        fields.validate_body({"severity": "x"}, "items[1].body")
+    assert str(error.value).startswith("items[1].body.severity is invalid")
+
+
+def test_validate_body_warnings():
+    assert fields.validate_body({"reason": "x", "severity": 3, "CustomFields": {"a": [1]}}) == []
+    warnings = fields.validate_body({"reason": "x", "isRuleSeverity": True, "foo": 1})
+    assert len(warnings) == 1
+    assert "foo, isRuleSeverity" in warnings[0]
+
+
+# --- the create request -----------------------------------------------------------------------
+
+def test_incident_request_defaults():
+    request, warnings = fields.incident_request({"name": "n"}, None)
+    assert request == {"name": "n", "severity": 0}
+    assert warnings == []
+
+
+def test_incident_request_all_options():
+    options = dict(
+        name="n", severity="high", start_investigation=True, type="Phishing", details="d", owner="admin",
+        labels=[{"type": "Source", "value": "ansible"}], custom_fields={"a": 1}, occurred="2026-11-29T10:00:00Z",
+    )
+    request, warnings = fields.incident_request(options, "pb-id")
+    assert request == {
+        "name": "n", "severity": 3, "playbookId": "pb-id", "createInvestigation": True, "type": "Phishing",
+        "details": "d", "owner": "admin", "labels": [{"type": "Source", "value": "ansible"}],
+        "CustomFields": {"a": 1}, "occurred": "2026-11-29T10:00:00Z",
+    }
+    assert warnings == []
+
+
+def test_incident_request_start_investigation_false_is_sent():
+    request = fields.incident_request({"name": "n", "start_investigation": False}, None)[0]
+    assert request["createInvestigation"] is False
+
+
+def test_incident_request_merges_body_and_warns_on_override():
+    options = {"name": "n", "severity": "low", "details": "option", "body": '{"details": "body", "reason": "r"}'}
+    request, warnings = fields.incident_request(options, None)
+    assert request == {"name": "n", "severity": 1, "details": "option", "reason": "r"}
+    assert warnings == ["body sets details, which the named options override"]
+
+
+def test_incident_request_same_value_in_body_is_no_override():
+    request, warnings = fields.incident_request({"name": "n", "body": {"name": "n", "reason": "r"}}, None)
+    assert request == {"name": "n", "severity": 0, "reason": "r"}
+    assert warnings == []
+
+
+def test_incident_request_body_severity_kept_without_severity_option():
+    request, warnings = fields.incident_request({"name": "n", "body": {"severity": 3}}, None)
+    assert request["severity"] == 3
+    assert warnings == []
+
+
+def test_incident_request_rule_severity():
+    request = fields.incident_request({"name": "n", "rule_severity": "weird"}, None)[0]
+    assert request["severity"] == 0
+
+
+def test_incident_request_custom_fields_alias():
+    options = {"name": "n", "custom_fields": {"a": 1}, "body": {"customFields": {"b": 2}}}
+    request, warnings = fields.incident_request(options, None)
+    assert "CustomFields" not in request
+    assert request["customFields"] == {"a": 1}
+    assert warnings == ["body sets customFields, which the named options override"]
+
+
+def test_incident_request_unknown_body_fields_warn():
+    warnings = fields.incident_request({"name": "n", "body": {"foo": 1}}, None)[1]
+    assert len(warnings) == 1
+    assert "foo" in warnings[0]
+
+
+def test_check_item():
+    fields.check_item({"name": "n", "severity": "high", "labels": [{"type": "a", "value": "b"}]})
+    with pytest.raises(XsoarInputError, match="mutually exclusive"):
+        fields.check_item({"name": "n", "severity": "high", "rule_severity": "low"})
+    with pytest.raises(XsoarInputError, match="^items.0.severity 'urgent' is not valid"):
+        fields.check_item({"name": "n", "severity": "urgent"}, "items.0.")
+    with pytest.raises(XsoarInputError, match="occurred 'yesterday' is not an RFC 3339 time"):
+        fields.check_item({"name": "n", "occurred": "yesterday"})
+    with pytest.raises(XsoarInputError, match="body.severity is invalid"):
+        fields.check_item({"name": "n", "body": {"severity": "x"}})
+
+
+# --- labels and times -------------------------------------------------------------------------
+
+def test_check_labels_valid():
+    fields.check_labels(None)
+    fields.check_labels([])
+    fields.check_labels([{"type": "Source", "value": "ansible"}, {"type": "a", "value": ""}])
+
+
+@pytest.mark.parametrize("labels, index", [
+    (["Source"], 0),
+    ([{"type": "Source"}], 0),
+    ([{"type": "a", "value": "b"}, {"type": "a", "value": "b", "extra": "c"}], 1),
+    ([{"type": "a", "value": 1}], 0),
+    ([{"type": None, "value": "b"}], 0),
+])
+def test_check_labels_invalid(labels, index):
+    with pytest.raises(XsoarInputError) as error:
+        fields.check_labels(labels)
+    assert str(error.value).startswith("labels[%d] must be a dict" % index)
+
+
+@pytest.mark.parametrize("text", [
+    "2026-11-29T10:00:00Z", "2026-11-29T10:00:00z", "2026-11-29 10:00:00Z", "2026-11-29T10:00:00.123Z",
+    "2026-11-29T10:00:00.123456789Z", "2026-11-29T11:00:00+01:00", "2026-11-29T05:00:00.5-05:00",
+    " 2026-11-29T10:00:00Z ",
+])
+def test_parse_time_valid(text):
+    parsed = fields.parse_time(text)
+    assert parsed is not None
+    assert parsed.utcoffset() is not None
+
+
+@pytest.mark.parametrize("value", [
+    None, 3, "", "yesterday", "2026-11-29", "2026-11-29T10:00:00", "2026-13-01T10:00:00Z",
+    "2026-11-29T25:00:00Z", "2026-11-29T10:00:00+0100", "0001-01-01T00:00:00+01:00x",
+])
+def test_parse_time_invalid(value):
+    assert fields.parse_time(value) is None
+
+
+def test_parse_time_equal_instants():
+    assert fields.parse_time("2026-11-29T10:00:00Z") == fields.parse_time("2026-11-29T11:00:00.000000000+01:00")
+    assert fields.parse_time("2026-11-29T10:00:00.1Z") == fields.parse_time("2026-11-29T10:00:00.100Z")
+
+
+# --- comparison -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("current, wanted", [
+    ("2026-11-29T10:00:00Z", "2026-11-29T11:00:00+01:00"),
+    ("2026-11-29T10:00:00.000000000Z", "2026-11-29T10:00:00Z"),
+    ("2026-11-29T10:00:00Z", "2026-11-29 10:00:00z"),
+    (3, 3.0), (0.5, 0.5), ("a", "a"), (None, None),
+    ({"a": 1, "b": 2}, {"a": 1}),
+    ({"when": "2026-11-29T10:00:00Z"}, {"when": "2026-11-29T10:00:00.000Z"}),
+    ([{"type": "a", "value": "b"}], [{"type": "a", "value": "b"}]),
+    ([1, "2026-11-29T10:00:00Z"], [1.0, "2026-11-29T11:00:00+01:00"]),
+    (True, True), ({"flag": False}, {"flag": False}),
+])
+def test_same_value_equal(current, wanted):
+    assert fields.same_value(current, wanted)
+
+
+@pytest.mark.parametrize("current, wanted", [
+    ("2026-11-29T10:00:00Z", "2026-11-29T10:00:01Z"),
+    ("2026-11-29T10:00:00Z", "2026-11-29T10:00:00+01:00"),
+    (3, 4), ("3", 3), (1, True), (0, False), ("a", "A"), (None, ""),
+    ({"a": 1}, {"a": 2}), ({}, {"a": 1}),
+    ([{"type": "a", "value": "b"}], []),
+    (True, 1), (1.0, True), ({"flag": 0}, {"flag": False}), ([1], [True]), ([1, 2], [1]),
+])
+def test_same_value_different(current, wanted):
+    assert not fields.same_value(current, wanted)
+
+
+def test_changed_fields():
+    incident = {
+        "id": "7", "version": 2, "name": "n", "severity": 3, "details": "", "occurred": "2026-11-29T10:00:00Z",
+        "CustomFields": {"a": 1, "other": "kept"}, "labels": [], "playbookId": "",
+    }
+    request = {
+        "name": "n", "severity": 3.0, "details": "new", "occurred": "2026-11-29T11:00:00+01:00",
+        "customFields": {"a": 1}, "labels": [{"type": "t", "value": "v"}], "createInvestigation": True,
+    }
+    assert fields.changed_fields(incident, request) == {"details": "new", "labels": [{"type": "t", "value": "v"}]}
+    assert fields.changed_fields(incident, {"name": "n", "severity": 3}) == {}
+    assert fields.changed_fields(incident, {"name": "n", "CustomFields": {"a": 2}}) == {"CustomFields": {"a": 2}}
+
+
+def test_managed_view():
+    incident = {"name": "n", "severity": 1, "CustomFields": {"a": 1, "b": 2}}
+    request = {"name": "n", "severity": 3, "customFields": {"a": 5}, "createInvestigation": True}
+    assert fields.managed_view(incident, request) == {"name": "n", "severity": 1, "customFields": {"a": 1}}
+
+
+# --- playbooks --------------------------------------------------------------------------------
+
+PLAYBOOKS = [
+    {"id": "8db0105c", "name": "Account Enrichment - Generic v2.1"},
+    {"id": "c1a4ae9b", "name": "Block IP - Generic v3"},
+    {"id": "Phishing - Generic v3", "name": "Phishing - Generic v3"},
+    {"id": "dup-1", "name": "Twin"},
+    {"id": "dup-2", "name": "Twin"},
+    {"id": "case-1", "name": "Mixed Case"},
+    {"id": "case-2", "name": "mixed case"},
+]
+
+
+@pytest.mark.parametrize("reference, playbook_id", [
+    ("c1a4ae9b", "c1a4ae9b"),
+    ("Block IP - Generic v3", "c1a4ae9b"),
+    ("block ip - GENERIC v3", "c1a4ae9b"),
+    ("Phishing - Generic v3", "Phishing - Generic v3"),
+    ("phishing - generic v3", "Phishing - Generic v3"),
+    ("dup-1", "dup-1"),
+    ("Mixed Case", "case-1"),
+    ("mixed case", "case-2"),
+])
+def test_resolve_playbook(reference, playbook_id):
+    assert resolve_playbook(PLAYBOOKS, reference) == playbook_id
+
+
+def test_resolve_playbook_ambiguous_name():
+    with pytest.raises(XsoarInputError) as error:
+        resolve_playbook(PLAYBOOKS, "Twin")
+    assert "names 2 playbooks" in str(error.value)
+    assert "dup-1, dup-2" in str(error.value)
+
+
+def test_resolve_playbook_ambiguous_case_insensitive():
+    with pytest.raises(XsoarInputError, match="names 2 playbooks"):
+        resolve_playbook(PLAYBOOKS, "MIXED CASE")
+
+
+def test_resolve_playbook_unknown_lists_close_names():
+    with pytest.raises(XsoarInputError) as error:
+        resolve_playbook(PLAYBOOKS, "Phishing Generic v4", "items[0].playbook")
+    message = str(error.value)
+    assert message.startswith("items[0].playbook 'Phishing Generic v4' matches no playbook id or name")
+    assert "'Phishing - Generic v3'" in message
+
+
+def test_resolve_playbook_unknown_without_close_names():
+    with pytest.raises(XsoarInputError) as error:
+        resolve_playbook(PLAYBOOKS, "zzzzzzzzzzzzzzzzzzzzzzzzzzzz")
+    assert "the key sees 7 playbooks" in str(error.value)
+    with pytest.raises(XsoarInputError, match="the key sees 0 playbooks"):
+        resolve_playbook([], "anything")
