@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api
 from ansible_collections.xsoar.connector.plugins.module_utils import info
-from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
 
 
 class FakeAnswer:
@@ -128,10 +128,24 @@ def test_limit_is_honoured_and_total_is_the_servers(monkeypatch):
     monkeypatch.setattr(incidents_api, "PAGE_SIZE", 2)
     client = FakeClient([incident(n, "Incident %d" % n) for n in range(1, 8)])
     result = run(client, limit=5)
-    assert len(result["incidents"]) == 5
+    assert [i["id"] for i in result["incidents"]] == ["1", "2", "3", "4", "5"]
     assert result["total"] == 7
-    assert [s["size"] for s in client.searches] == [2, 2, 1]
+    # the same size on every page: the server places page N at N * size
+    assert [s["size"] for s in client.searches] == [2, 2, 2]
     assert [s["page"] for s in client.searches] == [0, 1, 2]
+
+
+def test_limit_below_page_size_is_one_request():
+    client = FakeClient([incident(n, "Incident %d" % n) for n in range(1, 8)])
+    assert len(run(client, limit=3)["incidents"]) == 3
+    assert [(s["page"], s["size"]) for s in client.searches] == [(0, 3)]
+
+
+def test_answer_that_is_not_an_object_fails():
+    client = FakeClient()
+    client.post = lambda path, payload, **kwargs: FakeAnswer("<html>")
+    with pytest.raises(XsoarResponseError, match="without a JSON object"):
+        run(client)
 
 
 def test_name_search_reads_every_page(monkeypatch):
