@@ -70,7 +70,7 @@ def module_footprint(env, workdir, names):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--count", type=int, default=200)
     count = parser.parse_args().count
     workdir = tempfile.mkdtemp(prefix="xsoar-bench.")
@@ -111,7 +111,7 @@ def main():
         payload, peak = module_footprint(env, workdir, ["%s %s" % ("bulk", name) for name in names])
         print("module payload (AnsiballZ_xsoar_incident.py): %d bytes" % payload)
         print("peak RSS of the module process (%d existing incidents): %.1f MiB" % (count, peak / 1024.0))
-        times = dict((label, seconds) for label, seconds, _ in rows)
+        times = dict((label, seconds) for label, seconds, _requests in rows)
         bulk, uri = times["%d new: one bulk xsoar_incident task" % count], times["%d new: loop of the uri pair" % count]
         print("bulk vs uri loop, %d new: %.1fx faster" % (count, uri / bulk))
         print("single task vs uri pair: %.2fx the time" % (times["1 incident: xsoar_incident task"] / times["1 incident: uri pair (search, create)"]))

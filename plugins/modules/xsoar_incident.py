@@ -29,15 +29,7 @@ author:
   - xsoar.connector developers (@xsoar-connector)
 extends_documentation_fragment:
   - xsoar.connector.connection
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: No write request is sent; the result says what would happen.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
-    details: C(before) and C(after) hold the incident fields the task manages.
+  - xsoar.connector.attributes
 options:
   name:
     description:

@@ -22,14 +22,7 @@ author:
   - xsoar.connector developers (@xsoar-connector)
 extends_documentation_fragment:
   - xsoar.connector.connection
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: The module only reads, so it runs the same in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+  - xsoar.connector.attributes.READ_ONLY
 options:
   name:
     description:
