@@ -22,23 +22,26 @@ LOOKUP_AFTER_CREATE_DELAYS = (0, 0.5, 1, 2)
 
 
 def search(client, incident_filter, limit=None):
-    """All incidents matching a filter (paged, always with `size`); returns (total, incidents)."""
+    """(total, incidents): up to `limit` (all without it) incidents matching a filter, page by page.
+
+    Every page has the same `size` (never left out): the server places page N at N * size, so a
+    smaller last page would repeat incidents instead of reading on.
+    """
+    size = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit)
     found = []
     page = 0
-    total = 0
     while True:
-        size = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit - len(found))
         query = dict(incident_filter, page=page, size=size)
         query.setdefault("sort", NEWEST_FIRST)
         data = client.post("/incidents/search", {"filter": query}).json
         if not isinstance(data, dict):
             raise XsoarResponseError("POST /incidents/search answered without a JSON object: check that url is the XSOAR API address")
         total = data.get("total") or 0
-        batch = data.get("data") or []  # null when nothing matched
+        batch = [incident for incident in data.get("data") or [] if isinstance(incident, dict)]  # null: none
         found.extend(batch)
         page += 1
         if len(batch) < size or len(found) >= total or (limit is not None and len(found) >= limit):
-            return total, found
+            return total, found if limit is None else found[:limit]
 
 
 def find_by_names(client, names, include_closed=False):

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
-from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import check_name, names_match
 
 # --- xsoar_playbook_info ---------------------------------------------------------------
@@ -117,27 +117,6 @@ def select_fields(incident, fields):
     return dict((key, incident[key]) for key in fields if key in incident)
 
 
-def search_pages(client, incident_filter, limit=None):
-    """(total, incidents): up to `limit` (all without it) incidents matching a filter, page by page.
-
-    Every page has the same `size` (never left out): the server places page N at N * size, so a
-    smaller last page would repeat incidents (incidents_api.search shrinks the last page).
-    """
-    size = api.PAGE_SIZE if limit is None else min(api.PAGE_SIZE, limit)
-    found = []
-    page = 0
-    while True:
-        data = client.post("/incidents/search", {"filter": dict(incident_filter, page=page, size=size)}).json
-        if not isinstance(data, dict):
-            raise XsoarResponseError("POST /incidents/search answered without a JSON object: check that url is the XSOAR API address")
-        total = data.get("total") or 0
-        batch = [incident for incident in data.get("data") or [] if isinstance(incident, dict)]  # null: none
-        found.extend(batch)
-        page += 1
-        if len(batch) < size or len(found) >= total or (limit is not None and len(found) >= limit):
-            return total, found if limit is None else found[:limit]
-
-
 def search_incidents(client, plan):
     """(total, incidents) for a plan.
 
@@ -147,8 +126,8 @@ def search_incidents(client, plan):
     """
     flt = incident_filter(plan)
     if plan["name"] is None:
-        return search_pages(client, flt, plan["limit"])
-    matched = [i for i in search_pages(client, flt)[1]
+        return api.search(client, flt, plan["limit"])
+    matched = [i for i in api.search(client, flt)[1]
                if names_match(plan["name"], i) and status_matches(i, plan["status"])]
     return len(matched), matched[:plan["limit"]]
 
