@@ -5,6 +5,10 @@
 #   scripts/test.sh sanity                   ansible-test sanity, ansible-core 2.21 and 2.16
 #   scripts/test.sh units                    ansible-test units, both versions
 #   scripts/test.sh simulator                the simulator's own pytest suite
+#   scripts/test.sh lint                     ansible-lint (production), antsibull-changelog lint,
+#                                            module docs (antsibull-docs) current: scripts/lint.sh
+#   scripts/test.sh awx                      ansible-builder create and an ansible-runner job with
+#                                            an AWX-injected credential: scripts/awx-test.sh
 #   scripts/test.sh integration [TARGET...]  ansible-test integration against the simulator
 #   scripts/test.sh sanity units             several groups (integration, if given, comes last)
 #
@@ -12,6 +16,8 @@
 #   TEST_VENVS="ansible-2.21 ansible-2.16"   the ansible-core venvs to use (default: both)
 #   TEST_PROFILES="xsoar6 ..."               simulator profiles for integration (default:
 #                                            all three on 2.21; xsoar6 + xsoar8-saas-advanced on 2.16)
+#   TEST_LOG_DIR=DIR                         where step logs go (default tests/output/test-logs);
+#                                            runs with different log dirs may run side by side
 #
 # On a fresh machine it creates both venvs (scripts/venv.sh), writes ansible-test's offline
 # pip bootstrap (scripts/ansible-test-offline.py) and copies the work tree (the files git
@@ -88,10 +94,10 @@ if [ "${1:-}" = __internal ]; then
 fi
 
 # --- arguments -------------------------------------------------------------------------
-want_sanity=0 want_units=0 want_simulator=0 want_integration=0
+want_sanity=0 want_units=0 want_simulator=0 want_lint=0 want_awx=0 want_integration=0
 targets=()
 if [ $# -eq 0 ]; then
-    want_sanity=1 want_units=1 want_simulator=1 want_integration=1
+    want_sanity=1 want_units=1 want_simulator=1 want_lint=1 want_awx=1 want_integration=1
 fi
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -99,9 +105,11 @@ while [ $# -gt 0 ]; do
         sanity) want_sanity=1 ;;
         units|unit) want_units=1 ;;
         simulator) want_simulator=1 ;;
+        lint) want_lint=1 ;;
+        awx) want_awx=1 ;;
         integration) want_integration=1; shift; targets=("$@"); break ;;
-        all) want_sanity=1 want_units=1 want_simulator=1 want_integration=1 ;;
-        *) echo "test.sh: unknown step '$1' (sanity, units, simulator, integration; -h for help)" >&2; exit 2 ;;
+        all) want_sanity=1 want_units=1 want_simulator=1 want_lint=1 want_awx=1 want_integration=1 ;;
+        *) echo "test.sh: unknown step '$1' (sanity, units, simulator, lint, awx, integration; -h for help)" >&2; exit 2 ;;
     esac
     shift
 done
@@ -120,15 +128,14 @@ profiles_for() {  # the simulator profiles to run integration with on venv $1
 
 for v in "${venvs[@]}"; do pyver_of "$v" >/dev/null; done
 
-# --- one checkout, one run -------------------------------------------------------------
-mkdir -p "$root/.cache"
-exec 8>"$root/.cache/test.lock"
+# --- one run per log directory (everything else a run writes is its own temp dir) -------
+logdir=${TEST_LOG_DIR:-$root/tests/output/test-logs}
+mkdir -p "$(dirname "$logdir")"
+exec 8>"$logdir.lock"
 if ! flock -n 8; then
-    echo "test.sh: another scripts/test.sh is running in this checkout; waiting for it" >&2
+    echo "test.sh: another scripts/test.sh is writing to $logdir; waiting for it (or set TEST_LOG_DIR)" >&2
     flock 8
 fi
-
-logdir=$root/tests/output/test-logs
 rm -rf "$logdir"
 mkdir -p "$logdir"
 
@@ -320,6 +327,22 @@ if [ "$want_simulator" = 1 ]; then
     else
         not_run "$name" "setup failed"
     fi
+fi
+
+# --- lint and AWX checks (the tools venv) ----------------------------------------------
+if [ "$want_lint" = 1 ] || [ "$want_awx" = 1 ]; then
+    tools_ok=0
+    step "setup: venv tools" 1200 "$root/scripts/venv.sh" tools && tools_ok=1
+    for check in lint awx; do
+        want=want_$check
+        [ "${!want}" = 1 ] || continue
+        script=$([ "$check" = lint ] && echo lint.sh || echo awx-test.sh)
+        if [ "$tools_ok" = 1 ] && [ "$layout_ok" = 1 ]; then
+            step "$check (tools)" 1200 "$root/scripts/$script"
+        else
+            not_run "$check (tools)" "setup failed"
+        fi
+    done
 fi
 
 # --- integration -----------------------------------------------------------------------

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Lint and documentation checks (scripts/test.sh lint runs this in the tools venv), all offline:
+#
+#   scripts/lint.sh              check everything below; exit 1 if anything fails
+#   scripts/lint.sh --fix-docs   regenerate docs/reference/ (the module and role reference pages)
+#
+#  1. ansible-lint --profile production on roles/, playbooks/ (when present) and tests/awx/project/
+#  2. antsibull-changelog lint (changelogs/fragments/)
+#  3. docs/reference/ is what antsibull-docs generates now from the module and role docs
+#     (simplified RST, which GitHub renders); a difference is printed with the command that fixes it
+#  4. antsibull-docs lint-collection-docs --plugin-docs: module/role docs markup and references
+#  5. every page of docs/reference/ renders with docutils as GitHub renders RST, without a warning
+#  6. every relative link in README.md and docs/*.md points to a file that exists
+#
+# The collection is $XSOAR_TEST_COLLECTION (the copy scripts/test.sh makes) or, run alone, this
+# checkout through a symlinked .../ansible_collections/xsoar/connector.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$root/.venv/tools/bin:$PATH"
+unset VIRTUAL_ENV PYTHONPATH
+[ -x "$root/.venv/tools/bin/antsibull-docs" ] || "$root/scripts/venv.sh" tools >/dev/null || exit 1
+
+fix_docs=0
+case "${1:-}" in
+    "") ;;
+    --fix-docs) fix_docs=1 ;;
+    -h|--help) sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "usage: $0 [--fix-docs]" >&2; exit 2 ;;
+esac
+
+work=$(mktemp -d "${XSOAR_TEST_TMP:-${TMPDIR:-/tmp}}/lint.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+if [ -n "${XSOAR_TEST_COLLECTION:-}" ] && [ "$fix_docs" = 0 ]; then
+    collection=$XSOAR_TEST_COLLECTION
+else
+    # ansible-doc (which antsibull-docs runs) finds collections only under ansible_collections/
+    collection=$work/collections/ansible_collections/xsoar/connector
+    mkdir -p "$(dirname "$collection")"
+    ln -s "$root" "$collection"
+fi
+export ANSIBLE_COLLECTIONS_PATH=${collection%/ansible_collections/*}
+
+# generate_reference DIR: the reference pages, as antsibull-docs writes them now, into DIR
+generate_reference() {
+    # antsibull-docs wants a destination that only its owner can write to
+    mkdir -p -m 755 "$1"
+    antsibull-docs collection --use-current --squash-hierarchy --fail-on-error \
+        --output-format simplified-rst --no-add-antsibull-docs-version --dest-dir "$1" xsoar.connector
+}
+
+if [ "$fix_docs" = 1 ]; then
+    generate_reference "$work/reference" || exit 1
+    rm -rf "$root/docs/reference"
+    cp -r "$work/reference" "$root/docs/reference"
+    echo "lint.sh: regenerated docs/reference/ ($(ls "$root/docs/reference" | wc -l) pages)"
+    exit 0
+fi
+
+failures=0
+check() {  # check NAME COMMAND...: run, report, count a failure
+    local name=$1
+    shift
+    echo
+    echo "--- $name ---"
+    if "$@"; then
+        echo "ok: $name"
+    else
+        echo "FAIL: $name"
+        failures=$((failures + 1))
+    fi
+}
+
+cd "$collection" || exit 1
+
+lint_targets=()
+for dir in roles playbooks tests/awx/project; do
+    [ -d "$dir" ] && lint_targets+=("$dir")
+done
+# --offline: nothing from Galaxy; the collection itself is found in ANSIBLE_COLLECTIONS_PATH
+check "ansible-lint --profile production ${lint_targets[*]}" \
+    ansible-lint --offline --nocolor --profile production "${lint_targets[@]}"
+
+check "antsibull-changelog lint" antsibull-changelog lint
+
+reference_current() {
+    generate_reference "$work/reference" || return 1
+    # "-" lines: checked in; "+" lines: generated now
+    diff -ru docs/reference "$work/reference" >"$work/reference.diff" 2>&1 && return 0
+    head -n 200 "$work/reference.diff"
+    echo "docs/reference/ is not what the module docs generate: run scripts/lint.sh --fix-docs and commit docs/reference/"
+    return 1
+}
+check "docs/reference/ is current (antsibull-docs)" reference_current
+
+check "antsibull-docs lint-collection-docs --plugin-docs" \
+    antsibull-docs lint-collection-docs --plugin-docs --output-format simplified-rst \
+    --validate-collection-refs all --disallow-unknown-collection-refs "$collection"
+
+render_reference() {
+    python - "$collection"/docs/reference/*.rst <<'PY'
+import sys
+import docutils.core
+import docutils.utils
+
+# the settings GitHub renders RST with (github/markup rest2html), and halt on any warning
+settings = {"raw_enabled": True, "file_insertion_enabled": False, "halt_level": 2, "report_level": 2}
+failed = 0
+for path in sys.argv[1:]:
+    with open(path, encoding="utf-8") as handle:
+        try:
+            docutils.core.publish_string(handle.read(), source_path=path, writer_name="html",
+                                         settings_overrides=settings)
+        except docutils.utils.SystemMessage as error:
+            print("%s: %s" % (path, error))
+            failed += 1
+print("%d page(s) rendered, %d with warnings" % (len(sys.argv) - 1, failed))
+sys.exit(1 if failed or len(sys.argv) < 2 else 0)
+PY
+}
+check "docs/reference/ renders (docutils, GitHub's settings)" render_reference
+
+markdown_links() {
+    python - README.md docs/*.md <<'PY'
+import os
+import re
+import sys
+
+# [text](target) outside code spans; a target is a path relative to the page, maybe with #anchor
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+broken = []
+for page in sys.argv[1:]:
+    with open(page, encoding="utf-8") as handle:
+        text = re.sub(r"```.*?```", "", handle.read(), flags=re.S)
+    for target in LINK.findall(re.sub(r"`[^`]*`", "", text)):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue
+        path = os.path.normpath(os.path.join(os.path.dirname(page), target.split("#")[0]))
+        if not os.path.exists(path):
+            broken.append("%s: %s" % (page, target))
+print("\n".join(broken) or "%d page(s), no broken relative link" % (len(sys.argv) - 1))
+sys.exit(1 if broken else 0)
+PY
+}
+check "relative links in README.md and docs/*.md" markdown_links
+
+echo
+if [ "$failures" -ne 0 ]; then
+    echo "lint: $failures check(s) failed"
+    exit 1
+fi
+echo "lint: all checks passed"
