@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import math
 import os
 
 from ansible.module_utils.basic import env_fallback
@@ -41,6 +42,8 @@ CONNECTION_SPEC = dict(
 CONNECTION_OPTIONS = tuple(CONNECTION_SPEC)
 
 MAX_RETRIES = 10
+# An hour per answer is far beyond any API call; larger values overflow the socket layer (inf does).
+MAX_TIMEOUT = 3600
 
 # Paths that the client adds itself; a url that already ends with one would double it.
 API_PATH_SUFFIXES = ("/xsoar/public/v1", "/xsoar")
@@ -57,22 +60,21 @@ def _check_url(url):
     text = (url or "").strip()
     if not text:
         raise XsoarInputError("url is empty: set url (or XSOAR_URL) to the XSOAR address, e.g. https://xsoar.example.com")
+    shown = _without_credentials(text)  # url is not a secret option: never quote a password given in it
     if any(char.isspace() for char in text):
-        raise XsoarInputError("url %r contains spaces: give the bare address, e.g. https://xsoar.example.com" % text)
+        raise XsoarInputError("url %r contains spaces: give the bare address, e.g. https://xsoar.example.com" % shown)
     parts = urlsplit(text)
     if parts.scheme not in ("https", "http"):
         raise XsoarInputError(
-            "url %r must start with https:// (or http:// for a lab server), e.g. https://xsoar.example.com" % text
+            "url %r must start with https:// (or http:// for a lab server), e.g. https://xsoar.example.com" % shown
         )
     if not parts.hostname:
-        raise XsoarInputError("url %r has no host name: use https://<host>[:port]" % text)
+        raise XsoarInputError("url %r has no host name: use https://<host>[:port]" % shown)
     try:
         parts.port
     except ValueError:
-        raise XsoarInputError("url %r has an invalid port: use https://<host>[:port]" % text)
+        raise XsoarInputError("url %r has an invalid port: use https://<host>[:port]" % shown)
     if parts.query or parts.fragment or parts.username or parts.password:
-        # url is not a secret option, so never quote a password given in it
-        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl() if "@" in parts.netloc else text
         raise XsoarInputError(
             "url %r must be the bare address https://<host>[:port] without user, query or fragment;"
             " credentials go in api_key" % shown
@@ -82,7 +84,7 @@ def _check_url(url):
         if path.endswith(suffix):
             raise XsoarInputError(
                 "url %r ends with %s: give the base address only; the API path is chosen from api_key_id"
-                % (text, suffix)
+                % (shown, suffix)
             )
     return text.rstrip("/")
 
@@ -92,11 +94,50 @@ def _check_file(option, path):
         raise XsoarInputError("%s %r is not a readable file: give the path of a PEM file on the host that runs the module" % (option, path))
 
 
+def _without_credentials(address):
+    """An address to quote in a message, with everything before its last "@" (user, password) hidden.
+
+    Textual, not urlsplit: without a scheme, "user:password@host" would parse as scheme "user".
+    """
+    scheme, separator, rest = address.rpartition("://")
+    if "@" not in rest:
+        return address
+    return scheme + separator + "<credentials>@" + rest.rpartition("@")[2]
+
+
+def _check_api_key(api_key):
+    # Never quote the key: a message is not masked once the key is shown escaped (repr of "key\n").
+    if not (api_key or "").strip():
+        raise XsoarInputError("api_key is empty: set api_key (or XSOAR_API_KEY) to an XSOAR API key")
+    if any(char.isspace() or not char.isprintable() for char in api_key):
+        raise XsoarInputError(
+            "api_key contains spaces, a line break or other control characters: remove them (a key read from a"
+            " file or a variable often ends with a newline)"
+        )
+
+
+def _check_api_key_id(api_key_id):
+    # "" is how an unset XSOAR_API_KEY_ID or AWX field arrives: it means XSOAR 6. Never quote the value:
+    # a key pasted into the wrong option would be shown, and api_key_id is not masked.
+    if api_key_id is None or api_key_id == "":
+        return
+    if not api_key_id.strip():
+        raise XsoarInputError(
+            "api_key_id is blank: set it to the key's ID (a number such as 17, listed beside the key on XSOAR 8),"
+            " or leave it unset for XSOAR 6"
+        )
+    if not api_key_id.strip().isdigit() or api_key_id != api_key_id.strip():
+        raise XsoarInputError(
+            "api_key_id must be the key's numeric ID (such as 17, listed beside the key on XSOAR 8), without"
+            " spaces; check that api_key and api_key_id are not swapped"
+        )
+
+
 def validate_connection(params):
     """Check the connection options beyond what the argument spec can; return the normalised url."""
     url = _check_url(params["url"])
-    if not (params["api_key"] or "").strip():
-        raise XsoarInputError("api_key is empty: set api_key (or XSOAR_API_KEY) to an XSOAR API key")
+    _check_api_key(params["api_key"])
+    _check_api_key_id(params.get("api_key_id"))
     if params["api_key_type"] == "advanced" and not params.get("api_key_id"):
         raise XsoarInputError(
             "api_key_type=advanced is an XSOAR 8 key: set api_key_id (the ID shown beside the key in XSOAR)"
@@ -109,9 +150,10 @@ def validate_connection(params):
         raise XsoarInputError("ca_path is set but validate_certs is false: remove one of them (ca_path only matters when certificates are checked)")
     proxy = params.get("proxy")
     if proxy and urlsplit(proxy).scheme not in ("http", "https", "socks5", "socks5h"):
-        raise XsoarInputError("proxy %r needs a scheme: use http://<proxy>:<port>" % proxy)
-    if not params["timeout"] > 0:
-        raise XsoarInputError("timeout must be a positive number of seconds, got %s" % params["timeout"])
+        raise XsoarInputError("proxy %r needs a scheme: use http://<proxy>:<port>" % _without_credentials(proxy))
+    timeout = params["timeout"]
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise XsoarInputError("timeout must be a number of seconds above 0 and at most %d, got %s" % (MAX_TIMEOUT, timeout))
     if not 0 <= params["retries"] <= MAX_RETRIES:
         raise XsoarInputError("retries must be between 0 and %d, got %d" % (MAX_RETRIES, params["retries"]))
     return url

@@ -105,6 +105,35 @@ def test_empty_api_key(key):
     assert "api_key is empty" in error_of(api_key=key)
 
 
+@pytest.mark.parametrize("key", ["secret-key\n", " secret-key", "secret key", "secret-key\r\n", "secret\x00key"])
+def test_api_key_with_whitespace_or_control_characters(key):
+    # requests would refuse the header and quote it escaped ('secret-key\\n'), which no redaction of the
+    # key itself matches: the key must be refused here, and never quoted
+    message = error_of(api_key=key)
+    assert "api_key contains spaces, a line break or other control characters: remove them" in message
+    assert "secret" not in message
+
+
+@pytest.mark.parametrize("key_id", ["  ", "\t"])
+def test_blank_api_key_id(key_id):
+    message = error_of(api_key_id=key_id)
+    assert "api_key_id is blank" in message
+    assert "leave it unset for XSOAR 6" in message
+
+
+@pytest.mark.parametrize("key_id", ["secret-key", "17 ", " 17", "1 7", "abc", "-1"])
+def test_api_key_id_must_be_numeric(key_id):
+    message = error_of(api_key_id=key_id)
+    assert "api_key_id must be the key's numeric ID" in message
+    assert "not swapped" in message
+    assert "secret-key" not in message
+
+
+@pytest.mark.parametrize("key_id", [None, "", "1", "17", "0042"])
+def test_api_key_id_accepted(key_id):
+    assert arguments.validate_connection(params(api_key_id=key_id)) == "https://xsoar.example.com"
+
+
 @pytest.mark.parametrize("key_id", [None, ""])
 def test_advanced_key_without_key_id(key_id):
     message = error_of(api_key_type="advanced", api_key_id=key_id)
@@ -142,14 +171,33 @@ def test_proxy_without_scheme():
     assert "needs a scheme" in error_of(proxy="proxy.example.com:3128")
 
 
+@pytest.mark.parametrize("proxy", ["user:hunter2@proxy.example.com:3128", "ftp://user:hunter2@proxy.example.com:21"])
+def test_proxy_error_does_not_echo_the_proxy_password(proxy):
+    message = error_of(proxy=proxy)
+    assert "needs a scheme" in message
+    assert "hunter2" not in message and "user" not in message
+    assert "<credentials>@proxy.example.com" in message
+
+
+@pytest.mark.parametrize("address, shown", [
+    ("https://xsoar.example.com", "https://xsoar.example.com"),
+    ("https://admin:pw@xsoar.example.com:8443", "https://<credentials>@xsoar.example.com:8443"),
+    ("admin:pw@proxy:3128", "<credentials>@proxy:3128"),
+    ("http://a@b@proxy", "http://<credentials>@proxy"),
+])
+def test_without_credentials(address, shown):
+    assert arguments._without_credentials(address) == shown
+
+
 @pytest.mark.parametrize("proxy", ["http://proxy:3128", "https://proxy:3128", "socks5h://proxy:1080"])
 def test_proxy_with_scheme(proxy):
     assert arguments.validate_connection(params(proxy=proxy))
 
 
-@pytest.mark.parametrize("timeout", [0, 0.0, -1, -0.5])
-def test_timeout_must_be_positive(timeout):
-    assert "timeout must be a positive number" in error_of(timeout=timeout)
+@pytest.mark.parametrize("timeout", [0, 0.0, -1, -0.5, float("nan"), float("inf"), arguments.MAX_TIMEOUT + 1])
+def test_timeout_must_be_positive_and_bounded(timeout):
+    # inf used to reach the socket layer and fail there with an OverflowError traceback
+    assert "timeout must be a number of seconds above 0 and at most %d" % arguments.MAX_TIMEOUT in error_of(timeout=timeout)
 
 
 @pytest.mark.parametrize("timeout", [0.1, 1, 600])
