@@ -11,6 +11,8 @@
 #  4. antsibull-docs lint-collection-docs --plugin-docs: module/role docs markup and references
 #  5. every page of docs/reference/ renders with docutils as GitHub renders RST, without a warning
 #  6. every relative link in README.md and docs/*.md points to a file that exists
+#  7. docs/troubleshooting.md has a row for every message the plugins can print, and no row
+#     for a message that no longer exists
 #
 # The collection is $XSOAR_TEST_COLLECTION (the copy scripts/test.sh makes) or, run alone, this
 # checkout through a symlinked .../ansible_collections/xsoar/connector.
@@ -143,6 +145,74 @@ sys.exit(1 if broken else 0)
 PY
 }
 check "relative links in README.md and docs/*.md" markdown_links
+
+troubleshooting_complete() {
+    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py <<'PY'
+import ast
+import re
+import sys
+
+page, sources = sys.argv[1], sys.argv[2:]
+
+
+def source_messages(path):
+    """The message texts of a plugin file: its string literals, minus docstrings, module docs,
+    dict keys and values, comparisons and regular expressions (lookup data, not messages)."""
+    with open(path, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    data = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr):
+            data.add(id(node.value))
+        if isinstance(node, ast.Assign) and any(
+                getattr(target, "id", "") in ("DOCUMENTATION", "EXAMPLES", "RETURN") for target in node.targets):
+            data.add(id(node.value))
+        if isinstance(node, (ast.Dict, ast.Subscript, ast.Compare)):
+            data.update(id(sub) for sub in ast.walk(node))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in data:
+            text = node.value
+            # a message has words; a 20-character floor leaves out keys, formats and names
+            if len(text) >= 20 and " " in text and "\n" not in text and not text.startswith("^"):
+                yield "%s:%d" % (path, node.lineno), text
+
+
+def documented_fragments(path):
+    """`code` spans of the first cell of each table row, above the ansible-core section."""
+    with open(path, encoding="utf-8") as handle:
+        own = handle.read().split("\n## From ansible-core")[0]
+    for line in own.splitlines():
+        if line.startswith("| ") and not line.startswith("| ---"):
+            first_cell = re.split(r"(?<!\\)\|", line)[1]
+            for fragment in re.findall(r"`([^`]+)`", first_cell):
+                yield fragment
+
+
+def matches(fragment, message):
+    """A fragment matches when its parts between `...` appear in the message in that order."""
+    position = 0
+    for part in (part for part in fragment.split("...") if part.strip()):
+        position = message.find(part, position)
+        if position < 0:
+            return False
+        position += len(part)
+    return True
+
+
+messages = [message for path in sources for message in source_messages(path)]
+fragments = [fragment for fragment in documented_fragments(page) if fragment not in ("message contains", "detail contains")]
+undocumented = ["%s: %s" % (where, text) for where, text in messages
+                if not any(matches(fragment, text) for fragment in fragments)]
+stale = [fragment for fragment in fragments if not any(matches(fragment, text) for _where, text in messages)]
+for where in undocumented:
+    print("not in %s: %s" % (page, where))
+for fragment in stale:
+    print("in %s but no message contains it: %s" % (page, fragment))
+print("%d messages in the plugins, %d rows' fragments in %s" % (len(messages), len(fragments), page))
+sys.exit(1 if undocumented or stale or not messages else 0)
+PY
+}
+check "docs/troubleshooting.md lists every message of the plugins" troubleshooting_complete
 
 echo
 if [ "$failures" -ne 0 ]; then
