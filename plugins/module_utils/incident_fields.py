@@ -15,6 +15,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_schema import (
+    DATE_TIME_FIELDS,
     INCIDENT_BODY_SCHEMA,
     KNOWN_BODY_FIELDS,
     MANAGED_BY_MODULE,
@@ -33,6 +34,10 @@ SEVERITY_NAME_BY_NUMBER = dict((number, name.capitalize()) for name, number in S
 # Kibana server/connector_types/xsoar/render.ts: anything else is Unknown.
 RULE_SEVERITY = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 MAX_NAME_LENGTH = 1000
+# Kibana's placeholder severity for "keep the rule's severity", never sent to XSOAR.
+KIBANA_RULE_SEVERITY_PLACEHOLDER = 5
+# RFC 3339 exactly as XSOAR's Go server parses it: "T", an upper-case "Z" or an offset, nothing around.
+STRICT_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$")
 
 # Module option -> incident field; these are the fields a task manages (for update and diff).
 OPTION_FIELDS = (
@@ -63,9 +68,13 @@ def parse_severity(value):
 
 
 def _severity_help(value):
+    placeholder = (
+        "; %d is Kibana's placeholder for the rule's severity: use rule_severity for that" % KIBANA_RULE_SEVERITY_PLACEHOLDER
+        if not isinstance(value, bool) and str(value).strip() in ("5", "5.0") else ""
+    )
     return (
         "severity %r is not valid: use Unknown, Informational, Low, Medium, High or Critical"
-        " (any case), or 0, 0.5, 1, 2, 3, 4" % (value,)
+        " (any case), or 0, 0.5, 1, 2, 3, 4%s" % (value, placeholder)
     )
 
 
@@ -78,11 +87,12 @@ def severity_name(number):
     return SEVERITY_NAME_BY_NUMBER.get(number, str(number))
 
 
-def check_name(name, option="name"):
+def check_name(name, option="name", empty_hint="give the incident a name; it is what makes the task idempotent"):
     if not isinstance(name, str) or not name.strip():
-        raise XsoarInputError("%s is empty: give the incident a name; it is what makes the task idempotent" % option)
+        raise XsoarInputError("%s is empty: %s" % (option, empty_hint))
     if len(name) > MAX_NAME_LENGTH:
-        raise XsoarInputError("%s is %d characters long: XSOAR incident names must stay under %d" % (option, len(name), MAX_NAME_LENGTH))
+        raise XsoarInputError("%s is %d characters long: shorten it to at most %d characters (XSOAR's limit for incident names)"
+                              % (option, len(name), MAX_NAME_LENGTH))
     if name != name.strip():
         raise XsoarInputError("%s %r starts or ends with spaces: remove them (XSOAR compares names exactly)" % (option, name))
     return name
@@ -117,16 +127,29 @@ def validate_body(body, option="body"):
         )
     if jsonschema is None:
         raise XsoarInputError("%s cannot be validated: %s" % (option, JSONSCHEMA_MISSING))
-    errors = sorted(jsonschema.Draft7Validator(INCIDENT_BODY_SCHEMA).iter_errors(body), key=lambda e: list(e.path))
+    errors = sorted(_body_validator().iter_errors(body), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
         where = ".".join(str(part) for part in first.path) or "(top level)"
-        raise XsoarInputError("%s.%s is invalid: %s" % (option, where, first.message))
+        raise XsoarInputError("%s.%s is invalid: %s; give it the type XSOAR documents for this field" % (option, where, first.message))
+    for field in DATE_TIME_FIELDS:
+        if field in body:
+            check_time(body[field], "%s.%s" % (option, field))
+    for key in ("CustomFields", "customFields"):
+        check_custom_fields(body.get(key), "%s.%s" % (option, key))
     unknown = sorted(key for key in body if key not in KNOWN_BODY_FIELDS)
     if unknown:
         return ["%s has fields XSOAR does not document for incidents: %s; they are sent as given (custom"
                 " fields belong in custom_fields)" % (option, ", ".join(unknown))]
     return []
+
+
+def _body_validator():
+    """Draft 7, except that 1.0 is no integer: XSOAR's Go server refuses it for its int64 fields."""
+    integer_checker = jsonschema.Draft7Validator.TYPE_CHECKER.redefine(
+        "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool))
+    validator = jsonschema.validators.extend(jsonschema.Draft7Validator, type_checker=integer_checker)
+    return validator(INCIDENT_BODY_SCHEMA)
 
 
 def check_labels(labels, option="labels"):
@@ -138,9 +161,37 @@ def check_labels(labels, option="labels"):
             )
 
 
-def check_occurred(occurred, option="occurred"):
-    if occurred is not None and parse_time(occurred) is None:
-        raise XsoarInputError("%s %r is not an RFC 3339 time: use e.g. 2026-11-29T10:00:00Z" % (option, occurred))
+def rfc3339_text(value):
+    """A time as XSOAR's server parses it: YAML's unquoted timestamps arrive as "2026-11-29 10:00:00+00:00"."""
+    text = value.strip()
+    if len(text) > 10 and text[10] == " ":
+        text = text[:10] + "T" + text[11:]
+    return text[:-1] + "Z" if text.endswith("z") else text
+
+
+def check_time(value, option="occurred"):
+    """A time the server will parse once rfc3339_text has normalised it (strict RFC 3339)."""
+    if value is None:
+        return
+    if not (isinstance(value, str) and STRICT_RFC3339.match(rfc3339_text(value)) and parse_time(value) is not None):
+        raise XsoarInputError("%s %r is not an RFC 3339 time: use e.g. 2026-11-29T10:00:00Z or 2026-11-29T11:00:00+01:00"
+                              % (option, value))
+
+
+def check_playbook(playbook, option="playbook"):
+    if playbook is not None and not playbook.strip():
+        raise XsoarInputError("%s is empty: give a playbook name or id (xsoar_playbook_info lists them), or leave %s out"
+                              % (option, option))
+
+
+def check_custom_fields(custom_fields, option="custom_fields"):
+    """Custom fields go by machine name (lower case, no spaces); XSOAR ignores other keys silently."""
+    for key in custom_fields or {}:
+        key = str(key)
+        if not key.strip() or any(char.isspace() for char in key):
+            raise XsoarInputError(
+                "%s key %r is not a field's machine name: use the name without spaces in lower case, e.g. %r"
+                % (option, key, "".join(key.split()).lower() or "scanip"))
 
 
 def parse_time(value):
@@ -183,6 +234,9 @@ def incident_request(options, playbook_id):
         warnings.append("body sets %s, which the named options override" % ", ".join(overridden))
     request = dict(body)
     request.update(named)
+    for field in DATE_TIME_FIELDS:
+        if isinstance(request.get(field), str):
+            request[field] = rfc3339_text(request[field])
     return request, warnings
 
 
@@ -207,8 +261,10 @@ def check_item(options, where=""):
             parse_severity(options["severity"])
         except XsoarInputError as error:
             raise XsoarInputError(where + str(error))
+    check_playbook(options.get("playbook"), where + "playbook")
     check_labels(options.get("labels"), where + "labels")
-    check_occurred(options.get("occurred"), where + "occurred")
+    check_custom_fields(options.get("custom_fields"), where + "custom_fields")
+    check_time(options.get("occurred"), where + "occurred")
     body = parse_body(options.get("body"), where + "body")
     if body:
         validate_body(body, where + "body")

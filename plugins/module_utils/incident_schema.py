@@ -12,21 +12,26 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 _STRING_FIELDS = (
-    "name", "type", "details", "owner", "playbookId", "occurred", "dueDate", "reminder", "closeReason",
-    "closeNotes", "reason", "phase", "category", "rawJSON", "sourceBrand", "sourceInstance", "account",
-    "parent", "rawName", "rawType", "rawCategory", "rawPhase", "rawCloseReason", "notifyTime",
+    "name", "type", "details", "owner", "playbookId", "closeReason", "closeNotes", "reason", "phase",
+    "category", "rawJSON", "sourceBrand", "sourceInstance", "account", "parent", "rawName", "rawType",
+    "rawCategory", "rawPhase", "rawCloseReason", "activatingingUserId", "closingUserId", "runStatus",
 )
-_STRING_LIST_FIELDS = ("roles", "previousRoles", "linkedIncidents", "canvases")
+# Strings the server parses as RFC 3339 times (swagger format date-time); checked by incident_fields.
+DATE_TIME_FIELDS = ("occurred", "dueDate", "reminder", "notifyTime", "activated", "closed", "lastOpen")
+_INTEGER_FIELDS = ("ShardID", "autime", "droppedCount", "linkedCount", "openDuration")
+_STRING_LIST_FIELDS = ("roles", "previousRoles", "linkedIncidents", "canvases", "sortValues")
 
 # Fields the module decides itself: an incident is found by name, never addressed by id in a body.
 MANAGED_BY_MODULE = ("id", "version", "created", "modified", "investigationId", "status")
 
-_properties = dict((field, {"type": "string"}) for field in _STRING_FIELDS)
+_properties = dict((field, {"type": "string"}) for field in _STRING_FIELDS + DATE_TIME_FIELDS)
+_properties.update((field, {"type": "integer"}) for field in _INTEGER_FIELDS)
 _properties.update((field, {"type": "array", "items": {"type": "string"}}) for field in _STRING_LIST_FIELDS)
 _properties.update({
     "severity": {"type": "number", "enum": [0, 0.5, 1, 2, 3, 4]},
     "createInvestigation": {"type": "boolean"},
     "isPlayground": {"type": "boolean"},
+    "hasRole": {"type": "boolean"},
     "labels": {
         "type": "array",
         "items": {
@@ -38,7 +43,7 @@ _properties.update({
     },
     "CustomFields": {"type": "object"},
     "customFields": {"type": "object"},
-    "sla": {"type": "integer"},
+    "sla": {"type": "number"},  # SLAState: a double
 })
 
 INCIDENT_BODY_SCHEMA = {

@@ -104,8 +104,20 @@ def prepare(params):
         raise XsoarInputError("incidents has duplicate names: %s; each name is one incident, list it once"
                               % ", ".join(repr(name) for name in duplicates))
     task = dict((option, params.get(option)) for option in TASK_OPTION_SPEC)
+    check_close_options(task, items)
     task["continue_on_item_error"] = params.get("continue_on_item_error")
     return {"items": items, "task": task, "bulk": params.get("incidents") is not None}
+
+
+def check_close_options(task, items):
+    """close_reason and close_notes only act on a close: given without one, they would be silently ignored."""
+    if any(item["state"] == "closed" for item in items):
+        return
+    for option in ("close_reason", "close_notes"):
+        if task.get(option) is not None:
+            raise XsoarInputError(
+                "%s only applies with state: closed, and no incident here is closed: set state: closed"
+                " (on the task or an item of incidents), or remove %s" % (option, option))
 
 
 def run(client, plan, check_mode):

@@ -68,7 +68,7 @@ def prepare_incidents(params):
     """Check the options before any request; returns the plan for run_incidents."""
     name = params.get("name")
     if name is not None:
-        check_name(name)
+        check_name(name, empty_hint="give the incident name to look up, or leave name out (with ids or query instead)")
     ids = params.get("ids")
     if ids is not None:
         ids = [str(incident_id).strip() for incident_id in ids]

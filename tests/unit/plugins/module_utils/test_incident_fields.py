@@ -115,7 +115,7 @@ def test_parse_body_invalid(body, message):
     ({"labels": [{"type": "Source", "value": 1}]}, "body.labels.0.value is invalid"),
     ({"createInvestigation": "yes"}, "body.createInvestigation is invalid"),
     ({"CustomFields": []}, "body.CustomFields is invalid"),
-    ({"sla": 1.5}, "body.sla is invalid"),
+    ({"ShardID": 1.5}, "body.ShardID is invalid"),
     ({"id": "1"}, "body sets id"),
     ({"version": 3, "status": 1}, "body sets status, version"),
 ])
@@ -362,3 +362,82 @@ def test_resolve_playbook_unknown_without_close_names():
     assert "the key sees 7 playbooks" in str(error.value)
     with pytest.raises(XsoarInputError, match="the key sees 0 playbooks"):
         resolve_playbook([], "anything")
+
+
+# --- bad input found by the xsoar_bad_input integration target ---------------------------------
+
+def test_long_name_says_how_long_it_may_be():
+    with pytest.raises(XsoarInputError, match="name is 1001 characters long: shorten it to at most 1000 characters"):
+        fields.check_name("x" * 1001)
+
+
+def test_empty_name_hint_can_be_given():
+    with pytest.raises(XsoarInputError, match="^name is empty: look it up by ids$"):
+        fields.check_name(" ", empty_hint="look it up by ids")
+
+
+@pytest.mark.parametrize("value", [5, "5", 5.0])
+def test_kibana_placeholder_severity_points_to_rule_severity(value):
+    with pytest.raises(XsoarInputError, match="placeholder for the rule's severity: use rule_severity"):
+        fields.parse_severity(value)
+
+
+def test_other_invalid_severity_has_no_placeholder_hint():
+    with pytest.raises(XsoarInputError) as error:
+        fields.parse_severity(6)
+    assert "placeholder" not in str(error.value)
+
+
+@pytest.mark.parametrize("text", [
+    "2026-11-29T10:00:00Z", "2026-11-29T11:00:00.5+01:00",
+    # YAML's unquoted timestamp as Ansible hands it over, and a lower-case z: normalised before sending
+    "2026-11-29 10:00:00+00:00", "2026-11-29T10:00:00z",
+])
+def test_check_time_accepts_what_is_sent_as_rfc3339(text):
+    fields.check_time(text)
+    assert fields.STRICT_RFC3339.match(fields.rfc3339_text(text))
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-11-29", "2026-11-29T10:00:00", "2026-11-29T25:00:00Z",
+                                   "2026/11/29T10:00:00Z", 1764410400, "2026-11-29T10:00:00+0100"])
+def test_check_time_rejects(value):
+    with pytest.raises(XsoarInputError, match="is not an RFC 3339 time: use e.g. 2026-11-29T10:00:00Z"):
+        fields.check_time(value, "occurred")
+
+
+def test_incident_request_normalises_times_of_options_and_body():
+    request = fields.incident_request(
+        {"name": "n", "occurred": "2026-11-29 10:00:00+00:00", "body": {"dueDate": "2026-12-01T10:00:00z"}}, None)[0]
+    assert request["occurred"] == "2026-11-29T10:00:00+00:00"
+    assert request["dueDate"] == "2026-12-01T10:00:00Z"
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"dueDate": "tomorrow"}, "body.dueDate 'tomorrow' is not an RFC 3339 time"),
+    ({"occurred": "2026-11-29"}, "body.occurred '2026-11-29' is not an RFC 3339 time"),
+    ({"linkedCount": 1.0}, "body.linkedCount is invalid: 1.0 is not of type 'integer'; give it the type XSOAR documents"),
+    ({"linkedCount": True}, "body.linkedCount is invalid"),
+    ({"sla": "x"}, "body.sla is invalid"),
+    ({"hasRole": "yes"}, "body.hasRole is invalid"),
+    ({"CustomFields": {"Scan IP": "1.2.3.4"}}, "body.CustomFields key 'Scan IP' is not a field's machine name: .* 'scanip'"),
+])
+def test_validate_body_checks_times_integers_and_custom_field_keys(body, message):
+    with pytest.raises(XsoarInputError, match=message):
+        fields.validate_body(body)
+
+
+def test_validate_body_accepts_documented_fields():
+    assert fields.validate_body({"sla": 1.5, "linkedCount": 2, "dueDate": "2026-12-01T10:00:00Z",
+                                 "CustomFields": {"scanip": "1.2.3.4"}}) == []
+
+
+@pytest.mark.parametrize("playbook", ["", "   "])
+def test_check_item_empty_playbook(playbook):
+    with pytest.raises(XsoarInputError, match=r"^incidents\[0\].playbook is empty: give a playbook name or id"):
+        fields.check_item({"name": "n", "playbook": playbook}, "incidents[0].")
+
+
+@pytest.mark.parametrize("custom_fields, key", [({"Scan IP": "1"}, "Scan IP"), ({" ": "1"}, " "), ({1: "x", "a b": 2}, "a b")])
+def test_check_item_custom_field_keys(custom_fields, key):
+    with pytest.raises(XsoarInputError, match="custom_fields key %r is not a field's machine name" % key):
+        fields.check_item({"name": "n", "custom_fields": custom_fields})

@@ -174,3 +174,8 @@ def test_fields_select_keys():
 def test_incident_option_errors(changes, message):
     with pytest.raises(XsoarInputError, match=message):
         info.prepare_incidents(incident_params(**changes))
+
+
+def test_empty_incident_name_hint_fits_a_lookup():
+    with pytest.raises(XsoarInputError, match="name is empty: give the incident name to look up, or leave name out"):
+        info.prepare_incidents(incident_params(name=" "))
