@@ -37,6 +37,13 @@ failures=0
 check() {  # check CONDITION_STATUS MESSAGE: print ok/FAIL, count failures
     if [ "$1" -eq 0 ]; then echo "ok: $2"; else echo "FAIL: $2"; failures=$((failures + 1)); fi
 }
+check_none() {  # check_none FOUND MESSAGE: passes when FOUND (lines) is empty, else lists them
+    if [ -z "$1" ]; then
+        check 0 "$2"
+    else
+        check 1 "$2: $(echo "$1" | head -n 20 | tr '\n' ' ')"
+    fi
+}
 section() { echo; echo "--- $* ---"; }
 
 # --- 1. the artifact --------------------------------------------------------------------------
@@ -54,8 +61,9 @@ touch "$src/.venv/bin/python" "$src/tests/output/junit/python3.12.xml" \
     "$src/tests/integration/integration_config.yml" "$src/changelogs/.plugin-cache.yaml"
 ansible-galaxy collection build "$src" --output-path "$work/dist" >/dev/null
 check $? "ansible-galaxy collection build"
-tarball=$(ls "$work"/dist/xsoar-connector-*.tar.gz 2>/dev/null | head -n 1)
-if [ -z "$tarball" ]; then
+built=("$work"/dist/xsoar-connector-*.tar.gz)
+tarball=${built[0]}
+if [ ! -f "$tarball" ]; then
     echo "FAIL: no tarball built; the remaining checks need it"
     exit 1
 fi
@@ -63,12 +71,10 @@ echo "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB, $(tar -tz
 tar -tzf "$tarball" | sed 's#/$##' | sort >"$work/tarball-files"
 junk=$(grep -E '^(\.venv|\.ci|\.git|\.ansible|\.cache|\.pytest_cache|scripts|tests/output)(/|$)|(^|/)__pycache__(/|$)|\.pyc$|\.tar\.gz$|(^|/)\.plugin-cache\.yaml$|^tests/integration/(integration_config\.yml|inventory)$' \
     "$work/tarball-files")
-[ -z "$junk" ]
-check $? "the tarball holds no checkout junk${junk:+: $(echo "$junk" | head -n 20 | tr '\n' ' ')}"
+check_none "$junk" "the tarball holds no checkout junk"
 missing=$(cd "$collection" && git ls-files plugins roles meta extensions docs README.md LICENSE requirements.txt \
           bindep.txt | grep -vxF -f "$work/tarball-files")
-[ -z "$missing" ]
-check $? "the tarball holds every file of plugins/, roles/, meta/, extensions/, docs/${missing:+; missing: $(echo "$missing" | tr '\n' ' ')}"
+check_none "$missing" "the tarball holds every file of plugins/, roles/, meta/, extensions/, docs/ (missing ones listed)"
 
 ansible-galaxy collection install "$tarball" -p "$work/installed" >/dev/null 2>&1
 check $? "ansible-galaxy collection install of the tarball"
@@ -104,6 +110,7 @@ sed "s#/build/#$context/_build/#" "$context/_build/requirements.yml" >"$ee/requi
 ansible-galaxy collection install -r "$ee/requirements-local.yml" -p "$ee/usr-share-ansible/collections" \
     >/dev/null 2>&1
 check $? "the galaxy stage installs the collection from the build context"
+# shellcheck disable=SC2016  # $PYCMD is the Containerfile's, matched literally
 introspect=$(sed -n 's#^RUN \$PYCMD /output/scripts/introspect.py ##p' "$context/Containerfile")
 if [ -z "$introspect" ]; then
     check 1 "the Containerfile has the introspection step (RUN \$PYCMD /output/scripts/introspect.py ...)"

@@ -46,7 +46,7 @@ export ANSIBLE_COLLECTIONS_PATH=${collection%/ansible_collections/*}
 # generate_reference DIR: the reference pages, as antsibull-docs writes them now, into DIR
 generate_reference() {
     # antsibull-docs wants a destination that only its owner can write to
-    mkdir -p -m 755 "$1"
+    mkdir -p "$(dirname "$1")" && mkdir -m 755 "$1"
     antsibull-docs collection --use-current --squash-hierarchy --fail-on-error \
         --output-format simplified-rst --no-add-antsibull-docs-version --dest-dir "$1" xsoar.connector
 }
@@ -55,7 +55,8 @@ if [ "$fix_docs" = 1 ]; then
     generate_reference "$work/reference" || exit 1
     rm -rf "$root/docs/reference"
     cp -r "$work/reference" "$root/docs/reference"
-    echo "lint.sh: regenerated docs/reference/ ($(ls "$root/docs/reference" | wc -l) pages)"
+    pages=("$root"/docs/reference/*.rst)
+    echo "lint.sh: regenerated docs/reference/ (${#pages[@]} pages)"
     exit 0
 fi
 
