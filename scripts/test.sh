@@ -6,7 +6,8 @@
 #   scripts/test.sh units                    ansible-test units, both versions
 #   scripts/test.sh simulator                the simulator's own pytest suite
 #   scripts/test.sh lint                     ansible-lint (production), antsibull-changelog lint,
-#                                            module docs (antsibull-docs) current: scripts/lint.sh
+#                                            docs/reference/ current (antsibull-docs; regenerate
+#                                            with scripts/lint.sh --fix-docs), docs checks: scripts/lint.sh
 #   scripts/test.sh awx                      ansible-builder create and an ansible-runner job with
 #                                            an AWX-injected credential: scripts/awx-test.sh
 #   scripts/test.sh integration [TARGET...]  ansible-test integration against the simulator
@@ -16,6 +17,7 @@
 #   TEST_VENVS="ansible-2.21 ansible-2.16"   the ansible-core venvs to use (default: both)
 #   TEST_PROFILES="xsoar6 ..."               simulator profiles for integration (default:
 #                                            all three on 2.21; xsoar6 + xsoar8-saas-advanced on 2.16)
+#                                            and for the awx step's jobs (default: all three)
 #   TEST_LOG_DIR=DIR                         where step logs go (default tests/output/test-logs);
 #                                            runs with different log dirs may run side by side
 #
