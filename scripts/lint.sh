@@ -11,7 +11,7 @@
 #  4. antsibull-docs lint-collection-docs --plugin-docs: module/role docs markup and references
 #  5. every page of docs/reference/ renders with docutils as GitHub renders RST, without a warning
 #  6. every relative link in README.md and docs/*.md points to a file that exists
-#  7. docs/troubleshooting.md has a row for every message the plugins can print, and no row
+#  7. docs/troubleshooting.md has a row for every message the plugins and roles can print, and no row
 #     for a message that no longer exists
 #
 # The collection is $XSOAR_TEST_COLLECTION (the copy scripts/test.sh makes) or, run alone, this
@@ -148,10 +148,12 @@ PY
 check "relative links in README.md and docs/*.md" markdown_links
 
 troubleshooting_complete() {
-    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py <<'PY'
+    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py roles/*/tasks/*.yml <<'PY'
 import ast
 import re
 import sys
+
+import yaml
 
 page, sources = sys.argv[1], sys.argv[2:]
 
@@ -178,6 +180,23 @@ def source_messages(path):
                 yield "%s:%d" % (path, node.lineno), text
 
 
+def role_messages(path):
+    """The fail_msg of assert tasks and the msg of fail tasks in a role's task file."""
+    with open(path, encoding="utf-8") as handle:
+        pending = list(yaml.safe_load(handle) or [])
+    while pending:
+        task = pending.pop()
+        if not isinstance(task, dict):
+            continue
+        for section in ("block", "rescue", "always"):
+            pending.extend(task.get(section) or [])
+        for action, option in (("assert", "fail_msg"), ("fail", "msg")):
+            for name in (action, "ansible.builtin." + action):
+                text = (task.get(name) or {}).get(option) if isinstance(task.get(name), dict) else None
+                if isinstance(text, str):
+                    yield "%s (task %r)" % (path, task.get("name")), " ".join(text.split())
+
+
 def documented_fragments(path):
     """`code` spans of the first cell of each table row, above the ansible-core section."""
     with open(path, encoding="utf-8") as handle:
@@ -200,7 +219,8 @@ def matches(fragment, message):
     return True
 
 
-messages = [message for path in sources for message in source_messages(path)]
+messages = [message for path in sources
+            for message in (role_messages(path) if path.endswith(".yml") else source_messages(path))]
 fragments = [fragment for fragment in documented_fragments(page) if fragment not in ("message contains", "detail contains")]
 undocumented = ["%s: %s" % (where, text) for where, text in messages
                 if not any(matches(fragment, text) for fragment in fragments)]
@@ -209,11 +229,11 @@ for where in undocumented:
     print("not in %s: %s" % (page, where))
 for fragment in stale:
     print("in %s but no message contains it: %s" % (page, fragment))
-print("%d messages in the plugins, %d rows' fragments in %s" % (len(messages), len(fragments), page))
+print("%d messages in the plugins and roles, %d rows' fragments in %s" % (len(messages), len(fragments), page))
 sys.exit(1 if undocumented or stale or not messages else 0)
 PY
 }
-check "docs/troubleshooting.md lists every message of the plugins" troubleshooting_complete
+check "docs/troubleshooting.md lists every message of the plugins and roles" troubleshooting_complete
 
 echo
 if [ "$failures" -ne 0 ]; then
