@@ -5,7 +5,8 @@
 #     what a developer checkout collects (.venv, tests/output, __pycache__, old tarballs...): the
 #     tarball must hold none of it, nor .ci/ or scripts/, and must hold every file of plugins/,
 #     roles/, meta/, extensions/ and docs/; `ansible-galaxy collection install` of it works and
-#     ansible-doc reads the installed modules.
+#     ansible-doc reads the installed modules; tests/awx/quickstart.py runs docs/quickstart.md's
+#     commands and playbook with the installed collection against a simulator.
 #  2. execution environment: `ansible-builder create` of tests/awx/execution-environment.yml (the
 #     built tarball as a local collection); then the image build's galaxy and introspection steps,
 #     taken from the generated Containerfile, run here without a container engine: the Python and
@@ -88,11 +89,23 @@ for module in "$collection"/plugins/modules/*.py; do
     check $? "ansible-doc reads the installed xsoar.connector.$name$(head -c 300 "$work/ansible-doc.err")"
 done
 
+section "docs/quickstart.md with the installed collection (simulator xsoar8)"
+sim=$work/sim-quickstart
+if XSOAR_INTEGRATION_CONFIG="" SIMULATOR_PYTHON="$root/.venv/tools/bin/python" \
+    "$root/scripts/simulator.sh" start xsoar8 "$sim" >/dev/null; then
+    python "$collection/tests/awx/quickstart.py" --simulator-dir "$sim" --collections-path "$work/installed" \
+        --work "$work/quickstart"
+    check $? "docs/quickstart.md works as written"
+    "$root/scripts/simulator.sh" stop "$sim"
+else
+    check 1 "simulator xsoar8 starts"
+fi
+
 # --- 2. the execution environment ---------------------------------------------------------------
 section "execution environment (ansible-builder create)"
 ee=$work/ee
 mkdir -p "$ee"
-cp "$root/tests/awx/execution-environment.yml" "$ee/"
+cp "$collection/tests/awx/execution-environment.yml" "$ee/"
 cp "$tarball" "$ee/xsoar-connector.tar.gz"
 (cd "$ee" && ansible-builder create -f execution-environment.yml -c context --output-filename Containerfile) \
     >"$ee/create.log" 2>&1
@@ -141,7 +154,7 @@ for profile in ${TEST_PROFILES:-xsoar6 xsoar8 xsoar8-saas-advanced}; do
         check 1 "simulator $profile starts"
         continue
     fi
-    python "$root/tests/awx/awx_job.py" --simulator-dir "$sim" --collection-tarball "$tarball" \
+    python "$collection/tests/awx/awx_job.py" --simulator-dir "$sim" --collection-tarball "$tarball" \
         --work "$work/job-$profile" 2>&1 | tee "$work/job-$profile.log"
     check "${PIPESTATUS[0]}" "AWX job checks ($profile)"
     "$root/scripts/simulator.sh" stop "$sim"
