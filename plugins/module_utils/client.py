@@ -55,7 +55,19 @@ class Response:
 
 
 class _OutcomeUnknown(Exception):
-    """The request may have reached the server: re-sending a write could do it twice."""
+    """The request may have reached the server: re-sending a write could do it twice.
+
+    `resend_safe` is false when the whole request went out and the server is still working on it
+    (a read timeout): a write must then be waited for, never sent again.
+    """
+
+    def __init__(self, message, resend_safe=True):
+        super(_OutcomeUnknown, self).__init__(message)
+        self.resend_safe = resend_safe
+
+
+class _CertificateRejected(XsoarConnectionError):
+    """The server's certificate is not trusted: every attempt would meet the same certificate."""
 
 
 def advanced_key_headers(api_key, now_ms=None, nonce=None):
@@ -147,7 +159,8 @@ class Client:
         """POST JSON to api_path under the API base.
 
         A write (idempotent=False) whose outcome is unknown is never re-sent blindly: `reconcile()`
-        is asked first whether it took effect; a non-None answer is returned as the result.
+        is asked first whether it took effect; a non-None answer is returned as the result. A write
+        the server received but did not answer in time (read timeout) is only looked up, never re-sent.
         """
         return self.request("POST", api_path, payload, expected, idempotent, reconcile, base)
 
@@ -161,15 +174,16 @@ class Client:
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
             retry_after = None
+            outcome_unknown = False
             try:
                 response = self._send(method, url, data)
+            except _CertificateRejected:
+                raise
             except _OutcomeUnknown as problem:
                 last_problem = str(problem)
-                if not idempotent:
-                    if reconcile is not None:
-                        found = reconcile()
-                        if found is not None:
-                            return found
+                if not idempotent and (reconcile is None or not problem.resend_safe):
+                    return self._await_unanswered_write(method, api_path, problem, attempt, attempts, reconcile)
+                outcome_unknown = True
             except XsoarConnectionError as problem:
                 last_problem = str(problem)
             else:
@@ -177,18 +191,41 @@ class Client:
                     return self._checked(response, method, api_path, expected)
                 last_problem = "HTTP %d %s" % (response.status, server_message(response.json, _text(response)))
                 retry_after = response.headers.get("Retry-After")
-                if not idempotent and response.status in UNKNOWN_OUTCOME_STATUSES and reconcile is not None:
-                    found = reconcile()
-                    if found is not None:
-                        return found
-            if attempt < attempts:
+                outcome_unknown = response.status in UNKNOWN_OUTCOME_STATUSES
+            look_up = outcome_unknown and not idempotent and reconcile is not None
+            if attempt < attempts or look_up:
+                # before the look-up too: a server that acted late has had time to finish
                 self.sleep(retry_delay(attempt, retry_after))
+            if look_up:
+                found = reconcile()
+                if found is not None:
+                    return found
         raise XsoarConnectionError(self.redact(
             "%s %s failed after %d attempt%s (retries=%d); last error: %s"
             % (method, api_path, attempts, "" if attempts == 1 else "s", self.retries, last_problem)
         ))
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _await_unanswered_write(self, method, api_path, problem, attempt, attempts, reconcile):
+        """Wait for a write the server may still be doing to show up; re-sending could do it twice.
+
+        One look-up at once, then one per remaining attempt with the usual backoff in between.
+        """
+        look_ups = 0
+        if reconcile is not None:
+            for later in range(attempt, attempts + 1):
+                if look_ups:
+                    self.sleep(retry_delay(later - 1))
+                look_ups += 1
+                found = reconcile()
+                if found is not None:
+                    return found
+        checked = ("it was not found in %d look-up%s since" % (look_ups, "" if look_ups == 1 else "s")
+                   if reconcile is not None else "its result cannot be looked up")
+        raise XsoarConnectionError(self.redact(
+            "%s %s: %s; %s, so it was not sent again (that could do it twice): run the task again later"
+            " (it looks up what exists before writing), or raise timeout" % (method, api_path, problem, checked)))
 
     def _auth_headers(self):
         if self.api_key_type == "advanced":
@@ -209,6 +246,8 @@ class Client:
                 verify=self._verify, cert=self._cert, proxies=self._proxies, allow_redirects=False,
             )
         except rexc.SSLError as error:
+            if certificate_rejected(error):
+                raise _CertificateRejected(self.redact(tls_message(self.url, error)))
             raise XsoarConnectionError(self.redact(tls_message(self.url, error)))
         except rexc.ProxyError as error:
             raise XsoarConnectionError(self.redact(
@@ -220,7 +259,7 @@ class Client:
         except rexc.ReadTimeout:
             raise _OutcomeUnknown(
                 "no answer from %s within %gs (timeout option); the server may still have processed the request"
-                % (self.url, self.timeout))
+                % (self.url, self.timeout), resend_safe=False)
         except rexc.ConnectionError as error:
             raise self._connection_failure(error)
         except rexc.RequestException as error:
@@ -283,9 +322,14 @@ def _reason(error):
     return str(reason if reason is not None else cause)
 
 
+def certificate_rejected(error):
+    reason = _reason(error)
+    return "CERTIFICATE_VERIFY_FAILED" in reason or "certificate verify failed" in reason
+
+
 def tls_message(url, error):
     reason = _reason(error)
-    if "CERTIFICATE_VERIFY_FAILED" in reason or "certificate verify failed" in reason:
+    if certificate_rejected(error):
         return (
             "TLS certificate of %s is not trusted (%s): set ca_path (XSOAR_CA_PATH) to the CA bundle that"
             " signed it, or validate_certs: false for a lab server" % (url, reason)
