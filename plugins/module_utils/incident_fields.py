@@ -52,8 +52,9 @@ OPTION_FIELDS = (
 
 def parse_severity(value):
     """A severity name (any case) or one of XSOAR's numbers -> the number XSOAR stores."""
+    given = value  # quoted as given: float("nan") would show as nan, not 'nan'
     if isinstance(value, bool):
-        raise XsoarInputError(_severity_help(value))
+        raise XsoarInputError(_severity_help(given))
     if isinstance(value, str):
         text = value.strip().lower()
         if text in SEVERITY_BY_NAME:
@@ -61,10 +62,10 @@ def parse_severity(value):
         try:
             value = float(text)
         except ValueError:
-            raise XsoarInputError(_severity_help(value))
+            raise XsoarInputError(_severity_help(given))
     if isinstance(value, (int, float)) and value in SEVERITY_NAME_BY_NUMBER:
         return int(value) if float(value).is_integer() else float(value)
-    raise XsoarInputError(_severity_help(value))
+    raise XsoarInputError(_severity_help(given))
 
 
 def _severity_help(value):

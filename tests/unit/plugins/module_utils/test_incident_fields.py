@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
@@ -441,3 +443,9 @@ def test_check_item_empty_playbook(playbook):
 def test_check_item_custom_field_keys(custom_fields, key):
     with pytest.raises(XsoarInputError, match="custom_fields key %r is not a field's machine name" % key):
         fields.check_item({"name": "n", "custom_fields": custom_fields})
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", " 2.5 "])
+def test_invalid_severity_is_quoted_as_given(value):
+    with pytest.raises(XsoarInputError, match=r"^severity %s is not valid" % re.escape(repr(value))):
+        fields.parse_severity(value)
