@@ -12,6 +12,8 @@ import math
 import os
 
 from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import NoLogError, UnsupportedError
 from urllib.parse import urlsplit
 
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
@@ -54,6 +56,33 @@ def connection_argument_spec(**module_options):
     spec = copy.deepcopy(CONNECTION_SPEC)
     spec.update(module_options)
     return spec
+
+
+def without_suboptions(spec):
+    """`spec` for AnsibleModule, with the sub-options of list and dict options left to validated_suboptions.
+
+    ansible-core (2.16 to 2.21 at least) lists no_log values by walking sub-options; a string where a dict
+    belongs (labels: "Source ansible") makes that walk raise, and the module then fails with no value
+    masked: the API key in plain text in the invocation (-vvv output, AWX job events).
+    """
+    return dict(
+        (name, dict((key, value) for key, value in option.items() if key not in ("options", "mutually_exclusive")))
+        for name, option in spec.items()
+    )
+
+
+def validated_suboptions(values, spec, where=""):
+    """`values` (a dict) checked and converted against `spec` as AnsibleModule would, once no_log is in place.
+
+    `where` prefixes the message (for example "incidents[2]: "); returns the validated values.
+    """
+    result = ArgumentSpecValidator(spec).validate(values)
+    # a NoLogError repeats, less clearly, an error that follows it
+    errors = [error for error in result.errors.errors if not isinstance(error, NoLogError)] or result.errors.errors
+    if errors:
+        unsupported = "unsupported option " if isinstance(errors[0], UnsupportedError) else ""
+        raise XsoarInputError("%s%s%s" % (where, unsupported, errors[0].msg))
+    return result.validated_parameters
 
 
 def _check_url(url):

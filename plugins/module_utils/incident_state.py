@@ -10,7 +10,11 @@ __metaclass__ = type
 from collections import Counter
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
-from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
+    connection_argument_spec,
+    validated_suboptions,
+    without_suboptions,
+)
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import (
     changed_fields,
@@ -49,19 +53,26 @@ TASK_OPTION_SPEC = dict(
 )
 
 
+# Items inherit what they leave out from the task, so their options have no defaults.
+BULK_ITEM_SPEC = dict(
+    (option, dict((key, value) for key, value in option_spec.items() if key != "default"))
+    for option, option_spec in ITEM_OPTION_SPEC.items()
+)
+
+
 def module_argument_spec():
-    """xsoar_incident's options: connection, task options, the single form's item options, and `incidents`."""
+    """xsoar_incident's options: connection, task options, the single form's item options, and `incidents`.
+
+    The sub-options of `labels` and `incidents` (documented in the module) are checked by `prepare`,
+    not AnsibleModule: see arguments.without_suboptions.
+    """
     spec = dict(ITEM_OPTION_SPEC, **TASK_OPTION_SPEC)
     spec.update(
         start_investigation=dict(type="bool", default=False),
-        # Items inherit what they leave out from the task, so their options have no defaults.
-        incidents=dict(type="list", elements="dict", options=dict(
-            (option, dict((key, value) for key, value in option_spec.items() if key != "default"))
-            for option, option_spec in ITEM_OPTION_SPEC.items()
-        )),
+        incidents=dict(type="list", elements="dict", options=BULK_ITEM_SPEC),
         continue_on_item_error=dict(type="bool", default=False),
     )
-    return connection_argument_spec(**spec)
+    return connection_argument_spec(**without_suboptions(spec))
 
 
 class ItemsFailed(XsoarError):
@@ -84,6 +95,8 @@ def item_with_defaults(item, params):
 
 def prepare(params):
     """Validate every option of every item before a request is sent; returns the plan `run` executes."""
+    labels_spec = {"labels": ITEM_OPTION_SPEC["labels"]}
+    params = dict(params, **validated_suboptions({"labels": params.get("labels")}, labels_spec))
     if params.get("incidents") is None:
         if not params.get("name"):
             raise XsoarInputError("name is required: give the incident name (the idempotency key), or a list in incidents")
@@ -94,7 +107,10 @@ def prepare(params):
             raise XsoarInputError("name and incidents are mutually exclusive: put the name into an item of incidents")
         if not params["incidents"]:
             raise XsoarInputError("incidents is empty: give at least one item with a name")
-        items = [item_with_defaults(item or {}, params) for item in params["incidents"]]
+        items = [
+            item_with_defaults(validated_suboptions(item or {}, BULK_ITEM_SPEC, "incidents[%d]: " % index), params)
+            for index, item in enumerate(params["incidents"])
+        ]
         prefixes = ["incidents[%d]." % index for index in range(len(items))]
     for item, prefix in zip(items, prefixes):
         item["state"] = item.get("state") or "present"

@@ -229,3 +229,32 @@ def test_connection_argument_spec_merges_and_copies():
 def test_every_option_has_an_env_fallback():
     for name, option in arguments.CONNECTION_SPEC.items():
         assert option["fallback"][1] == ["XSOAR_" + name.upper()]
+
+
+# --- sub-options checked after AnsibleModule (see without_suboptions) ---------------------------
+
+LABELS_SPEC = {"labels": dict(type="list", elements="dict", options=dict(
+    type=dict(type="str", required=True), value=dict(type="str", required=True)))}
+
+
+def test_without_suboptions_keeps_type_and_elements_only():
+    spec = dict(LABELS_SPEC, incident=dict(type="dict", options={"name": {}}, mutually_exclusive=[("a", "b")]), name=dict(type="str"))
+    stripped = arguments.without_suboptions(spec)
+    assert stripped == {"labels": dict(type="list", elements="dict"), "incident": dict(type="dict"), "name": dict(type="str")}
+    assert "options" in spec["labels"]  # the original is left alone
+
+
+def test_validated_suboptions_converts_like_ansiblemodule():
+    values = arguments.validated_suboptions({"labels": [{"type": "Port", "value": 443}]}, LABELS_SPEC)
+    assert values == {"labels": [{"type": "Port", "value": "443"}]}
+
+
+@pytest.mark.parametrize("labels, message", [
+    # the case that made ansible-core drop every no_log value: its clear error is reported, not the NoLogError
+    ("Source ansible", "^incidents\\[2\\]: Elements value for option 'labels' is of type .*str.* unable to convert to dict"),
+    ([{"type": "Source"}], "^incidents\\[2\\]: missing required arguments: value found in labels"),
+    ([{"type": "a", "value": "b", "colour": "red"}], "^incidents\\[2\\]: unsupported option labels.colour. Supported parameters include: type, value"),
+])
+def test_validated_suboptions_errors(labels, message):
+    with pytest.raises(XsoarInputError, match=message):
+        arguments.validated_suboptions({"labels": labels}, LABELS_SPEC, "incidents[2]: ")

@@ -40,3 +40,40 @@ def test_close_options_with_a_close():
     assert plan["task"]["close_reason"] == "Resolved"
     plan = incident_state.prepare(params(close_reason="Resolved", incidents=[{"name": "a"}, {"name": "b", "state": "closed"}]))
     assert [item["state"] for item in plan["items"]] == ["present", "closed"]
+
+
+def test_argument_spec_leaves_suboptions_to_prepare():
+    # a sub-spec in AnsibleModule's hands unmasks the API key on a string label (arguments.without_suboptions)
+    spec = incident_state.module_argument_spec()
+    assert spec["labels"] == dict(type="list", elements="dict")
+    assert spec["incidents"] == dict(type="list", elements="dict")
+    assert spec["api_key"]["no_log"] is True
+
+
+@pytest.mark.parametrize("item, message", [
+    ({"name": "b", "sevrity": "high"}, r"^incidents\[1\]: unsupported option sevrity. Supported parameters include: "),
+    ({"name": "b", "state": "resolved"}, r"^incidents\[1\]: value of state must be one of: present, closed, absent, got: resolved"),
+    ({"name": "b", "start_investigation": "maybe"}, r"^incidents\[1\]: argument 'start_investigation' is of type"),
+    ({"name": "b", "labels": "Source ansible"}, r"^incidents\[1\]: Elements value for option 'labels'"),
+    ({"name": "b", "labels": [{"type": "Source"}]}, r"^incidents\[1\]: missing required arguments: value found in labels"),
+])
+def test_bulk_items_are_validated_like_options(item, message):
+    with pytest.raises(XsoarInputError, match=message):
+        incident_state.prepare(params(incidents=[{"name": "a"}, item]))
+
+
+def test_bulk_items_are_converted_and_inherit_the_task_options():
+    plan = incident_state.prepare(params(severity="high", incidents=[
+        {"name": "a", "start_investigation": "yes", "labels": [{"type": "Port", "value": 443}]}, {"name": "b", "rule_severity": "low"}]))
+    first, second = plan["items"]
+    assert first["start_investigation"] is True
+    assert first["labels"] == [{"type": "Port", "value": "443"}]
+    assert first["severity"] == "high" and first["state"] == "present"
+    assert second["severity"] is None and second["rule_severity"] == "low"
+
+
+def test_single_form_labels_are_validated():
+    with pytest.raises(XsoarInputError, match="^missing required arguments: value found in labels"):
+        incident_state.prepare(params(name="n", labels=[{"type": "Source"}]))
+    plan = incident_state.prepare(params(name="n", labels=[{"type": "Port", "value": 443}]))
+    assert plan["items"][0]["labels"] == [{"type": "Port", "value": "443"}]
