@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The API key never shows (issue 6, "Secrets"): runs secrets.yml with -vvv (once for real, once in
+# check mode, with diff), an ad-hoc command with the key in XSOAR_API_KEY, and searches everything
+# they printed or logged, and the simulator's request log, for the key. The key is read from
+# integration_config.yml (a new one every simulator start), never written here. No `set -x`: it
+# would print the key itself.
+set -eu
+config=../../integration_config.yml
+work=$(mktemp -d "${TMPDIR:-/tmp}/xsoar-secrets.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+out=$work/output  # everything searched for the key; $work/adhoc.env holds it on purpose
+mkdir "$out"
+key=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["xsoar_api_key"])' "$config")
+[ "${#key}" -ge 16 ] || { echo "FAIL: no API key in $config"; exit 1; }
+
+# ANSIBLE_DEBUG prints module arguments in clear by design: the promise is for normal and -vvv runs.
+export ANSIBLE_DEBUG=0 ANSIBLE_LOG_PATH=$out/ansible.log
+# Show module invocations (their arguments) in results, as ansible-core 2.16 always did.
+export ANSIBLE_INJECT_INVOCATION=true
+
+run() {  # name command...: run it, keep its stdout and stderr, show them, fail on failure
+    local name=$1 rc=0
+    shift
+    echo "=== $name"
+    "$@" >"$out/$name.out" 2>"$out/$name.err" || rc=$?
+    # the key must not reach this terminal (nor ansible-test's log) either: show masked copies
+    sed "s/$key/<THE KEY>/g" "$out/$name.out" "$out/$name.err"
+    [ "$rc" -eq 0 ] || { echo "FAIL: $name exited with $rc"; exit 1; }
+}
+
+run playbook ansible-playbook -vvv --diff -i hosts.ini -e @$config -e output_dir="$out" secrets.yml
+run check-mode ansible-playbook -vvv --check --diff -i hosts.ini -e @$config -e output_dir="$out" secrets.yml
+
+# Ad hoc, with the connection in XSOAR_* variables (the env fallback path of every option)
+(umask 077 && python - "$config" >"$work/adhoc.env") <<'PY'
+import shlex, sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+env = {"XSOAR_URL": c["xsoar_url"], "XSOAR_API_KEY": c["xsoar_api_key"], "XSOAR_API_KEY_ID": c["xsoar_api_key_id"],
+       "XSOAR_API_KEY_TYPE": c["xsoar_api_key_type"], "XSOAR_CA_PATH": c["xsoar_ca_path"], "XSOAR_RETRIES": "0"}
+print("\n".join("export %s=%s" % (name, shlex.quote(value)) for name, value in env.items() if value))
+PY
+(
+    # shellcheck disable=SC1091
+    . "$work/adhoc.env"
+    run adhoc ansible -vvv -i hosts.ini localhost -m xsoar.connector.xsoar_incident \
+        -a 'name="Secrets: ad hoc" severity=low'
+    # a failure through the same variables: a string label
+    if ansible -vvv -i hosts.ini localhost -m xsoar.connector.xsoar_incident \
+        -a 'name="Secrets: ad hoc" labels="Source secrets"' >"$out/adhoc-failure.out" 2>&1; then
+        echo "FAIL: the ad-hoc command with a string label succeeded"; exit 1
+    fi
+)
+
+# The modules' own argument specs: api_key is no_log, and so is nothing else by accident.
+python - <<'PY'
+import importlib, os, sys
+from ansible.module_utils import basic
+sys.path[:0] = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)
+specs = {}
+class Captured(Exception):
+    pass
+def capture(self, argument_spec, **kwargs):
+    specs[current] = argument_spec
+    raise Captured()
+basic.AnsibleModule.__init__ = capture
+for current in ("xsoar_incident", "xsoar_incident_info", "xsoar_playbook_info", "xsoar_connector_test"):
+    module = importlib.import_module("ansible_collections.xsoar.connector.plugins.modules." + current)
+    try:
+        module.main()
+    except Captured:
+        pass
+for name, spec in sorted(specs.items()):
+    assert spec["api_key"].get("no_log") is True, name
+    secret_looking = [o for o in spec if any(w in o for w in ("key", "token", "secret", "pass"))]
+    assert all("no_log" in spec[o] for o in secret_looking), (name, secret_looking)
+    assert [o for o in spec if spec[o].get("no_log")] == ["api_key"], name
+print("argument specs: api_key is no_log in %s" % ", ".join(sorted(specs)))
+assert len(specs) == 4
+PY
+
+echo "=== searching $(find "$out" -type f | wc -l) files for the key"
+ls -l "$out"
+if grep -rlF -- "$key" "$out"; then
+    echo "FAIL: the API key appears in the files above"
+    exit 1
+fi
+# The search looked at the right output: it holds what the runs should show, but not the key.
+grep -qF 'Secrets: created' "$out/playbook.out" || { echo "FAIL: playbook output lacks the incident name"; exit 1; }
+grep -qF 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' "$out/playbook.out" \
+    || { echo "FAIL: -vvv output shows no masked module arguments"; exit 1; }
+grep -qF 'request headers were' "$out/playbook.out" || { echo "FAIL: the echoed headers are not in the output"; exit 1; }
+grep -qF 'Secrets: created' "$out/ansible.log" || { echo "FAIL: ANSIBLE_LOG_PATH was not written"; exit 1; }
+grep -qF '"/incidents/search"' "$out/request-log-run.json" || { echo "FAIL: the request log is not the simulator's"; exit 1; }
+grep -qF 'Secrets: ad hoc' "$out/adhoc.out" || { echo "FAIL: the ad-hoc output lacks the incident name"; exit 1; }
+grep -qF "Elements value for option 'labels'" "$out/adhoc-failure.out" || { echo "FAIL: the ad-hoc failure is not the expected one"; exit 1; }
+echo "the key is in none of: playbook and check-mode runs (-vvv, diff), ANSIBLE_LOG_PATH, ad-hoc runs, request logs"
