@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import validated_suboptions
 from ansible_collections.xsoar.connector.plugins.module_utils.client import LEGACY_API_PREFIX
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarAuthError,
@@ -30,6 +31,10 @@ TEST_INCIDENT_OPTIONS = dict(
     details=dict(type="str"),
     body=dict(type="raw"),
 )
+# xsoar_connector_test's own option; its sub-options are checked in prepare (arguments.without_suboptions).
+MODULE_OPTIONS = dict(
+    incident=dict(type="dict", options=TEST_INCIDENT_OPTIONS, mutually_exclusive=[("severity", "rule_severity")]),
+)
 CLOUD_DOMAIN = "paloaltonetworks.com"
 
 
@@ -42,7 +47,7 @@ class ConnectorCheckFailed(XsoarError):
 
 
 def prepare(params):
-    incident = params.get("incident")
+    incident = validated_suboptions({"incident": params.get("incident")}, MODULE_OPTIONS)["incident"]
     if not incident:
         return {"incident": None}
     item = dict((option, incident.get(option)) for option in incident_state.ITEM_OPTIONS)

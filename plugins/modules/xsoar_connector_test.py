@@ -145,16 +145,13 @@ action:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.xsoar.connector.plugins.module_utils import connector_check
-from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec, without_suboptions
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=connection_argument_spec(
-            incident=dict(type="dict", options=connector_check.TEST_INCIDENT_OPTIONS,
-                          mutually_exclusive=[("severity", "rule_severity")]),
-        ),
+        argument_spec=connection_argument_spec(**without_suboptions(connector_check.MODULE_OPTIONS)),
         supports_check_mode=True,
     )
     run_module(module, connector_check.prepare, connector_check.run)
