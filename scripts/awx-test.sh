@@ -77,7 +77,7 @@ missing=$(cd "$collection" && git ls-files plugins roles meta extensions docs RE
           bindep.txt | grep -vxF -f "$work/tarball-files")
 check_none "$missing" "the tarball holds every file of plugins/, roles/, meta/, extensions/, docs/ (missing ones listed)"
 
-ansible-galaxy collection install "$tarball" -p "$work/installed" >/dev/null 2>&1
+ansible-galaxy collection install --force "$tarball" -p "$work/installed" >/dev/null 2>&1
 check $? "ansible-galaxy collection install of the tarball"
 version=$(sed -n 's/^version: *//p' "$collection/galaxy.yml")
 ANSIBLE_COLLECTIONS_PATH=$work/installed ansible-galaxy collection list xsoar.connector -p "$work/installed" 2>/dev/null \
@@ -120,7 +120,7 @@ check $? "the build context carries the built collection"
 # then runs introspect.py over the installed collections (builder stage). Both run here, with
 # the container's /build, /usr/share/ansible/collections and /tmp/src mapped to directories of $ee.
 sed "s#/build/#$context/_build/#" "$context/_build/requirements.yml" >"$ee/requirements-local.yml"
-ansible-galaxy collection install -r "$ee/requirements-local.yml" -p "$ee/usr-share-ansible/collections" \
+ansible-galaxy collection install --force -r "$ee/requirements-local.yml" -p "$ee/usr-share-ansible/collections" \
     >/dev/null 2>&1
 check $? "the galaxy stage installs the collection from the build context"
 # shellcheck disable=SC2016  # $PYCMD is the Containerfile's, matched literally

@@ -82,7 +82,8 @@ options:
       - How many times a request is retried after a connection error or an answer of 429 (honouring its
         C(Retry-After)), 502, 503 or 504, with exponential backoff (0.5 s doubling up to 8 s). Between 0 and 10.
       - A create whose outcome is unknown (timeout, dropped connection, gateway error) is never re-sent before
-        a search by name shows the incident was not stored, so a retry cannot open a duplicate.
+        a search by name shows the incident was not stored, so a retry cannot open a duplicate. A create
+        that got no answer within O(timeout) is never re-sent; the remaining retries are spent on searches by name.
       - If not set, the value of the E(XSOAR_RETRIES) environment variable is used.
     type: int
     default: 3

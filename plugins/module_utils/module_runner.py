@@ -24,20 +24,29 @@ def run_module(module, prepare, execute):
     """
     if REQUESTS_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    # fail_json is called outside the except blocks: inside one, ansible-core adds the handled
+    # exception's traceback to the output (-vvv), which for an input error is noise
+    failure = None
     try:
         settings = dict(module.params, url=validate_connection(module.params))
         prepared = prepare(module.params)
     except XsoarError as error:
-        module.fail_json(msg=str(error))
+        failure = error
+    if failure is not None:
+        module.fail_json(msg=str(failure))
     if not settings["validate_certs"] and settings["url"].startswith("https://"):
         module.warn(INSECURE_WARNING)
     client = Client(settings)
     try:
         result = execute(client, prepared, module.check_mode)
     except XsoarError as error:
-        module.fail_json(msg=client.redact(error), **getattr(error, "result", {}))
+        failure = error
+        result = dict(getattr(error, "result", {}))
     finally:
         client.close()
+    # warnings go through module.warn on failure too (a `warnings` key of fail_json is deprecated)
     for warning in result.pop("warnings", []):
         module.warn(client.redact(warning))
+    if failure is not None:
+        module.fail_json(msg=client.redact(failure), **result)
     module.exit_json(**result)

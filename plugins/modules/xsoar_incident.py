@@ -388,7 +388,6 @@ from ansible_collections.xsoar.connector.plugins.module_utils.module_runner impo
 def main():
     module = AnsibleModule(
         argument_spec=incident_state.module_argument_spec(),
-        mutually_exclusive=[("severity", "rule_severity")],
         supports_check_mode=True,
     )
     run_module(module, incident_state.prepare, incident_state.run)

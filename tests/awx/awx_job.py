@@ -240,6 +240,22 @@ def main():
     check(not open_to_others, "the files holding the key are readable by their owner only (not: %s)"
           % (open_to_others or "none"))
 
+    if simulator["xsoar_ca_path"]:
+        # "Skip TLS certificate verification" ticked and no CA: the role must not override the
+        # XSOAR_VALIDATE_CERTS=False the credential injects (the server's certificate is self-signed)
+        inputs = dict(credential_inputs(simulator), skip_tls_verify=True)
+        del inputs["ca_cert"]
+        skip_dir = os.path.join(os.path.abspath(args.work), "private_data_dir_skip_tls")
+        build_private_data_dir(skip_dir, os.path.abspath(args.collection_tarball),
+                               render_injectors(credential_type, inputs, skip_dir),
+                               {"incident_name": incident_name, "incident_severity": "high"})
+        output, status, rc, events = run_job(skip_dir, "skip_tls")
+        if status != "successful":
+            print(output)
+        actions = [result.get("action") for result in incident_results(events)]
+        check(status == "successful" and actions == ["none"],
+              "job skip_tls (certificate checks off, no CA): status %s, actions %s" % (status, actions))
+
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1
