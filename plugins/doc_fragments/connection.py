@@ -70,6 +70,7 @@ options:
       - Proxy for all requests, for example C(http://proxy.example.com:3128).
       - If not set, the value of the E(XSOAR_PROXY) environment variable is used; without either, the usual
         E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables apply.
+      - Treated as a secret (C(no_log)), as a proxy address may carry C(user:password@).
     type: str
   timeout:
     description:

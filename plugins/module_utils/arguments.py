@@ -36,7 +36,7 @@ CONNECTION_SPEC = dict(
     ca_path=dict(type="path", fallback=_env("XSOAR_CA_PATH")),
     client_cert=dict(type="path", fallback=_env("XSOAR_CLIENT_CERT")),
     client_key=dict(type="path", no_log=False, fallback=_env("XSOAR_CLIENT_KEY")),
-    proxy=dict(type="str", fallback=_env("XSOAR_PROXY")),
+    proxy=dict(type="str", no_log=True, fallback=_env("XSOAR_PROXY")),  # may carry user:password@
     timeout=dict(type="float", default=30, fallback=_env("XSOAR_TIMEOUT")),
     retries=dict(type="int", default=3, fallback=_env("XSOAR_RETRIES")),
 )
