@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import json
 import re
+from functools import lru_cache
 from datetime import datetime
 
 from ansible.module_utils.basic import missing_required_lib
@@ -145,8 +146,12 @@ def validate_body(body, option="body"):
     return []
 
 
+@lru_cache(maxsize=None)
 def _body_validator():
-    """Draft 7, except that 1.0 is no integer: XSOAR's Go server refuses it for its int64 fields."""
+    """Draft 7, except that 1.0 is no integer: XSOAR's Go server refuses it for its int64 fields.
+
+    Built once per module run: a bulk task validates the body of every item with it.
+    """
     integer_checker = jsonschema.Draft7Validator.TYPE_CHECKER.redefine(
         "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool))
     validator = jsonschema.validators.extend(jsonschema.Draft7Validator, type_checker=integer_checker)
