@@ -30,3 +30,11 @@ class XsoarResponseError(XsoarError):
 
 class XsoarAuthError(XsoarResponseError):
     """The server rejected the credentials (401, or XSOAR 6's 403 "Issue with CSRF code")."""
+
+
+class XsoarUnreachableError(XsoarConnectionError):
+    """The server could not be reached at all (DNS, refused, connect timeout) after every retry.
+
+    Nothing was sent. Callers with more work for the same server stop and report the rest as not
+    attempted, rather than paying the same timeouts again for each item.
+    """
