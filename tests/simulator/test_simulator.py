@@ -23,6 +23,8 @@ SCHEMA = json.loads((HERE / "xsoar_swagger_definitions.json").read_text(encoding
 KEY = "sim-test-key-5f1c0a9d7e3b"
 KEY_ID = "17"
 PREFIX = {"xsoar6": "", "xsoar8-opp": "/xsoar/public/v1", "xsoar8-saas": "/xsoar/public/v1"}
+LEGACY = {"xsoar6": "", "xsoar8-opp": "/xsoar", "xsoar8-saas": "/xsoar"}
+SERVER_LABELS = [{"type": "Instance", "value": ""}, {"type": "Brand", "value": "Manual"}]
 ALNUM = string.ascii_letters + string.digits
 
 sys.path.insert(0, str(HERE))
@@ -88,6 +90,7 @@ class Sim:
         self.url = self.info["url"]
         self.verify = self.info["ca_path"] or True
         self.prefix = PREFIX[deployment]
+        self.legacy = LEGACY[deployment]
         self.session = requests.Session()
         if key_type == "advanced":
             self.session.auth = AdvancedAuth()
@@ -119,6 +122,7 @@ class Sim:
             kwargs["json"] = body
         # Per request: REQUESTS_CA_BUNDLE in the environment would override Session.verify.
         kwargs.setdefault("verify", self.verify)
+        kwargs.setdefault("allow_redirects", False)  # a 303 is an answer to look at
         return self.session.request(method, url, timeout=kwargs.pop("timeout", 10), **kwargs)
 
     def create(self, **fields):
@@ -151,6 +155,14 @@ class Sim:
     def faults(self, *faults) -> None:
         self.control("POST", "faults", {"faults": list(faults)})
 
+    def batch(self, operation: str, **body):
+        """batchClose / batchDelete as real clients send them: with a filter, and batchClose on
+        XSOAR 8 through the legacy prefix (the public one does not document it)."""
+        body.setdefault("filter", {})
+        check_schema("UpdateDataBatch", body)
+        prefix = self.legacy if operation == "batchClose" else self.prefix
+        return self.call("POST", "/incident/" + operation, body, prefix=prefix)
+
 
 @pytest.fixture(scope="session")
 def shared_sims(tmp_path_factory):
@@ -159,7 +171,10 @@ def shared_sims(tmp_path_factory):
     def get(deployment: str, key_type: str = "standard") -> Sim:
         key = (deployment, key_type)
         if key not in started:
-            started[key] = Sim(tmp_path_factory.mktemp("sim"), deployment, key_type=key_type)
+            # Index lag off: these tests look at search semantics right after creating.
+            # test_index_lag_* check the lag itself.
+            started[key] = Sim(tmp_path_factory.mktemp("sim"), deployment, "--index-lag", "0",
+                               key_type=key_type)
         sim = started[key]
         sim.control("POST", "reset")
         return sim
@@ -219,12 +234,19 @@ def test_xsoar6_bad_key_is_403_csrf(sim6, headers):
 def test_xsoar6_about_and_paths(sim6):
     about = sim6.call("GET", "/about")
     assert about.status_code == 200
-    assert about.json()["demistoVersion"].startswith("6.")
-    assert "productMode" not in about.json() and "deploymentMode" not in about.json()
-    for path in ("/xsoar/about", "/xsoar/public/v1/incident", "/xsoar/incidents/search"):
-        response = sim6.call("POST", path, {}, prefix="")
-        assert response.status_code == 404
-        assert response.text == "404 page not found\n"
+    assert about.headers["Content-Type"].startswith("text/plain")  # JSON labelled text/plain
+    # The same productMode/deploymentMode as XSOAR 8 on-prem: only the version tells them apart.
+    assert json.loads(about.text) == {"demistoVersion": "6.14.0", "buildNum": "1398843",
+                                      "productMode": "xsoar", "deploymentMode": "opp"}
+    for method, path in (("GET", "/xsoar/about"), ("POST", "/xsoar/public/v1/incident"),
+                         ("POST", "/xsoar/incidents/search"), ("POST", "/public_api/v1/x")):
+        response = sim6.call(method, path, {}, prefix="", headers={"Authorization": "wrong"})
+        # the web app, before any auth check
+        assert response.status_code == 200, path
+        assert response.headers["Content-Type"].startswith("text/html")
+        assert "<html" in response.text
+    # real routes the simulator does not implement stay 404
+    assert sim6.call("POST", "/incident/batch", {}).status_code == 404
 
 
 @pytest.mark.parametrize("headers, extra", [
@@ -245,21 +267,32 @@ def test_xsoar8_bad_credentials_are_401(sim8, headers, extra):
 
 
 def test_xsoar8_paths(sim8):
-    assert sim8.call("POST", "/incident", {"name": "x"}, prefix="").status_code == 404
-    assert sim8.call("POST", "/incidents/search", {"filter": {}}, prefix="").status_code == 404
-    assert sim8.call("GET", "/about").status_code == 404  # not part of /xsoar/public/v1
+    for method, path in (("POST", "/incident"), ("POST", "/incidents/search"), ("GET", "/about")):
+        for headers in ({}, {"x-xdr-auth-id": None}):  # with and without the key id
+            root = sim8.call(method, path, {"filter": {}}, prefix="", headers=headers)
+            assert root.status_code == 500, path  # root paths: 500, not 404
+            assert root.json()["reply"]["err_code"] == 500
+    for method, path in (("GET", "/about"), ("POST", "/incident/batchClose"),
+                         ("POST", "/playbook/delete")):
+        undocumented = sim8.call(method, path, {})  # not in the public API reference
+        assert undocumented.status_code == 303, path
+        assert undocumented.content == b"" and "Location" in undocumented.headers
+    assert sim8.call("POST", "/nowhere", {}, prefix="/xsoar").status_code == 303
     about = sim8.call("GET", "/about", prefix="/xsoar")
-    assert about.status_code == 200
+    assert about.status_code == 200 and about.headers["Content-Type"] == "application/json"
     assert about.json() == {"demistoVersion": "8.9.0", "buildNum": about.json()["buildNum"],
                             "productMode": "xsoar",
                             "deploymentMode": sim8.deployment.split("-")[1]}
     legacy = sim8.call("POST", "/playbook/search", {}, prefix="/xsoar")
     assert legacy.status_code == 200 and legacy.json()["total"] == 6
+    closed = sim8.call("POST", "/incident/batchClose", {"ids": [], "filter": {}}, prefix="/xsoar")
+    assert closed.status_code == 200
 
 
 def test_wrong_method_and_unknown_path(sim):
     assert sim.call("GET", "/incident").status_code == 405
-    assert sim.call("POST", "/incident/unknown", {}).status_code == 404
+    unknown = sim.call("POST", "/incident/unknown", {})
+    assert unknown.status_code == (200 if sim.deployment == "xsoar6" else 303)
 
 
 def test_advanced_key_accepted(sim_adv):
@@ -329,7 +362,8 @@ def test_create_defaults(sim6):
     incident = sim6.create(name="Defaults").json()
     expected = {"id": "1", "version": 1, "name": "Defaults", "rawName": "Defaults",
                 "type": "Unclassified", "rawType": "Unclassified", "severity": 0, "status": 0,
-                "investigationId": "", "playbookId": "", "labels": [], "CustomFields": {},
+                "investigationId": "", "playbookId": "", "labels": SERVER_LABELS,
+                "CustomFields": {},
                 "owner": "", "details": "", "closeReason": "", "closeNotes": "",
                 "closed": "0001-01-01T00:00:00Z"}
     assert {key: incident[key] for key in expected} == expected
@@ -346,7 +380,10 @@ def test_create_stores_given_fields(sim):
     incident = sim.incidents()[0]
     assert incident["type"] == incident["rawType"] == "Phishing"
     assert incident["severity"] == 0.5 and incident["owner"] == "admin"
-    assert incident["labels"] == labels and incident["sourceBrand"] == "Kibana"
+    # the server appends its Instance and Brand labels (Brand from sourceBrand)
+    assert incident["labels"] == labels + [{"type": "Instance", "value": ""},
+                                           {"type": "Brand", "value": "Kibana"}]
+    assert incident["sourceBrand"] == "Kibana"
     assert incident["occurred"] == "2024-01-02T03:04:05.123456789+02:00"
     assert incident["CustomFields"] == {"src": "1.1.1.1", "count": 3, "flag": True, "list": ["a"]}
     assert "customFields" not in incident
@@ -465,7 +502,8 @@ def test_update_bumps_version(sim):
             "CustomFields": {"x": "1"}}
     check_schema("CreateIncidentRequest", body)
     response = sim.call("POST", "/incident", body)
-    assert response.status_code == 200  # also on XSOAR 8, and with the id also on SaaS
+    # XSOAR 8 documents 201 for create-or-update; the id is there on SaaS too
+    assert response.status_code == (200 if sim.deployment == "xsoar6" else 201)
     updated = response.json()
     assert updated["id"] == incident["id"] and updated["version"] == 2
     assert updated["name"] == updated["rawName"] == "After" and updated["severity"] == 3
@@ -481,12 +519,55 @@ def test_update_version_conflict(sim):
         if version is not None:
             body["version"] = version
         response = sim.call("POST", "/incident", body)
-        assert response.status_code == 409
         error = response.json()
-        assert error["id"] == "conflict" and error["status"] == 409
-        assert error["title"] == "Conflict" and "version" in error["detail"]
+        assert "DB version conflict" in error["detail"]
+        if sim.deployment == "xsoar6":
+            assert response.status_code == 409 and error["id"] == "conflict"
+        else:  # the XSOAR 8 page documents no 409
+            assert response.status_code == 400 and error["id"] == "incCreateErr"
+        assert error["status"] == response.status_code
     forced = sim.call("POST", "/incident", {"id": incident["id"], "version": -1, "name": "Forced"})
-    assert forced.status_code == 200 and forced.json()["version"] == 2
+    assert forced.status_code in (200, 201) and forced.json()["version"] == 2
+
+
+def test_update_keeps_server_labels(sim):
+    incident = sim.make("Labelled", labels=[{"type": "a", "value": "1"}])
+    assert incident["labels"] == [{"type": "a", "value": "1"}] + SERVER_LABELS
+    body = {"id": incident["id"], "version": 1, "name": "Labelled",
+            "labels": [{"type": "b", "value": "2"}]}
+    updated = sim.call("POST", "/incident", body).json()
+    # a client that sends only its own labels still finds the server's on the next read
+    assert updated["labels"] == [{"type": "b", "value": "2"}] + SERVER_LABELS
+    body = {"id": incident["id"], "version": 2, "name": "Labelled",
+            "labels": [{"type": "Brand", "value": "Ansible"}]}
+    assert sim.call("POST", "/incident", body).json()["labels"] == [
+        {"type": "Brand", "value": "Ansible"}, {"type": "Instance", "value": ""}]
+    body = {"id": incident["id"], "version": 3, "name": "Renamed"}  # no labels: unchanged
+    assert sim.call("POST", "/incident", body).json()["labels"][0]["value"] == "Ansible"
+
+
+def test_index_lag(private_sims):
+    sim = private_sims("xsoar8-saas", "--index-lag", "1.5")
+    assert sim.control("GET", "config")["index_lag"] == 1.5
+    started = time.monotonic()
+    assert sim.create(name="Fresh").status_code == 201
+    # stored at once, but neither search nor a batch call by filter finds it yet
+    assert [inc["name"] for inc in sim.incidents()] == ["Fresh"]
+    assert sim.search(name=["Fresh"], size=10).json() == {"total": 0, "data": None}
+    assert sim.batch("batchDelete", filter={"name": ["Fresh"]}).json()["total"] == 0
+    wait_for(lambda: sim.search(name=["Fresh"], size=10).json()["total"] == 1, timeout=5)
+    assert time.monotonic() - started >= 1.5
+    # by id, a batch call works at once (the id is known: no search needed)
+    sim.control("POST", "config", {"index_lag": 30})
+    sim.create(name="Later")
+    assert sim.search(size=10).json()["total"] == 1
+    assert sim.batch("batchDelete", ids=["2"]).json()["total"] == 1
+
+
+def test_index_lag_default_only_on_saas(private_sims):
+    lags = {deployment: private_sims(deployment).control("GET", "config")["index_lag"]
+            for deployment in ("xsoar6", "xsoar8-opp", "xsoar8-saas")}
+    assert lags == {"xsoar6": 0.0, "xsoar8-opp": 0.0, "xsoar8-saas": 5.0}
 
 
 def test_update_unknown_incident(sim):
@@ -510,16 +591,21 @@ def test_drop_names(private_sims):
 def test_runtime_config(private_sims):
     sim = private_sims("xsoar8-opp")
     assert sim.control("GET", "config") == {"deployment": "xsoar8-opp", "api_key_id": KEY_ID,
-                                            "api_key_type": "standard", "drop_names": None}
+                                            "api_key_type": "standard", "drop_names": None,
+                                            "index_lag": 0.0, "extra_playbooks": 0,
+                                            "playbook_cost_ms": 30.0}
     sim.control("POST", "config", {"deployment": "xsoar8-saas"})
+    assert sim.control("GET", "config")["index_lag"] == 5.0  # the SaaS default
     assert "id" not in sim.create(name="saas now").json()
     sim.control("POST", "config", {"deployment": "xsoar6"})
     assert sim.call("POST", "/incident", {"name": "six"}, prefix="").status_code == 200
     bad = requests.post(sim.url + "/_simulator/config", json={"api_key_type": "advanced"},
                         timeout=5)
     assert bad.status_code == 400  # advanced keys exist on XSOAR 8 only
-    assert requests.post(sim.url + "/_simulator/config", json={"api_key": 5},
-                         timeout=5).status_code == 400
+    for bad in ({"api_key": 5}, {"index_lag": -1}, {"index_lag": "1"}, {"extra_playbooks": 1.5},
+                {"extra_playbooks": 10 ** 6}, {"playbook_cost_ms": True}):
+        assert requests.post(sim.url + "/_simulator/config", json=bad,
+                             timeout=5).status_code == 400, bad
 
 
 # --- search --------------------------------------------------------------------------------------
@@ -566,7 +652,7 @@ def test_search_name_is_token_match(sim, three, names, expected):
 
 
 def test_search_filters(sim, three):
-    sim.call("POST", "/incident/batchClose", {"ids": ["2"]})
+    sim.batch("batchClose", ids=["2"])
     assert ids_of(sim.search(id=["1", "3"], size=10)) == ["3", "1"]
     assert ids_of(sim.search(status=[2], size=10)) == ["2"]
     assert ids_of(sim.search(notStatus=[2], size=10)) == ["3", "1"]
@@ -601,8 +687,17 @@ def test_search_filters(sim, three):
     ("", ["3", "2", "1"]),
 ])
 def test_search_query(sim, three, query, expected):
-    sim.call("POST", "/incident/batchClose", {"ids": ["2"]})
+    sim.batch("batchClose", ids=["2"])
     assert ids_of(sim.search(query=query, size=10)) == expected
+
+
+def test_search_query_overrides_other_filter_fields(sim, three):
+    sim.batch("batchClose", ids=["2"])
+    # "All other filters will be ignored when this filter is used" (SearchIncidentsV2)
+    response = sim.search(query="name:disk", status=[2], name=["cpu"], id=["3"], size=10)
+    assert ids_of(response) == ["2", "1"] and response.json()["total"] == 2
+    assert ids_of(sim.search(query="name:disk and status:closed", size=10)) == ["2"]
+    assert ids_of(sim.search(query="", status=[2], size=10)) == ["2"]  # empty: no query
 
 
 @pytest.mark.parametrize("query", ['name:"unterminated', "(name:disk", "name:disk)", "and",
@@ -652,7 +747,7 @@ def test_batch_close(sim, three):
     body = {"ids": ["1", "999", "2"], "closeReason": "Resolved", "closeNotes": "done",
             "CustomFields": {"verdict": "benign"}}
     check_schema("UpdateDataBatch", body)
-    response = sim.call("POST", "/incident/batchClose", body)
+    response = sim.batch("batchClose", **body)
     assert response.status_code == 200
     result = response.json()
     assert result["total"] == 2 and result["notUpdated"] == 1
@@ -668,21 +763,30 @@ def test_batch_close(sim, three):
     assert closed["3"]["status"] == 0
 
 
+def test_batch_calls_without_filter_are_500(sim, three):
+    # ids-only batch calls answered 500 on live servers; nothing changes
+    for operation in ("batchClose", "batchDelete"):
+        prefix = sim.legacy if operation == "batchClose" else sim.prefix
+        for body in ({"ids": ["1"]}, {"ids": ["1"], "all": False, "filter": None}):
+            response = sim.call("POST", "/incident/" + operation, body, prefix=prefix)
+            assert response.status_code == 500, (operation, body)
+            assert response.json()["status"] == 500
+    assert [inc["status"] for inc in sim.incidents()] == [0, 0, 0]
+
+
 def test_batch_close_by_filter(sim, three):
-    response = sim.call("POST", "/incident/batchClose", {"filter": {"name": ["disk"]}})
+    response = sim.batch("batchClose", filter={"name": ["disk"]})
     assert response.json()["total"] == 2
     assert ids_of(sim.search(status=[2], size=10)) == ["2", "1"]
 
 
 def test_batch_delete(sim, three):
-    body = {"ids": ["1", "404"]}
-    check_schema("UpdateDataBatch", body)
-    result = sim.call("POST", "/incident/batchDelete", body).json()
+    result = sim.batch("batchDelete", ids=["1", "404"]).json()
     assert result["total"] == 1 and result["notUpdated"] == 1 and result["data"][0]["id"] == "1"
     assert sorted(inc["id"] for inc in sim.incidents()) == ["2", "3"]
-    assert sim.call("POST", "/incident/batchDelete", {"ids": []}).json() == {
-        "total": 0, "data": None, "notUpdated": 0}
-    by_query = sim.call("POST", "/incident/batchDelete", {"all": True, "filter": {"query": "cpu"}})
+    assert sim.batch("batchDelete", ids=["404"]).json() == {
+        "total": 0, "data": None, "notUpdated": 1}
+    by_query = sim.batch("batchDelete", all=True, filter={"query": "cpu"})
     assert by_query.json()["total"] == 1
     assert [inc["id"] for inc in sim.incidents()] == ["2"]
 
@@ -711,6 +815,33 @@ def test_playbook_search(sim):
     assert [pb["id"] for pb in found["playbooks"]] == ["Phishing - Generic v3"]
     assert found["total"] == 1 and found["tags"] == ["phishing"]
     assert sim.call("POST", "/playbook/search", {"query": 5}).status_code == 400
+
+
+def test_playbook_search_pages(sim):
+    first = sim.call("POST", "/playbook/search", {"page": 0, "size": 4}).json()
+    second = sim.call("POST", "/playbook/search", {"page": 1, "size": 4}).json()
+    assert first["total"] == second["total"] == 6
+    assert [pb["id"] for pb in first["playbooks"] + second["playbooks"]] == [
+        pb_id for pb_id, _name in EXPECTED_PLAYBOOKS]
+    assert sim.call("POST", "/playbook/search", {"size": -1}).status_code == 400
+
+
+def test_big_tenant_full_listing_is_slow(private_sims):
+    sim = private_sims("xsoar8-opp", "--extra-playbooks", "2000", "--playbook-cost-ms", "2")
+    started = time.monotonic()
+    full = sim.call("POST", "/playbook/search", {}, timeout=60).json()
+    full_seconds = time.monotonic() - started
+    assert full["total"] == len(full["playbooks"]) == 2006
+    assert full_seconds >= 2006 * 0.002
+    started = time.monotonic()
+    one = sim.call("POST", "/playbook/search",
+                   {"query": 'name:"Content Pack Playbook 01234"', "size": 10}).json()
+    assert time.monotonic() - started < full_seconds / 3
+    assert [pb["name"] for pb in one["playbooks"]] == ["Content Pack Playbook 01234"]
+    created = sim.create(name="uses a generated one", playbookId="generated-01234")
+    assert created.status_code == 201
+    # the default cost, 30 ms a playbook: a full listing of 2006 takes a minute, like real tenants
+    assert sim.control("POST", "config", {"playbook_cost_ms": None})["playbook_cost_ms"] == 30.0
 
 
 # --- faults --------------------------------------------------------------------------------------
@@ -807,13 +938,14 @@ def test_bad_fault_definition(sim6, fault):
 def test_request_log_and_stats(sim):
     sim.make("logged")
     sim.search(size=1)
-    sim.call("POST", "/incident/batchClose", {"ids": ["1"]})
+    sim.batch("batchClose", ids=["1"])
     sim.call("POST", "/incident", {"name": "x"}, prefix="/nowhere")
     log = sim.log()
     assert [(e["method"], e["api_path"], e["write"]) for e in log] == [
         ("POST", "/incident", True), ("POST", "/incidents/search", False),
         ("POST", "/incident/batchClose", True),
         ("POST", None if sim.deployment != "xsoar6" else "/nowhere/incident", False)]
+    assert log[3]["status"] == (200 if sim.deployment == "xsoar6" else 500)
     first = log[0]
     assert first["path"] == sim.prefix + "/incident"
     assert first["status"] == (200 if sim.deployment == "xsoar6" else 201)
@@ -898,7 +1030,7 @@ def test_state_survives_restart(tmp_path):
     try:
         sim.make("persisted one")
         sim.make("persisted two")
-        sim.call("POST", "/incident/batchDelete", {"ids": ["1"]})
+        sim.batch("batchDelete", ids=["1"])
     finally:
         assert sim.stop() == 0
     assert not sim.port_file.exists()

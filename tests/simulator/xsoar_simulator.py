@@ -49,6 +49,12 @@ API_ROUTES = {
     ("GET", "/about"): "about",
 }
 API_PATHS = {path for _method, path in API_ROUTES}
+# Palo Alto's XSOAR 8 API reference lists these incident and playbook routes under the public
+# prefix (create/update, json, search, close, investigate, load, batch, batchDelete, upload);
+# batchClose and about are not among them. Any other path there answers 303 on live tenants.
+PUBLIC_DOCUMENTED = {"/incident", "/incident/json", "/incidents/search", "/incident/close",
+                     "/incident/investigate", "/incident/load", "/incident/batch",
+                     "/incident/batchDelete", "/incident/upload", "/playbook/search"}
 # /incident/batch is not simulated (404) but a call to it is still a write attempt.
 WRITE_ENDPOINTS = {
     ("POST", "/incident"),
@@ -99,6 +105,32 @@ PLAYBOOKS = [
 ]
 PLAYBOOK_IDS = {pb["id"] for pb in PLAYBOOKS}
 
+
+def tenant_playbooks(extra: int) -> list:
+    """The six named playbooks plus `extra` generated ones (a big tenant holds 1000-2300)."""
+    generated = [_playbook(f"generated-{number:05d}", f"Content Pack Playbook {number:05d}",
+                           ["generated"], "A content pack playbook of a big tenant.")
+                 for number in range(1, extra + 1)]
+    return PLAYBOOKS + generated
+
+
+# Version answers of GET /about. XSOAR 6.10+ answers productMode/deploymentMode too, exactly as an
+# XSOAR 8 on-prem server does (demisto-sdk get_client_test.py): only demistoVersion tells them apart.
+ABOUT = {
+    "xsoar6": {"demistoVersion": "6.14.0", "buildNum": "1398843", "productMode": "xsoar",
+               "deploymentMode": "opp"},
+    "xsoar8-opp": {"demistoVersion": "8.9.0", "buildNum": "1471226", "productMode": "xsoar",
+                   "deploymentMode": "opp"},
+    "xsoar8-saas": {"demistoVersion": "8.9.0", "buildNum": "1471226", "productMode": "xsoar",
+                    "deploymentMode": "saas"},
+}
+# Seconds a new incident stays out of search results, by deployment, when --index-lag is not
+# given. SaaS: demisto-sdk polls for minutes and demisto-py sleeps "to fully index"; 5 s is longer
+# than a client that gives up after a few seconds survives. On-prem: no published evidence of lag.
+DEFAULT_INDEX_LAG = {"xsoar6": 0.0, "xsoar8-opp": 0.0, "xsoar8-saas": 5.0}
+# A full /playbook/search of 995-2280 playbooks took 30-90 s on live tenants: ~30 ms each.
+DEFAULT_PLAYBOOK_COST_MS = 30.0
+
 LOGIN_PAGE = b"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Cortex XSOAR</title></head>
 <body><div id="app"><form action="/login" method="post">
@@ -127,6 +159,13 @@ def text_reply(status: int, text: str) -> Reply:
 
 NOT_FOUND = text_reply(404, "404 page not found\n")  # what a Go server answers
 METHOD_NOT_ALLOWED = text_reply(405, "Method Not Allowed\n")
+# XSOAR 6 serves its web app (a single-page app) for paths it has no API route for, /xsoar/...
+# included; XSOAR 8 answers undocumented public routes with a redirect (no body for a POST, as
+# Go's http.Redirect writes one only for GET and HEAD); root paths there answer 500.
+WEB_APP = Reply(200, LOGIN_PAGE, "text/html; charset=utf-8")
+SEE_OTHER = Reply(303, b"", None, {"Location": "/"})
+ROOT_PATH_ERROR = json_reply(500, {"reply": {"err_code": 500, "err_msg": "An error occurred",
+                                             "err_extra": None}})
 
 
 class ApiError(Exception):
@@ -411,8 +450,14 @@ def playbook_term(field: Optional[str], value: str) -> Predicate:
 
 
 def filter_predicate(flt: dict) -> Predicate:
-    """The IncidentFilter fields the simulator honours; an empty list means no constraint."""
-    query = QueryParser(flt.get("query", ""), incident_term).parse()
+    """The IncidentFilter fields the simulator honours; an empty list means no constraint.
+
+    A non-empty `query` makes the server ignore every other filter field ("All other filters
+    will be ignored when this filter is used", demisto/content SearchIncidentsV2).
+    """
+    if flt.get("query", "").strip():
+        return QueryParser(flt["query"], incident_term).parse()
+    query = QueryParser("", incident_term).parse()
     ids, names = flt.get("id"), flt.get("name")
     statuses, not_statuses = flt.get("status"), flt.get("notStatus")
     types, levels = [t.lower() for t in flt.get("type") or []], flt.get("level")
@@ -463,6 +508,7 @@ class Store:
         self.path = Path(path) if path else None
         self.incidents: dict = {}
         self.next_id = 1
+        self.searchable_at: dict = {}  # id -> time.monotonic() when search finds it (index lag)
         if self.path and self.path.exists():
             state = json.loads(self.path.read_text(encoding="utf-8"))
             self.incidents = {inc["id"]: inc for inc in state["incidents"]}
@@ -474,7 +520,13 @@ class Store:
         return incident_id
 
     def clear(self) -> None:
-        self.incidents, self.next_id = {}, 1
+        self.incidents, self.next_id, self.searchable_at = {}, 1, {}
+
+    def indexed(self) -> list:
+        """Incidents the search index has caught up with (loaded ones count as indexed)."""
+        now = time.monotonic()
+        return [inc for inc in self.incidents.values()
+                if self.searchable_at.get(inc["id"], 0) <= now]
 
     def save(self) -> None:
         if self.path:
@@ -494,6 +546,22 @@ def apply_incident_fields(incident: dict, data: dict, custom: dict) -> None:
         incident["investigationId"] = incident["id"]
 
 
+SERVER_LABEL_TYPES = ("Instance", "Brand")
+
+
+def server_labels(data: dict) -> list:
+    """The labels the server adds to a new incident: Instance and Brand (Kibana's xsoar.test.ts
+    create answer; Palo Alto's XSOAR 8 examples). Appending them to the user's labels is inferred."""
+    return [{"type": "Instance", "value": data.get("sourceInstance") or ""},
+            {"type": "Brand", "value": data.get("sourceBrand") or "Manual"}]
+
+
+def merge_server_labels(given: list, kept: list) -> list:
+    """The given labels, then those server labels whose type the given ones do not carry."""
+    types = {label.get("type") for label in given if isinstance(label, dict)}
+    return list(given) + [label for label in kept if label["type"] not in types]
+
+
 def write_json_atomically(path: Path, obj) -> None:
     fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -502,6 +570,9 @@ def write_json_atomically(path: Path, obj) -> None:
 
 
 OPTIONAL_SETTINGS = {"api_key_id", "drop_names"}
+NUMBER_SETTINGS = {"index_lag", "playbook_cost_ms"}  # None: the deployment's default
+INTEGER_SETTINGS = {"extra_playbooks"}
+MAX_EXTRA_PLAYBOOKS = 10000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -511,14 +582,33 @@ class Config:
     api_key_id: Optional[str] = None
     api_key_type: str = "standard"
     drop_names: Optional[str] = None
+    index_lag: Optional[float] = None
+    extra_playbooks: int = 0
+    playbook_cost_ms: Optional[float] = None
 
     @property
     def xsoar8(self) -> bool:
         return self.deployment != "xsoar6"
 
+    @property
+    def effective_index_lag(self) -> float:
+        return DEFAULT_INDEX_LAG[self.deployment] if self.index_lag is None else self.index_lag
+
+    @property
+    def effective_playbook_cost_ms(self) -> float:
+        return DEFAULT_PLAYBOOK_COST_MS if self.playbook_cost_ms is None else self.playbook_cost_ms
+
     def problem(self) -> Optional[str]:
         for name, value in dataclasses.asdict(self).items():
-            if not (isinstance(value, str) or (value is None and name in OPTIONAL_SETTINGS)):
+            if name in NUMBER_SETTINGS:
+                if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                          or value < 0):
+                    return f"{name} must be a number of at least 0, or null"
+            elif name in INTEGER_SETTINGS:
+                if isinstance(value, bool) or not isinstance(value, int) \
+                        or not 0 <= value <= MAX_EXTRA_PLAYBOOKS:
+                    return f"{name} must be an integer from 0 to {MAX_EXTRA_PLAYBOOKS}"
+            elif not (isinstance(value, str) or (value is None and name in OPTIONAL_SETTINGS)):
                 return f"{name} must be a string"
         if self.deployment not in DEPLOYMENTS:
             return f"deployment must be one of {', '.join(DEPLOYMENTS)}"
@@ -539,7 +629,9 @@ class Config:
 
     def public(self) -> dict:
         return {"deployment": self.deployment, "api_key_id": self.api_key_id,
-                "api_key_type": self.api_key_type, "drop_names": self.drop_names}
+                "api_key_type": self.api_key_type, "drop_names": self.drop_names,
+                "index_lag": self.effective_index_lag, "extra_playbooks": self.extra_playbooks,
+                "playbook_cost_ms": self.effective_playbook_cost_ms}
 
 
 FAULT_KINDS = {"status", "html", "empty", "malformed", "null_data", "drop", "slow", "echo_headers"}
@@ -648,10 +740,9 @@ class Simulator:
         return fault_reply(fault, dict(headers))
 
     def process(self, method, path, api_path, headers, body) -> Reply:
-        # /about is reachable on XSOAR 8 through the legacy /xsoar prefix only.
-        public_about = api_path == "/about" and path.startswith(PUBLIC_PREFIX + "/")
-        if api_path not in API_PATHS or public_about:
-            return NOT_FOUND
+        elsewhere = self.route_elsewhere(path, api_path)
+        if elsewhere is not None:
+            return elsewhere
         route = API_ROUTES.get((method, api_path))
         if route is None:
             return METHOD_NOT_ALLOWED
@@ -663,6 +754,21 @@ class Simulator:
             return getattr(self, "api_" + route)(data)
         except ApiError as err:
             return err.reply
+
+    def route_elsewhere(self, path: str, api_path: Optional[str]) -> Optional[Reply]:
+        """The answer for a path the simulated API does not serve, before any auth check."""
+        if not self.config.xsoar8:
+            if api_path in API_PATHS:
+                return None
+            # Real routes the simulator does not implement stay 404; the rest is the web app.
+            return NOT_FOUND if api_path in PUBLIC_DOCUMENTED else WEB_APP
+        if api_path is None:
+            return ROOT_PATH_ERROR
+        if path.startswith(PUBLIC_PREFIX + "/") and api_path not in PUBLIC_DOCUMENTED:
+            return SEE_OTHER  # batchClose and about included
+        if api_path not in API_PATHS:
+            return NOT_FOUND if api_path in PUBLIC_DOCUMENTED else SEE_OTHER
+        return None
 
     def check_auth(self, headers) -> Optional[Reply]:
         config = self.config
@@ -713,11 +819,10 @@ class Simulator:
     # --- API endpoints ------------------------------------------------------------------------
 
     def api_about(self, _data) -> Reply:
-        if not self.config.xsoar8:
-            return json_reply(200, {"demistoVersion": "6.14.0", "buildNum": "1398843"})
-        return json_reply(200, {"demistoVersion": "8.9.0", "buildNum": "1471226",
-                                "productMode": "xsoar",
-                                "deploymentMode": self.config.deployment.split("-")[1]})
+        about = ABOUT[self.config.deployment]
+        if not self.config.xsoar8:  # XSOAR 6 sends JSON labelled text/plain (demisto-py README)
+            return Reply(200, json.dumps(about).encode("utf-8"), "text/plain; charset=utf-8")
+        return json_reply(200, about)
 
     def api_create_or_update(self, body) -> Reply:
         data = decode_definition(body, "CreateIncidentRequest")
@@ -726,7 +831,7 @@ class Simulator:
             raise bad_request("name is required")
         if "severity" in data and data["severity"] not in SEVERITIES:
             raise bad_request(f"severity must be 0, 0.5, 1, 2, 3 or 4, not {data['severity']}")
-        if data.get("playbookId") and data["playbookId"] not in PLAYBOOK_IDS:
+        if data.get("playbookId") and data["playbookId"] not in {pb["id"] for pb in self.playbooks()}:
             raise create_error(f"playbook with id {data['playbookId']!r} was not found")
         if data.get("id"):
             return self.update_incident(data, custom)
@@ -747,7 +852,10 @@ class Simulator:
                 "closeNotes": "",
             }
             apply_incident_fields(incident, data, custom)
+            incident["labels"] = merge_server_labels(incident["labels"], server_labels(data))
             self.store.incidents[incident["id"]] = incident
+            self.store.searchable_at[incident["id"]] = (time.monotonic()
+                                                        + self.config.effective_index_lag)
             self.store.save()
             answer = copy.deepcopy(incident)
         if self.config.deployment == "xsoar6":
@@ -763,15 +871,25 @@ class Simulator:
                 raise create_error(f"could not find incident with id {data['id']!r}")
             version = data.get("version", 0)
             if version != -1 and version != incident["version"]:
-                raise ApiError(409, "conflict", "Conflict",
-                               f"DB version conflict: incident {incident['id']} has version "
-                               f"{incident['version']}, the request has version {version}",
-                               "[DB version conflict]")
+                raise self.version_conflict(incident, version)
+            kept = [label for label in incident["labels"]
+                    if isinstance(label, dict) and label.get("type") in SERVER_LABEL_TYPES]
             apply_incident_fields(incident, data, custom)
+            if "labels" in data:  # the server's own labels survive an update that omits them
+                incident["labels"] = merge_server_labels(incident["labels"], kept)
             incident["version"] += 1
             incident["modified"] = now_rfc3339()
             self.store.save()
-            return json_reply(200, incident)
+            # XSOAR 8's create-or-update page documents 201 (and no 200 with the incident).
+            return json_reply(201 if self.config.xsoar8 else 200, incident)
+
+    def version_conflict(self, incident: dict, version) -> ApiError:
+        detail = (f"DB version conflict: incident {incident['id']} has version "
+                  f"{incident['version']}, the request has version {version}")
+        if self.config.xsoar8:  # the XSOAR 8 page documents 200, 201, 400 and 500 only
+            return ApiError(400, "incCreateErr", "Failed creating incident", detail,
+                            "[DB version conflict]")
+        return ApiError(409, "conflict", "Conflict", detail, "[DB version conflict]")
 
     def api_search(self, body) -> Reply:
         data = decode_definition(body, "SearchIncidentsData")
@@ -786,19 +904,25 @@ class Simulator:
             return json_reply(200, {"total": len(matches), "data": page_items or None})
 
     def matching(self, flt: dict) -> list:
+        """Incidents a filter finds: only those the search index has caught up with."""
         predicate = filter_predicate(flt)
-        return [inc for inc in self.store.incidents.values() if predicate(inc)]
+        return [inc for inc in self.store.indexed() if predicate(inc)]
 
     def batch_targets(self, data: dict):
         """Incidents a batch call affects: its ids, else (with `filter` or `all`) the filter's
-        matches; and how many of the given ids do not exist."""
+        matches; and how many of the given ids do not exist.
+
+        Without `filter` the call fails with 500, as `ids`-only batch calls did on live XSOAR 6
+        and 8 servers (cortex-ps-toolkit content-probe.md); every real client sends one.
+        """
+        if "filter" not in data:
+            raise ApiError(500, "internalError", "Internal server error",
+                           "batch request without a filter")
         ids = list(dict.fromkeys(data.get("ids") or []))
         if ids:
             found = [self.store.incidents[i] for i in ids if i in self.store.incidents]
             return found, len(ids) - len(found)
-        if data.get("all") or "filter" in data:
-            return self.matching(data.get("filter", {})), 0
-        return [], 0
+        return self.matching(data["filter"]), 0
 
     def api_batch_close(self, body) -> Reply:
         data = decode_definition(body, "UpdateDataBatch")
@@ -830,10 +954,20 @@ class Simulator:
                                                    "page": {"type": "integer"},
                                                    "size": {"type": "integer"}}}
         data = decode(body, schema, "PlaybookSearch")
+        size, page = data.get("size", 0), data.get("page", 0)
+        if size < 0 or page < 0:
+            raise bad_request("page and size must not be negative")
         predicate = QueryParser(data.get("query", ""), playbook_term).parse()
-        playbooks = [pb for pb in PLAYBOOKS if predicate(pb)]
+        matches = [pb for pb in self.playbooks() if predicate(pb)]
+        # Without size (Kibana sends {}) the whole list comes back, as on real servers.
+        playbooks = matches[page * size:(page + 1) * size] if size else matches
+        # A real server spends its time per playbook it returns (30-90 s for a full big tenant).
+        time.sleep(len(playbooks) * self.config.effective_playbook_cost_ms / 1000)
         tags = sorted({tag for pb in playbooks for tag in pb["tags"]}, key=str.lower)
-        return json_reply(200, {"playbooks": playbooks, "tags": tags, "total": len(playbooks)})
+        return json_reply(200, {"playbooks": playbooks, "tags": tags, "total": len(matches)})
+
+    def playbooks(self) -> list:
+        return tenant_playbooks(self.config.extra_playbooks)
 
     # --- faults and request log ---------------------------------------------------------------
 
@@ -928,7 +1062,8 @@ class Simulator:
         return {"faults": []}
 
     def control_config(self, data: dict) -> dict:
-        allowed = {"deployment", "api_key", "api_key_id", "api_key_type", "drop_names"}
+        allowed = {"deployment", "api_key", "api_key_id", "api_key_type", "drop_names",
+                   "index_lag", "extra_playbooks", "playbook_cost_ms"}
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown config keys: {sorted(unknown)}")
@@ -1121,10 +1256,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--cert-dir", help="where cert.pem and key.pem are kept (with --tls)")
     parser.add_argument("--drop-names", metavar="REGEX",
                         help="creates whose name matches are answered 200 empty, not stored")
+    parser.add_argument("--index-lag", type=float, metavar="SECONDS",
+                        help="seconds before a new incident shows in searches (default: 5 on "
+                             "xsoar8-saas, 0 elsewhere)")
+    parser.add_argument("--extra-playbooks", type=int, default=0, metavar="N",
+                        help="add N generated playbooks (a big tenant: 1000-2300)")
+    parser.add_argument("--playbook-cost-ms", type=float, metavar="MS",
+                        help=f"milliseconds /playbook/search spends per playbook it returns "
+                             f"(default {DEFAULT_PLAYBOOK_COST_MS:g})")
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
     args = parser.parse_args(argv)
     config = Config(args.deployment, args.api_key, args.api_key_id, args.api_key_type,
-                    args.drop_names)
+                    args.drop_names, args.index_lag, args.extra_playbooks, args.playbook_cost_ms)
     problem = config.problem()
     if problem:
         parser.error(problem)
