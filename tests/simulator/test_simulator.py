@@ -763,6 +763,20 @@ def test_batch_close(sim, three):
     assert closed["3"]["status"] == 0
 
 
+def test_close_one(sim, three):
+    response = sim.call("POST", "/incident/close", {"id": "2", "closeReason": "Resolved",
+                                                   "closeNotes": "n", "CustomFields": {"v": "x"}})
+    assert response.status_code == 200, response.text
+    closed = response.json()
+    assert closed["status"] == 2 and closed["version"] == 2 and closed["closeReason"] == "Resolved"
+    assert closed["CustomFields"] == {"src": "10.0.0.1", "v": "x"}
+    stale = sim.call("POST", "/incident/close", {"id": "1", "version": 7})
+    assert stale.status_code == (409 if sim.deployment == "xsoar6" else 400)
+    assert sim.call("POST", "/incident/close", {"id": "404"}).status_code == 400
+    assert sim.call("POST", "/incident/close", {}).status_code == 400
+    assert [inc["status"] for inc in sim.incidents()] == [0, 2, 0]
+
+
 def test_batch_calls_without_filter_are_500(sim, three):
     # ids-only batch calls answered 500 on live servers; nothing changes
     for operation in ("batchClose", "batchDelete"):

@@ -45,6 +45,7 @@ API_ROUTES = {
     ("POST", "/incidents/search"): "search",
     ("POST", "/incident/batchClose"): "batch_close",
     ("POST", "/incident/batchDelete"): "batch_delete",
+    ("POST", "/incident/close"): "close",
     ("POST", "/playbook/search"): "playbook_search",
     ("GET", "/about"): "about",
 }
@@ -58,6 +59,7 @@ PUBLIC_DOCUMENTED = {"/incident", "/incident/json", "/incidents/search", "/incid
 # /incident/batch is not simulated (404) but a call to it is still a write attempt.
 WRITE_ENDPOINTS = {
     ("POST", "/incident"),
+    ("POST", "/incident/close"),
     ("POST", "/incident/batchClose"),
     ("POST", "/incident/batchDelete"),
     ("POST", "/incident/batch"),
@@ -930,14 +932,42 @@ class Simulator:
         with self.lock:
             targets, not_updated = self.batch_targets(data)
             for incident in targets:
-                incident.update(status=STATUS_CLOSED, closed=now, modified=now,
-                                closeReason=data.get("closeReason", ""),
-                                closeNotes=data.get("closeNotes", ""),
-                                version=incident["version"] + 1)
-                incident["CustomFields"].update(data.get("CustomFields", {}))
+                self.close_incident(incident, data, now)
             self.store.save()
             return json_reply(200, {"total": len(targets), "data": targets or None,
                                     "notUpdated": not_updated})
+
+    def api_close(self, body) -> Reply:
+        """Close one incident by id (`{id, version?, closeReason, closeNotes, CustomFields}`).
+
+        Not in the swagger file; the XSOAR 8 API reference lists it under the public prefix.
+        Its body beyond `id` is assumed from the reference; a given `version` must be current.
+        """
+        schema = {"type": "object", "properties": {
+            "id": {"type": "string"}, "version": {"type": "integer"},
+            "closeReason": {"type": "string"}, "closeNotes": {"type": "string"},
+            "CustomFields": {"type": "object"}}}
+        data = decode(body, schema, "CloseIncident")
+        if not data.get("id"):
+            raise bad_request("id is required")
+        now = now_rfc3339()
+        with self.lock:
+            incident = self.store.incidents.get(data["id"])
+            if incident is None:
+                raise bad_request(f"could not find incident with id {data['id']!r}")
+            version = data.get("version", -1)
+            if version != -1 and version != incident["version"]:
+                raise self.version_conflict(incident, version)
+            self.close_incident(incident, data, now)
+            self.store.save()
+            return json_reply(200, incident)
+
+    def close_incident(self, incident: dict, data: dict, now: str) -> None:
+        incident.update(status=STATUS_CLOSED, closed=now, modified=now,
+                        closeReason=data.get("closeReason", ""),
+                        closeNotes=data.get("closeNotes", ""),
+                        version=incident["version"] + 1)
+        incident["CustomFields"].update(data.get("CustomFields", {}))
 
     def api_batch_delete(self, body) -> Reply:
         data = decode_definition(body, "UpdateDataBatch")
