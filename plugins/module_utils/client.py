@@ -292,7 +292,7 @@ class Client:
         text = _text(response)
         if response.status in expected:
             if looks_like_html(response.headers.get("Content-Type"), text):
-                raise XsoarResponseError(html_message(self.url, response.status), response.status)
+                raise XsoarResponseError(html_message(self.url, response.status, self.api_key_id), response.status)
             if text.strip() and response.json is None:
                 raise XsoarResponseError(self.redact(
                     "%s %s answered HTTP %d with a body that is not JSON (%r): check that url is the XSOAR API address"
@@ -300,13 +300,19 @@ class Client:
                 ), response.status)
             return response
         if looks_like_html(response.headers.get("Content-Type"), text):
-            raise XsoarResponseError(html_message(self.url, response.status), response.status)
+            raise XsoarResponseError(html_message(self.url, response.status, self.api_key_id), response.status)
         message = self.redact(server_message(response.json, text))
         if response.status in (401, 403):
             raise XsoarAuthError(auth_message(response.status, message, self.api_key_id), response.status)
         if response.status == 404:
             raise XsoarResponseError(not_found_message(method, api_path, self.api_base, self.api_key_id), 404)
-        raise XsoarResponseError("%s %s: HTTP %d %s" % (method, api_path, response.status, message), response.status)
+        if 300 <= response.status < 400:
+            location = self.redact(response.headers.get("Location") or "")
+            raise XsoarResponseError(redirect_message(method, api_path, self.api_base, response.status, location),
+                                     response.status)
+        hint = root_path_hint(response.status, self.api_key_id)
+        raise XsoarResponseError("%s %s: HTTP %d %s%s" % (method, api_path, response.status, message, hint),
+                                 response.status)
 
 
 def _text(response):
@@ -337,11 +343,48 @@ def tls_message(url, error):
     return "TLS handshake with %s failed (%s): check that the server speaks HTTPS on this port, and client_cert/client_key if it asks for one" % (url, reason)
 
 
-def html_message(url, status):
+def html_message(url, status, api_key_id=None):
+    """An HTML answer where JSON was expected: the web UI, or XSOAR 6's web app under /xsoar."""
+    if api_key_id:
+        # XSOAR 6 serves its web app (HTTP 200, HTML) for every path under /xsoar, so a key id,
+        # which selects the XSOAR 8 path /xsoar/public/v1, ends here on XSOAR 6 (not in a 404).
+        return (
+            "%s answered HTTP %d with an HTML page, not the JSON API. api_key_id is set, so the XSOAR 8 path"
+            " %s was used: if the server is XSOAR 6, which answers every /xsoar path with its web app, remove"
+            " api_key_id (and XSOAR_API_KEY_ID); if it is XSOAR 8 / cloud, the url looks like the web UI: use the"
+            " API address https://api-<tenant>..." % (url, status, CLOUD_API_PREFIX)
+        )
     return (
         "%s answered HTTP %d with an HTML page, not the JSON API: the url looks like the XSOAR web UI (or a login"
         " page of a proxy). For XSOAR 8 / cloud use the API address https://api-<tenant>... with api_key_id;"
         " for XSOAR 6 use the server address itself" % (url, status)
+    )
+
+
+def root_path_hint(status, api_key_id):
+    """XSOAR 8 answers paths outside /xsoar with HTTP 500: without a key id, that is where the calls go."""
+    if status != 500 or api_key_id:
+        return ""
+    return (
+        ". No api_key_id is set, so the XSOAR 6 path (no /xsoar prefix) was used, and XSOAR 8 answers such paths"
+        " with HTTP 500: if the server is XSOAR 8 / cloud, set api_key_id (and XSOAR_API_KEY_ID) to the ID shown"
+        " beside the key"
+    )
+
+
+def redirect_message(method, api_path, api_base, status, location):
+    """A redirect instead of an answer (redirects are never followed: a POST would turn into a GET)."""
+    where = (" to %s" % location) if location else ""
+    if status == 303:
+        return (
+            "%s %s%s answered HTTP 303 (a redirect%s): the server has no such API call at this address. XSOAR 8"
+            " answers calls its public API (%s) does not document this way; it is not the web UI"
+            % (method, api_base, api_path, where, CLOUD_API_PREFIX)
+        )
+    return (
+        "%s %s%s answered HTTP %d (a redirect%s), not the JSON API: the url may be the web UI or a single sign-on"
+        " proxy; use the API address (XSOAR 8 / cloud: https://api-<tenant>... with api_key_id)"
+        % (method, api_base, api_path, status, where)
     )
 
 

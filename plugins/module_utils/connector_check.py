@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
+from ansible_collections.xsoar.connector.plugins.module_utils import info
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import validated_suboptions
 from ansible_collections.xsoar.connector.plugins.module_utils.client import LEGACY_API_PREFIX
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
@@ -34,6 +35,7 @@ TEST_INCIDENT_OPTIONS = dict(
 # xsoar_connector_test's own option; its sub-options are checked in prepare (arguments.without_suboptions).
 MODULE_OPTIONS = dict(
     incident=dict(type="dict", options=TEST_INCIDENT_OPTIONS, mutually_exclusive=[("severity", "rule_severity")]),
+    list_playbooks=dict(type="bool", default=False),
 )
 CLOUD_DOMAIN = "paloaltonetworks.com"
 
@@ -47,12 +49,15 @@ class ConnectorCheckFailed(XsoarError):
 
 
 def prepare(params):
-    incident = validated_suboptions({"incident": params.get("incident")}, MODULE_OPTIONS)["incident"]
+    incident = validated_suboptions({"incident": params.get("incident")},
+                                    {"incident": MODULE_OPTIONS["incident"]})["incident"]
+    list_playbooks = bool(params.get("list_playbooks"))
     if not incident:
-        return {"incident": None}
+        return {"incident": None, "list_playbooks": list_playbooks}
     item = dict((option, incident.get(option)) for option in incident_state.ITEM_OPTIONS)
     item["state"] = "present"
-    return {"incident": incident_state.prepare(dict(item, match_closed=False, update_existing=False))}
+    return {"incident": incident_state.prepare(dict(item, match_closed=False, update_existing=False)),
+            "list_playbooks": list_playbooks}
 
 
 class _Report:
@@ -60,7 +65,7 @@ class _Report:
         self.client = client
         self.checks = []
         self.facts = {"api_base": client.api_base, "deployment": None, "server_version": None,
-                      "latency_ms": None, "playbooks": []}
+                      "latency_ms": None}
 
     def ok(self, name, detail):
         self.checks.append({"name": name, "ok": True, "detail": detail})
@@ -79,6 +84,8 @@ def run(client, plan, check_mode):
     _check_tls(client, report)
     _check_deployment(client, about, report)
     _check_api(client, report)
+    if plan.get("list_playbooks"):
+        _list_playbooks(client, report)
     if not plan["incident"]:
         return report.result(False)
     outcome = incident_state.run(client, plan["incident"], check_mode)
@@ -100,10 +107,15 @@ def _check_server(client, report):
     started = time.time()
     try:
         about = client.get("/about", base=_about_base(client, family)).json
+    except XsoarAuthError as error:
+        _fail_reach(client, report, error)
     except XsoarResponseError as error:
-        if error.status != 404:
+        if not other_deployment_answer(error.status, bool(client.api_key_id)):
             _fail_reach(client, report, error)
-        report.fail("deployment", _family_mismatch(client, family))
+        mismatch = _family_mismatch(client, family)
+        if mismatch is None:
+            _fail_reach(client, report, error)
+        report.fail("deployment", mismatch)
     except XsoarError as error:
         _fail_reach(client, report, error)
     report.facts["latency_ms"] = round((time.time() - started) * 1000, 1)
@@ -123,25 +135,59 @@ def _fail_reach(client, report, error):
     report.fail(name, detail)
 
 
+def other_deployment_answer(status, has_key_id):
+    """Whether a failed GET /about is what the *other* deployment answers for this path.
+
+    A key id sends it to /xsoar/about: XSOAR 6 answers 200 with its web app there (the error then
+    carries status 200). Without one it goes to /about: XSOAR 8 answers root paths with 500.
+    Either may also be a plain 404 (a proxy in front, or an older server).
+    """
+    return status == 404 or (status == 200 and has_key_id) or (status == 500 and not has_key_id)
+
+
+def family_of(about, configured):
+    """xsoar6 or xsoar8 from GET /about: the major of demistoVersion decides.
+
+    productMode/deploymentMode do not: XSOAR 6.10+ answers xsoar/opp exactly as XSOAR 8 on-prem
+    does. Without a readable version, the deployment whose path answered is taken.
+    """
+    major = str(about.get("demistoVersion") or "").split(".")[0]
+    if major.isdigit():
+        return "xsoar6" if int(major) < 8 else "xsoar8"
+    return configured
+
+
+def deployment_of(about, configured):
+    """xsoar6, xsoar8-opp or xsoar8-saas (deploymentMode, opp when absent)."""
+    if family_of(about, configured) == "xsoar6":
+        return "xsoar6"
+    return "xsoar8-%s" % (about.get("deploymentMode") or "opp")
+
+
 def _family_mismatch(client, family):
-    """GET /about was not found where the configured deployment has it; say which setting is wrong."""
+    """GET /about failed where the configured deployment has it: ask where the other one has it.
+
+    The message says which setting is wrong, or None when the other deployment is not there either.
+    """
     other = "xsoar6" if family == "xsoar8" else "xsoar8"
     try:
         other_about = client.get("/about", base=_about_base(client, other)).json
-        answered = isinstance(other_about, dict)
-        version = (other_about or {}).get("demistoVersion", "?")
     except XsoarAuthError:
-        answered, version = True, "?"  # XSOAR 8 rejects a request without a key id: it is there
+        if other == "xsoar6":
+            return None
+        other_about = {}  # XSOAR 8 rejects a request without a key id: it is there
     except XsoarError:
-        answered, version = False, None
-    if answered and other == "xsoar6":
+        return None
+    if not isinstance(other_about, dict):
+        return None
+    version = other_about.get("demistoVersion") or "?"
+    if family_of(other_about, other) == "xsoar6":
         return ("api_key_id is set, but the server is XSOAR 6 (version %s), which has no key ids and no"
-                " /xsoar/public/v1 API: remove api_key_id (and XSOAR_API_KEY_ID)" % version)
-    if answered:
-        return ("the server is XSOAR 8 (its API lives under /xsoar), but api_key_id is not set: set api_key_id"
-                " to the ID shown beside the key (Settings & Info > Settings > Integrations > API Keys)")
-    return ("%s has no XSOAR API (GET /about and GET /xsoar/about: HTTP 404): check the url, including the port"
-            % client.url) + _cloud_url_hint(client.url)
+                " /xsoar/public/v1 API (it answers /xsoar paths with its web app): remove api_key_id (and"
+                " XSOAR_API_KEY_ID)" % version)
+    return ("the server is XSOAR 8 (version %s; its API lives under /xsoar, and it answers other paths with"
+            " HTTP 500), but api_key_id is not set: set api_key_id to the ID shown beside the key (Settings &"
+            " Info > Settings > Integrations > API Keys)" % version)
 
 
 def _cloud_url_hint(url):
@@ -162,7 +208,7 @@ def _check_tls(client, report):
 
 def _check_deployment(client, about, report):
     version = about.get("demistoVersion")
-    deployment = "xsoar8-%s" % about.get("deploymentMode", "opp") if about.get("productMode") else "xsoar6"
+    deployment = deployment_of(about, client.deployment_family)
     report.facts.update(server_version=version, deployment=deployment)
     if deployment == "xsoar6" and client.api_key_id:
         report.fail("deployment", "api_key_id is set, but the server is XSOAR 6 (version %s): remove api_key_id" % version)
@@ -172,9 +218,21 @@ def _check_deployment(client, about, report):
 
 
 def _check_api(client, report):
+    """Prove the key on the modules' own API path with one cheap call: a search of size 1.
+
+    Not a listing of every playbook: real tenants hold thousands, and listing them takes 30-90 s.
+    """
     try:
-        playbooks = api.list_playbooks(client)
+        total = api.search(client, {}, limit=1)[0]
     except XsoarError as error:
         report.fail("authentication" if isinstance(error, XsoarAuthError) else "api", str(error))
+    report.ok("authentication", "the key is valid: POST /incidents/search answered (%s incidents visible)" % total)
+
+
+def _list_playbooks(client, report):
+    try:
+        playbooks = info.all_playbooks(client)
+    except XsoarError as error:
+        report.fail("playbooks", str(error))
     report.facts["playbooks"] = sorted(str(playbook.get("name")) for playbook in playbooks)
-    report.ok("authentication", "the key is valid: POST /playbook/search answered with %d playbooks" % len(playbooks))
+    report.ok("playbooks", "POST /playbook/search listed %d playbooks" % len(playbooks))

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
-from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import check_name, names_match
 
 # --- xsoar_playbook_info ---------------------------------------------------------------
@@ -43,9 +43,71 @@ def playbook_summary(playbook):
     return {"id": playbook.get("id"), "name": playbook.get("name"), "tags": list(tags) if isinstance(tags, list) else []}
 
 
+PLAYBOOK_PAGE_SIZE = 100
+
+
+def playbook_pages(client, query=None, page_size=PLAYBOOK_PAGE_SIZE):
+    """Every playbook matching `query` (all without one), read page by page.
+
+    Real tenants hold 1000-2300 playbooks and one full listing takes 30-90 s, longer than the
+    default timeout. Paging of /playbook/search is assumed from its page/size fields, so a server
+    that ignores them ends well too: one that sends everything at once is done when `total` is
+    reached; one that repeats its first page is asked once for the whole list instead.
+    """
+    found, seen, page = [], set(), 0
+    while True:
+        data = _playbook_search(client, query, {"page": page, "size": page_size})
+        batch = [p for p in data.get("playbooks") or [] if isinstance(p, dict) and p.get("id") not in seen]
+        found.extend(batch)
+        seen.update(p.get("id") for p in batch)
+        total = data.get("total")
+        page += 1
+        if isinstance(total, int) and len(found) >= total:
+            return found
+        if not batch and page > 1 and isinstance(total, int) and total > len(found):
+            whole = _playbook_search(client, query, {})  # paging ignored: the whole list at once
+            return [p for p in whole.get("playbooks") or [] if isinstance(p, dict)]
+        if len(batch) < page_size:
+            return found
+
+
+def _playbook_search(client, query, body):
+    if query is not None:
+        body = dict(body, query=query)
+    data = client.post("/playbook/search", body).json
+    if not isinstance(data, dict):
+        raise XsoarResponseError("POST /playbook/search answered without a JSON object: check that url is the XSOAR API address")
+    return data
+
+
+def all_playbooks(client):
+    return playbook_pages(client)
+
+
+def quoted(value):
+    """A query-language phrase: in double quotes, with quotes and backslashes escaped."""
+    return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def name_query(name):
+    return "name:" + quoted(name)
+
+
+def find_playbooks(client, name, match):
+    """Playbooks by name without listing them all when the name is exact.
+
+    The server's name search matches words, so the result is compared exactly here; if it finds
+    no exact match (its tokenising is not documented), every playbook is read before concluding.
+    """
+    if name is not None and match == "exact":
+        found = [p for p in playbook_pages(client, name_query(name)) if playbook_matches(p, name, match)]
+        if found:
+            return found
+    return [p for p in all_playbooks(client) if playbook_matches(p, name, match)]
+
+
 def run_playbooks(client, plan, check_mode):
-    playbooks = api.list_playbooks(client)
-    found = [playbook_summary(p) for p in playbooks if playbook_matches(p, plan["name"], plan["match"])]
+    found = [playbook_summary(p) for p in find_playbooks(client, plan["name"], plan["match"])]
     return {"changed": False, "playbooks": found}
 
 
@@ -89,15 +151,36 @@ def prepare_incidents(params):
     }
 
 
+# `status` in the query language; archived incidents (3) are left to the client-side check.
+STATUS_QUERY = {"open": "-status:closed", "closed": "status:closed"}
+
+
+def folded_query(plan):
+    """The plan's query with its names, ids and status added to it.
+
+    A server given a `query` ignores every other filter field ("All other filters will be ignored
+    when this filter is used", SearchIncidentsV2), so they must be part of the query itself.
+    """
+    parts = ["(%s)" % plan["query"]]
+    if plan["name"] is not None:
+        parts.append(name_query(plan["name"]))
+    if plan["ids"] is not None:
+        parts.append("(%s)" % " or ".join("id:" + quoted(i) for i in plan["ids"]))
+    if plan["status"] in STATUS_QUERY:
+        parts.append(STATUS_QUERY[plan["status"]])
+    return " and ".join(parts)
+
+
 def incident_filter(plan):
     """The IncidentFilter of POST /incidents/search for a plan (page and size are added by the search)."""
     flt = {"sort": [{"field": plan["sort"], "asc": plan["sort_order"] == "asc"}]}
+    if plan["query"] is not None:
+        flt["query"] = folded_query(plan)
+        return flt
     if plan["name"] is not None:
         flt["name"] = [plan["name"]]
     if plan["ids"] is not None:
         flt["id"] = list(plan["ids"])
-    if plan["query"] is not None:
-        flt["query"] = plan["query"]
     if plan["status"] == "open":
         flt["notStatus"] = list(api.CLOSED_STATUSES)
     elif plan["status"] == "closed":
@@ -110,6 +193,13 @@ def status_matches(incident, status):
     return status == "any" or (status == "closed") == closed
 
 
+def plan_matches(incident, plan):
+    """What the plan asks for, checked on the client: exact name, one of the ids, status."""
+    return ((plan["name"] is None or names_match(plan["name"], incident))
+            and (plan["ids"] is None or str(incident.get("id")) in plan["ids"])
+            and status_matches(incident, plan["status"]))
+
+
 def select_fields(incident, fields):
     """Only the given top-level keys of an incident (keys it does not have are left out)."""
     if fields is None:
@@ -118,17 +208,20 @@ def select_fields(incident, fields):
 
 
 def search_incidents(client, plan):
-    """(total, incidents) for a plan.
+    """(total, incidents) for a plan, with a true total.
 
     By name the server matches words, so every page is read and names are compared exactly here;
-    the total is then the number of exact matches. Otherwise the server's total is returned and
-    only `limit` incidents are fetched.
+    the total is then the number of exact matches. Otherwise only `limit` incidents are fetched
+    and the server's total is kept, unless the answer holds incidents the plan excludes (an
+    archived one for status open, or a server that did not apply part of the query): then every
+    page is read and the total counted here.
     """
     flt = incident_filter(plan)
     if plan["name"] is None:
-        return api.search(client, flt, plan["limit"])
-    matched = [i for i in api.search(client, flt)[1]
-               if names_match(plan["name"], i) and status_matches(i, plan["status"])]
+        total, incidents = api.search(client, flt, plan["limit"])
+        if all(plan_matches(i, plan) for i in incidents):
+            return total, incidents
+    matched = [i for i in api.search(client, flt)[1] if plan_matches(i, plan)]
     return len(matched), matched[:plan["limit"]]
 
 

@@ -15,8 +15,13 @@ description:
   - Like the "Test connector" button of Kibana's XSOAR connector. Runs named checks against the server and
     fails at the first one that does not pass, with a message that says what to change.
   - C(reachable) (DNS, connection, port, timeout), C(tls) (certificate verification), C(api_address) (a JSON
-    API answers, not the web UI or a login page), C(deployment) (XSOAR 6 or XSOAR 8, and whether O(api_key_id)
-    is needed or wrongly set), C(authentication) (the key is valid; lists the playbooks it can see).
+    API answers, not the web UI or a login page), C(deployment) (XSOAR 6 or XSOAR 8, told apart by the major
+    version of C(demistoVersion) in C(GET /about), and whether O(api_key_id) is needed or wrongly set),
+    C(authentication) (the key is valid on the API path the other modules use, proven by one search of size 1),
+    and with O(list_playbooks) C(playbooks).
+  - An O(api_key_id) against XSOAR 6 (which answers C(/xsoar) paths with its web app, HTTP 200 HTML) and no
+    O(api_key_id) against XSOAR 8 (which answers paths outside C(/xsoar) with HTTP 500) are recognised, and the
+    C(deployment) check says to remove or to set O(api_key_id).
   - Read-only unless O(incident) is given; then it also creates that test incident (idempotent on its name),
     except in check mode.
 author:
@@ -25,6 +30,13 @@ extends_documentation_fragment:
   - xsoar.connector.connection
   - xsoar.connector.attributes.READ_ONLY
 options:
+  list_playbooks:
+    description:
+      - Also list every playbook the key can see (RV(playbooks)), page by page.
+      - Off by default because real tenants hold thousands of playbooks and a full listing takes 30 to 90
+        seconds; the key is proven by a cheap search either way.
+    type: bool
+    default: false
   incident:
     description:
       - A test incident to create after the checks pass, the way Kibana's connector test sends one.
@@ -70,7 +82,12 @@ EXAMPLES = r"""
 
 - name: Show what it found
   ansible.builtin.debug:
-    msg: "{{ connector.deployment }} {{ connector.server_version }}, {{ connector.playbooks | length }} playbooks"
+    msg: "{{ connector.deployment }} {{ connector.server_version }}, API base {{ connector.api_base }}"
+
+- name: Test the connector and list the playbooks the key can see (slow on big tenants)
+  xsoar.connector.xsoar_connector_test:
+    list_playbooks: true
+  register: with_playbooks
 
 - name: Test an XSOAR 8 connector with an advanced key, and send a test incident
   xsoar.connector.xsoar_connector_test:
@@ -94,7 +111,8 @@ checks:
   elements: dict
   contains:
     name:
-      description: V(reachable), V(api_address), V(tls), V(deployment), V(authentication), V(api) or V(test_incident).
+      description: V(reachable), V(api_address), V(tls), V(deployment), V(authentication), V(api), V(playbooks)
+        or V(test_incident).
       type: str
     ok:
       description: Whether the check passed.
@@ -126,8 +144,8 @@ latency_ms:
   type: float
   sample: 35.2
 playbooks:
-  description: Names of the playbooks the key can see.
-  returned: always
+  description: Names of the playbooks the key can see, sorted.
+  returned: when O(list_playbooks) is true and the checks passed
   type: list
   elements: str
   sample: ["Phishing - Generic v3"]

@@ -17,6 +17,10 @@ description:
   - Names are compared exactly, case included, as M(xsoar.connector.xsoar_incident) compares them; the
     server's own name search matches words, so C(Disk full) would also find C(Disk full on db1).
   - Results are read page by page, up to O(limit) incidents.
+  - With O(query), O(status) is added to the query itself (C(-status:closed) or C(status:closed)), because
+    the server ignores every other filter field when a query is given. Each incident is also checked here;
+    if the server returned any the options exclude (an archived one for V(open), say), every page is read
+    and RV(total) is counted here, so it stays true.
   - Read-only; never changes anything.
 author:
   - xsoar.connector developers (@xsoar-connector)
@@ -122,6 +126,7 @@ total:
   description:
     - How many incidents matched, which may be more than RV(incidents) holds.
     - With O(name), the number of incidents with exactly that name.
+    - Always the number of incidents that match every option given, O(status) included.
   returned: always
   type: int
   sample: 1

@@ -12,7 +12,10 @@ module: xsoar_playbook_info
 short_description: List the Cortex XSOAR playbooks an API key can see
 version_added: 0.1.0
 description:
-  - Lists the playbooks of the XSOAR server (C(POST /playbook/search)) with their id, name and tags.
+  - Lists the playbooks of the XSOAR server (C(POST /playbook/search)) with their id, name and tags, read in
+    pages of 100 (real tenants hold thousands, and one full listing can take longer than the timeout).
+  - An exact O(name) is looked up with a search by name, not a full listing; only when that search finds no
+    exact match are all playbooks read before the module answers that there is none.
   - Optionally only the playbooks whose name is O(name) (exactly) or contains it (O(match=contains)).
   - Useful to find the id or exact name to give as O(xsoar.connector.xsoar_incident#module:playbook).
   - Read-only; never changes anything.

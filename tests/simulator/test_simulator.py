@@ -990,6 +990,22 @@ def test_control_calls_are_not_logged_and_reset_is_selective(sim):
                          timeout=5, verify=sim.verify).status_code == 400
 
 
+def test_control_seed(private_sims):
+    sim = private_sims("xsoar8-saas")  # default index lag: seeded ones are indexed at once
+    seeded = sim.control("POST", "incidents", {"incidents": [
+        {"name": "Seeded open", "severity": 2, "CustomFields": {"src": "x"}},
+        {"name": "Seeded closed", "closed": True, "closeReason": "Resolved"}]})["incidents"]
+    assert [(inc["id"], inc["status"]) for inc in seeded] == [("1", 0), ("2", 2)]
+    assert seeded[0]["labels"] == SERVER_LABELS and seeded[0]["CustomFields"] == {"src": "x"}
+    assert seeded[1]["closeReason"] == "Resolved"
+    assert sim.log() == []  # control calls are not logged
+    assert sim.search(size=10).json()["total"] == 2
+    for bad in ({}, {"incidents": [1]}, {"incidents": [{"severity": "high"}]}):
+        response = requests.post(sim.url + "/_simulator/incidents", json=bad,
+                                 verify=sim.verify, timeout=5)
+        assert response.status_code == 400, bad
+
+
 def test_unknown_control_endpoint(sim6):
     assert requests.get(sim6.url + "/_simulator/nothing", timeout=5).status_code == 404
     assert requests.post(sim6.url + "/_simulator/faults", data=b"nope",

@@ -843,28 +843,31 @@ class Simulator:
         drop = self.config.drop_names
         if drop is not None and re.search(drop, data.get("name", "")):
             return Reply(200)  # a pre-processing rule dropped it: 200, no content, nothing stored
-        now = now_rfc3339()
         with self.lock:
-            incident = {
-                "id": self.store.new_id(), "version": 1, "name": "", "rawName": "",
-                "type": "Unclassified", "rawType": "",
-                "severity": 0, "status": STATUS_PENDING, "investigationId": "", "playbookId": "",
-                "created": now, "modified": now, "occurred": now, "closed": GO_ZERO_TIME,
-                "labels": [], "CustomFields": {}, "owner": "", "details": "", "closeReason": "",
-                "closeNotes": "",
-            }
-            apply_incident_fields(incident, data, custom)
-            incident["labels"] = merge_server_labels(incident["labels"], server_labels(data))
-            self.store.incidents[incident["id"]] = incident
-            self.store.searchable_at[incident["id"]] = (time.monotonic()
-                                                        + self.config.effective_index_lag)
+            answer = copy.deepcopy(self.store_new(data, custom, self.config.effective_index_lag))
             self.store.save()
-            answer = copy.deepcopy(incident)
         if self.config.deployment == "xsoar6":
             return json_reply(200, answer)
         if self.config.deployment == "xsoar8-saas":
             del answer["id"]  # real SaaS quirk: clients must find the new incident by name
         return json_reply(201, answer)
+
+    def store_new(self, data: dict, custom: dict, index_lag: float) -> dict:
+        """Store a new incident (under self.lock); searches find it after `index_lag` seconds."""
+        now = now_rfc3339()
+        incident = {
+            "id": self.store.new_id(), "version": 1, "name": "", "rawName": "",
+            "type": "Unclassified", "rawType": "",
+            "severity": 0, "status": STATUS_PENDING, "investigationId": "", "playbookId": "",
+            "created": now, "modified": now, "occurred": now, "closed": GO_ZERO_TIME,
+            "labels": [], "CustomFields": {}, "owner": "", "details": "", "closeReason": "",
+            "closeNotes": "",
+        }
+        apply_incident_fields(incident, data, custom)
+        incident["labels"] = merge_server_labels(incident["labels"], server_labels(data))
+        self.store.incidents[incident["id"]] = incident
+        self.store.searchable_at[incident["id"]] = time.monotonic() + index_lag
+        return incident
 
     def update_incident(self, data: dict, custom: dict) -> Reply:
         with self.lock:
@@ -1043,6 +1046,7 @@ class Simulator:
     def control(self, method: str, name: str, body: bytes) -> Reply:
         handler = {
             ("GET", "incidents"): lambda _: {"incidents": list(self.store.incidents.values())},
+            ("POST", "incidents"): self.control_seed,
             ("GET", "requests"): lambda _: {"requests": self.requests},
             ("GET", "stats"): lambda _: self.stats(),
             ("POST", "reset"): self.control_reset,
@@ -1079,6 +1083,30 @@ class Simulator:
         if "nonces" in chosen:
             self.nonces = {}
         return {"reset": sorted(chosen)}
+
+    def control_seed(self, data: dict) -> dict:
+        """Store incidents as if created long ago (already indexed), for a test's fixtures.
+
+        Each item is a create request; `"closed": true` also closes it (reason `closeReason`).
+        """
+        items = data.get("incidents")
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise ValueError('expected {"incidents": [{"name": ...}, ...]}')
+        stored = []
+        for item in items:
+            item = dict(item)
+            closed = item.pop("closed", False)
+            try:
+                request = decode_definition(item, "CreateIncidentRequest")
+            except ApiError as err:
+                raise ValueError(str(err)) from None
+            custom = {**request.pop("customFields", {}), **request.pop("CustomFields", {})}
+            incident = self.store_new(request, custom, 0)
+            if closed is True:
+                self.close_incident(incident, request, now_rfc3339())
+            stored.append(incident)
+        self.store.save()
+        return {"incidents": stored}
 
     def control_add_faults(self, data: dict) -> dict:
         specs = data.get("faults")
