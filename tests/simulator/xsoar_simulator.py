@@ -1087,24 +1087,28 @@ class Simulator:
     def control_seed(self, data: dict) -> dict:
         """Store incidents as if created long ago (already indexed), for a test's fixtures.
 
-        Each item is a create request; `"closed": true` also closes it (reason `closeReason`).
+        Each item is a create request; `"closed": true` also closes it (reason `closeReason`),
+        after all items are stored, so the closed ones are the last modified.
         """
         items = data.get("incidents")
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise ValueError('expected {"incidents": [{"name": ...}, ...]}')
-        stored = []
+        requests, to_close = [], []
         for item in items:
             item = dict(item)
             closed = item.pop("closed", False)
             try:
-                request = decode_definition(item, "CreateIncidentRequest")
+                requests.append(decode_definition(item, "CreateIncidentRequest"))
             except ApiError as err:
                 raise ValueError(str(err)) from None
+            to_close.append(closed is True)
+        stored = []
+        for request in requests:
             custom = {**request.pop("customFields", {}), **request.pop("CustomFields", {})}
-            incident = self.store_new(request, custom, 0)
-            if closed is True:
+            stored.append(self.store_new(request, custom, 0))
+        for incident, request, closed in zip(stored, requests, to_close):
+            if closed:
                 self.close_incident(incident, request, now_rfc3339())
-            stored.append(incident)
         self.store.save()
         return {"incidents": stored}
 
