@@ -99,8 +99,9 @@ def test_playbook_empty_name_is_an_error():
 
 def test_incident_filter_from_options():
     plan = info.prepare_incidents(incident_params(query="type:Phishing", status="open", sort="modified", sort_order="asc"))
+    # with a query the server ignores the other filter fields: status goes into the query
     assert info.incident_filter(plan) == {
-        "sort": [{"field": "modified", "asc": True}], "query": "type:Phishing", "notStatus": [2, 3]}
+        "sort": [{"field": "modified", "asc": True}], "query": "(type:Phishing) and -status:closed"}
     plan = info.prepare_incidents(incident_params(ids=["1", "2"], status="closed"))
     assert info.incident_filter(plan) == {"sort": [{"field": "created", "asc": False}], "id": ["1", "2"], "status": [2, 3]}
 
@@ -179,3 +180,91 @@ def test_incident_option_errors(changes, message):
 def test_empty_incident_name_hint_fits_a_lookup():
     with pytest.raises(XsoarInputError, match="name is empty: give the incident name to look up, or leave name out"):
         info.prepare_incidents(incident_params(name=" "))
+
+
+@pytest.mark.parametrize("changes, query", [
+    (dict(query="a or b"), "(a or b)"),
+    (dict(query="a", status="closed"), "(a) and status:closed"),
+    (dict(query="a", status="open"), "(a) and -status:closed"),
+    (dict(query="a", name='Say "hi" \\ bye'), '(a) and name:"Say \\"hi\\" \\\\ bye"'),
+    (dict(query="a", ids=["1", "2"], status="any"), '(a) and (id:"1" or id:"2")'),
+])
+def test_folded_query(changes, query):
+    plan = dict(info.prepare_incidents(incident_params()), **changes)
+    assert info.folded_query(plan) == query
+    assert info.incident_filter(plan) == {"sort": [{"field": "created", "asc": False}], "query": query}
+
+
+def test_query_with_status_keeps_the_total_true_when_the_server_ignores_it():
+    # FakeClient ignores `query` altogether, like a server that did not apply the status in it
+    client = FakeClient([incident(1, "a", status=2), incident(2, "b"), incident(3, "c", status=3), incident(4, "d")])
+    result = run(client, query="type:x", status="open", limit=1)
+    assert [i["id"] for i in result["incidents"]] == ["2"]
+    assert result["total"] == 2
+    closed = run(client, query="type:x", status="closed")
+    assert [i["id"] for i in closed["incidents"]] == ["1", "3"] and closed["total"] == 2
+
+
+def test_query_whose_answer_matches_keeps_the_servers_total():
+    client = FakeClient([incident(n, "Incident %d" % n) for n in range(1, 8)])
+    result = run(client, query="type:x", status="open", limit=2)
+    assert result["total"] == 7 and len(client.searches) == 1
+
+
+class PlaybookServer:
+    """/playbook/search with paging as the simulator does it, or a server that ignores part of it."""
+
+    def __init__(self, count, ignores=None):
+        self.playbooks = [{"id": "p%d" % n, "name": "Playbook %d" % n} for n in range(count)]
+        self.ignores = ignores
+        self.bodies = []
+
+    def post(self, path, payload, **kwargs):
+        assert path == "/playbook/search"
+        self.bodies.append(payload)
+        size, page = payload.get("size") or 0, payload.get("page") or 0
+        if self.ignores == "page":
+            page = 0
+        if self.ignores == "size" or not size:
+            answer = self.playbooks
+        else:
+            answer = self.playbooks[page * size:(page + 1) * size]
+        return FakeAnswer({"playbooks": answer, "total": len(self.playbooks)})
+
+
+@pytest.mark.parametrize("ignores, requests", [(None, 3), ("size", 1), ("page", 3)])
+def test_playbook_pages(ignores, requests):
+    server = PlaybookServer(250, ignores)
+    found = info.playbook_pages(server)
+    assert [p["id"] for p in found] == ["p%d" % n for n in range(250)]
+    assert len(server.bodies) == requests
+    if ignores == "page":  # it repeated its first page: asked once for everything
+        assert server.bodies[-1] == {}
+
+
+def test_playbook_pages_exact_multiple_of_the_page_size():
+    server = PlaybookServer(200)
+    assert len(info.playbook_pages(server)) == 200
+    assert len(server.bodies) == 2
+
+
+def test_exact_playbook_name_is_one_search():
+    server = PlaybookServer(5)
+    found = info.find_playbooks(server, "Playbook 3", "exact")
+    assert [p["id"] for p in found] == ["p3"]
+    assert server.bodies == [{"page": 0, "size": 100, "query": 'name:"Playbook 3"'}]
+
+
+def test_exact_playbook_name_missed_by_the_search_reads_everything():
+    server = PlaybookServer(5)
+    original = server.post
+
+    def search_finds_nothing(path, payload, **kwargs):
+        if "query" in payload:
+            server.bodies.append(payload)
+            return FakeAnswer({"playbooks": [], "total": 0})
+        return original(path, payload)
+
+    server.post = search_finds_nothing
+    assert [p["id"] for p in info.find_playbooks(server, "Playbook 3", "exact")] == ["p3"]
+    assert [b.get("query") for b in server.bodies] == ['name:"Playbook 3"', None]
