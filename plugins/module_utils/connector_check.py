@@ -113,6 +113,9 @@ def _check_server(client, report):
         if not other_deployment_answer(error.status, bool(client.api_key_id)):
             _fail_reach(client, report, error)
         mismatch = _family_mismatch(client, family)
+        if mismatch is None and error.status == 404:
+            report.fail("api_address", ("%s has no XSOAR API (GET /about and GET /xsoar/about: HTTP 404): check the"
+                                        " url, including the port" % client.url) + _cloud_url_hint(client.url))
         if mismatch is None:
             _fail_reach(client, report, error)
         report.fail("deployment", mismatch)
@@ -178,10 +181,10 @@ def _family_mismatch(client, family):
         other_about = {}  # XSOAR 8 rejects a request without a key id: it is there
     except XsoarError:
         return None
-    if not isinstance(other_about, dict):
+    if not isinstance(other_about, dict) or family_of(other_about, other) != other:
         return None
     version = other_about.get("demistoVersion") or "?"
-    if family_of(other_about, other) == "xsoar6":
+    if other == "xsoar6":
         return ("api_key_id is set, but the server is XSOAR 6 (version %s), which has no key ids and no"
                 " /xsoar/public/v1 API (it answers /xsoar paths with its web app): remove api_key_id (and"
                 " XSOAR_API_KEY_ID)" % version)

@@ -10,6 +10,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils import connector_check
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarAuthError, XsoarResponseError
 
 
 @pytest.mark.parametrize("about, configured, deployment", [
@@ -43,3 +44,62 @@ def test_other_deployment_answer(status, has_key_id, other):
 def test_prepare_takes_list_playbooks():
     assert connector_check.prepare({"incident": None, "list_playbooks": True}) == {"incident": None, "list_playbooks": True}
     assert connector_check.prepare({})["list_playbooks"] is False
+
+
+class AboutServer:
+    """Answers GET /about by base address: a dict is the JSON answer, an exception is raised."""
+
+    def __init__(self, api_key_id, answers):
+        self.url = "https://xsoar.example.com"
+        self.api_key_id = api_key_id
+        self.deployment_family = "xsoar8" if api_key_id else "xsoar6"
+        self.api_base = self.url + ("/xsoar/public/v1" if api_key_id else "")
+        self.validate_certs = True
+        self.answers = answers
+        self.asked = []
+
+    def get(self, path, base=None, **kwargs):
+        assert path == "/about"
+        where = base[len(self.url):] or "/"
+        self.asked.append(where)
+        answer = self.answers[where]
+        if isinstance(answer, Exception):
+            raise answer
+
+        class Answer:
+            json = answer
+        return Answer()
+
+
+def html(status=200):
+    return XsoarResponseError("answered HTTP %d with an HTML page" % status, status)
+
+
+XSOAR6_ABOUT = {"demistoVersion": "6.14.0", "productMode": "xsoar", "deploymentMode": "opp"}
+
+
+@pytest.mark.parametrize("api_key_id, answers, check, words", [
+    # a key id against XSOAR 6: its web app under /xsoar, its API at the root
+    ("17", {"/xsoar": html(), "/": XSOAR6_ABOUT}, "deployment", "remove api_key_id"),
+    # no key id against XSOAR 8: 500 at the root, 401 (no key id) under /xsoar
+    (None, {"/": XsoarResponseError("HTTP 500", 500), "/xsoar": XsoarAuthError("HTTP 401", 401)},
+     "deployment", "set api_key_id"),
+    (None, {"/": XsoarResponseError("HTTP 404", 404), "/xsoar": {"demistoVersion": "8.9.0"}},
+     "deployment", "set api_key_id"),
+    # neither deployment answers
+    ("17", {"/xsoar": XsoarResponseError("HTTP 404", 404), "/": XsoarResponseError("HTTP 404", 404)},
+     "api_address", "has no XSOAR API"),
+    # the web UI: HTML on both paths
+    ("17", {"/xsoar": html(), "/": html()}, "api_address", "HTML page"),
+    # a real 500 on XSOAR 6: /xsoar is the web app, so the original error stands
+    (None, {"/": XsoarResponseError("GET /about: HTTP 500 boom", 500), "/xsoar": html()}, "api_address", "boom"),
+    # an answer from the other path that is not the other deployment proves nothing
+    (None, {"/": XsoarResponseError("HTTP 500 x", 500), "/xsoar": XSOAR6_ABOUT}, "api_address", "HTTP 500 x"),
+])
+def test_check_server_on_the_other_deployments_answers(api_key_id, answers, check, words):
+    client = AboutServer(api_key_id, answers)
+    with pytest.raises(connector_check.ConnectorCheckFailed) as failed:
+        connector_check.run(client, {"incident": None, "list_playbooks": False}, False)
+    last = failed.value.result["checks"][-1]
+    assert last["name"] == check and not last["ok"]
+    assert words in last["detail"]
