@@ -349,10 +349,10 @@ def html_message(url, status, api_key_id=None):
         # XSOAR 6 serves its web app (HTTP 200, HTML) for every path under /xsoar, so a key id,
         # which selects the XSOAR 8 path /xsoar/public/v1, ends here on XSOAR 6 (not in a 404).
         return (
-            "%s answered HTTP %d with an HTML page, not the JSON API. api_key_id is set, so the XSOAR 8 path"
-            " %s was used: if the server is XSOAR 6, which answers every /xsoar path with its web app, remove"
-            " api_key_id (and XSOAR_API_KEY_ID); if it is XSOAR 8 / cloud, the url looks like the web UI: use the"
-            " API address https://api-<tenant>..." % (url, status, CLOUD_API_PREFIX)
+            "%s answered HTTP %d with an HTML page, not the JSON API: the url looks like the XSOAR web UI, or, as"
+            " api_key_id is set and so the XSOAR 8 path %s was used, like an XSOAR 6 server, which answers every"
+            " /xsoar path with its web app. XSOAR 6: remove api_key_id (and XSOAR_API_KEY_ID); XSOAR 8 / cloud: use"
+            " the API address https://api-<tenant>..." % (url, status, CLOUD_API_PREFIX)
         )
     return (
         "%s answered HTTP %d with an HTML page, not the JSON API: the url looks like the XSOAR web UI (or a login"
