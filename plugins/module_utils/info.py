@@ -51,8 +51,9 @@ def playbook_pages(client, query=None, page_size=PLAYBOOK_PAGE_SIZE):
 
     Real tenants hold 1000-2300 playbooks and one full listing takes 30-90 s, longer than the
     default timeout. Paging of /playbook/search is assumed from its page/size fields, so a server
-    that ignores them ends well too: one that sends everything at once is done when `total` is
-    reached; one that repeats its first page is asked once for the whole list instead.
+    that ignores them ends well too: one that sends everything at once is done when its `total`
+    (above a page) is reached; one that repeats its first page is asked once for the whole list.
+    A `total` of one page only is not trusted: it may count the page, not the matches.
     """
     found, seen, page = [], set(), 0
     while True:
@@ -60,14 +61,12 @@ def playbook_pages(client, query=None, page_size=PLAYBOOK_PAGE_SIZE):
         batch = [p for p in data.get("playbooks") or [] if isinstance(p, dict) and p.get("id") not in seen]
         found.extend(batch)
         seen.update(p.get("id") for p in batch)
-        total = data.get("total")
+        total = data.get("total") if isinstance(data.get("total"), int) else 0
         page += 1
-        if isinstance(total, int) and len(found) >= total:
-            return found
-        if not batch and page > 1 and isinstance(total, int) and total > len(found):
+        if not batch and page > 1 and total > len(found):
             whole = _playbook_search(client, query, {})  # paging ignored: the whole list at once
             return [p for p in whole.get("playbooks") or [] if isinstance(p, dict)]
-        if len(batch) < page_size:
+        if len(batch) < page_size or page_size < total <= len(found):
             return found
 
 

@@ -242,6 +242,19 @@ def test_playbook_pages(ignores, requests):
         assert server.bodies[-1] == {}
 
 
+def test_playbook_pages_total_that_counts_the_page_only():
+    server = PlaybookServer(250)
+    original = server.post
+
+    def page_total(path, payload, **kwargs):
+        answer = original(path, payload)
+        answer.json["total"] = len(answer.json["playbooks"])
+        return answer
+
+    server.post = page_total
+    assert len(info.playbook_pages(server)) == 250
+
+
 def test_playbook_pages_exact_multiple_of_the_page_size():
     server = PlaybookServer(200)
     assert len(info.playbook_pages(server)) == 200
