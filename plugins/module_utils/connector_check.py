@@ -154,7 +154,7 @@ def family_of(about, configured):
     productMode/deploymentMode do not: XSOAR 6.10+ answers xsoar/opp exactly as XSOAR 8 on-prem
     does. Without a readable version, the deployment whose path answered is taken.
     """
-    major = str(about.get("demistoVersion") or "").split(".")[0]
+    major = str(about.get("demistoVersion") or "").split(".", 1)[0]
     if major.isdigit():
         return "xsoar6" if int(major) < 8 else "xsoar8"
     return configured

@@ -764,8 +764,8 @@ def test_batch_close(sim, three):
 
 
 def test_close_one(sim, three):
-    response = sim.call("POST", "/incident/close", {"id": "2", "closeReason": "Resolved",
-                                                   "closeNotes": "n", "CustomFields": {"v": "x"}})
+    body = {"id": "2", "closeReason": "Resolved", "closeNotes": "n", "CustomFields": {"v": "x"}}
+    response = sim.call("POST", "/incident/close", body)
     assert response.status_code == 200, response.text
     closed = response.json()
     assert closed["status"] == 2 and closed["version"] == 2 and closed["closeReason"] == "Resolved"
