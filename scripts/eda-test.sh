@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Event-Driven Ansible tests (scripts/test.sh eda runs this):
 #
-#   scripts/eda-test.sh [PYTEST ARGS...]
+#   scripts/eda-test.sh [PYTEST ARGS...]     (default: tests/eda)
 #
 # Builds the collection (ansible-galaxy collection build), installs the tarball into a temporary
 # collections path, and runs pytest on tests/eda/ with the venv's ansible-rulebook: the
@@ -43,4 +43,5 @@ ansible-galaxy collection install --force "$work"/dist/xsoar-connector-*.tar.gz 
 export XSOAR_EDA_COLLECTIONS=$work/collections
 
 cd "$root"
-exec python -m pytest tests/eda -p no:cacheprovider -q -o log_cli=false "$@"
+[ $# -gt 0 ] || set -- tests/eda
+exec python -m pytest -p no:cacheprovider -q "$@"
