@@ -90,22 +90,33 @@ class Simulator:
         return self.control("GET", "requests")["requests"]
 
     # -- the API itself, as a client would use it ------------------------------------------
-    def create(self, name: str, **fields) -> dict:
-        """Create an incident through the API; returns the stored incident (with its id)."""
-        before = set(incident["id"] for incident in self.incidents())
+    def api(self, path: str, body: dict) -> requests.Response:
+        """POST to the XSOAR API with this simulator's key (signed for an advanced key)."""
         headers = {"Content-Type": "application/json"}
         if self.profile == "xsoar6":
             headers["Authorization"] = self.key
         else:
-            # advanced key: signed, as the collection's client signs
             headers.update(_advanced_headers(self.key))
             headers["x-xdr-auth-id"] = PROFILES[self.profile][2]
-        answer = requests.post(self.url + self.prefix + "/incident", json=dict(fields, name=name),
-                               headers=headers, verify=self.ca_path or True, timeout=10)
+        answer = requests.post(self.url + self.prefix + path, json=body, headers=headers,
+                               verify=self.ca_path or True, timeout=10)
         assert answer.status_code in (200, 201), answer.text
+        return answer
+
+    def create(self, name: str, **fields) -> dict:
+        """Create an incident through the API; returns the stored incident (with its id)."""
+        before = set(incident["id"] for incident in self.incidents())
+        self.api("/incident", dict(fields, name=name))
         created = [incident for incident in self.incidents() if incident["id"] not in before]
         assert len(created) == 1
         return created[0]
+
+    def update(self, incident: dict, **changes) -> None:
+        current = [stored for stored in self.incidents() if stored["id"] == incident["id"]][0]
+        self.api("/incident", dict(current, **changes))
+
+    def close(self, incident: dict) -> None:
+        self.api("/incident/batchClose", {"ids": [incident["id"]], "all": False, "filter": {}})
 
     def stop(self):
         self.proc.terminate()

@@ -110,11 +110,12 @@ def test_new_incidents_once_each(source, sim, caplog):
 
 def test_closed_incidents_are_not_events(source, sim):
     async def scenario():
-        run = Run(source, dict(connection(sim), interval=INTERVAL))
+        # a longer interval, so that create and close both happen between two polls
+        run = Run(source, dict(connection(sim), interval=1.5))
         await first_poll(sim, run)
         closed = await asyncio.to_thread(sim.create, "Closed at once")
         # closed before the next poll: it never matches the default query
-        await asyncio.to_thread(close, sim, closed)
+        await asyncio.to_thread(sim.close, closed)
         opened = await asyncio.to_thread(sim.create, "Stays open")
         await run.until(lambda events: len(events) >= 1)
         await run.settle()
@@ -123,36 +124,6 @@ def test_closed_incidents_are_not_events(source, sim):
 
     run, opened = asyncio.run(scenario())
     assert run.ids() == [opened["id"]]
-
-
-def close(sim, incident):
-    """Close through the API the way the collection does (batchClose on the legacy prefix is simulated)."""
-    import requests
-
-    from conftest import _advanced_headers, PROFILES
-
-    headers = {"Authorization": sim.key}
-    if sim.profile != "xsoar6":
-        headers = dict(_advanced_headers(sim.key), **{"x-xdr-auth-id": PROFILES[sim.profile][2]})
-    answer = requests.post(sim.url + sim.prefix + "/incident/batchClose",
-                           json={"ids": [incident["id"]], "all": False, "filter": {}},
-                           headers=headers, verify=sim.ca_path or True, timeout=10)
-    assert answer.status_code == 200, answer.text
-
-
-def update(sim, incident, **changes):
-    import requests
-
-    from conftest import _advanced_headers, PROFILES
-
-    headers = {"Authorization": sim.key}
-    if sim.profile != "xsoar6":
-        headers = dict(_advanced_headers(sim.key), **{"x-xdr-auth-id": PROFILES[sim.profile][2]})
-    current = [stored for stored in sim.incidents() if stored["id"] == incident["id"]][0]
-    answer = requests.post(sim.url + sim.prefix + "/incident", json=dict(current, **changes),
-                           headers=headers, verify=sim.ca_path or True, timeout=10)
-    assert answer.status_code in (200, 201), answer.text
-    return answer.json()
 
 
 def test_replay_delivers_existing_ones_once(source, sim):
@@ -184,7 +155,7 @@ def test_incident_indexed_late_is_delivered_once(source, sim):
         on_time = await asyncio.to_thread(sim.create, "Indexed on time", type="Phishing")
         await run.until(lambda events: len(events) >= 1)
         await run.settle(3)
-        await asyncio.to_thread(update, sim, late, type="Phishing")
+        await asyncio.to_thread(sim.update, late, type="Phishing")
         await run.until(lambda events: len(events) >= 2)
         await run.settle()
         await run.stop()
@@ -202,7 +173,7 @@ def test_modified_incidents_come_again(source, sim):
         incident = await asyncio.to_thread(sim.create, "Will change")
         await run.until(lambda events: len(events) >= 1)
         await run.settle(3)
-        await asyncio.to_thread(update, sim, incident, severity=3)
+        await asyncio.to_thread(sim.update, incident, severity=3)
         await run.until(lambda events: len(events) >= 2)
         await run.settle()
         await run.stop()
