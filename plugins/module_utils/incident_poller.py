@@ -91,7 +91,7 @@ class Tracker:
         incidents = [incident for incident in incidents if isinstance(incident, dict) and incident.get("id")]
         times = [t for t in (self.time_of(incident) for incident in incidents) if t is not None]
         if times:
-            self.newest = max(times) if self.newest is None else max(self.newest, max(times))
+            self.newest = max(times + ([self.newest] if self.newest is not None else []))
         start = self.window_start()
         stamped = []
         for incident in incidents:

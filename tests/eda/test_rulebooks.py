@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, Simulator, collections_path, installed
+from conftest import Simulator, collections_path, installed
 
 HERE = Path(__file__).resolve().parent
 TOKEN = "kibana-webhook-token-1f4e"
@@ -95,6 +95,10 @@ def post(port, body, token=TOKEN):
                          headers=dict(headers, **{"Content-Type": "application/json"})).status_code
 
 
+def searched(sim):
+    return any(entry["api_path"] == "/incidents/search" and entry["status"] == 200 for entry in sim.requests_log())
+
+
 def open_incidents(sim, name):
     return [incident for incident in sim.incidents() if incident["name"] == name and incident["status"] != 2]
 
@@ -120,7 +124,7 @@ def test_kibana_alerts_rulebook(saas, tmp_path):
         assert post(port, template) == 200
         assert post(port, template) == 200
         wait_for(lambda: rulebook.playbook_runs() >= 2, 90, "two playbook runs", rulebook)
-        stored = [incident for incident in saas.incidents()]
+        stored = saas.incidents()
         assert [incident["name"] for incident in stored] == ["{{rule.name}} / {{alert.id}}"], stored
         assert stored[0]["severity"] == 0  # "{{context.rule.severity}}" is no severity: Unknown
 
@@ -154,9 +158,7 @@ def test_source_fires_each_new_incident_once(xsoar6, tmp_path):
     before = xsoar6.create("Existing before the rulebook")
     rulebook = Rulebook(tmp_path, xsoar6, str(HERE / "rulebooks" / "print_new_incidents.yml"), {})
     try:
-        searched = lambda: any(entry["api_path"] == "/incidents/search" and entry["status"] == 200
-                               for entry in xsoar6.requests_log())
-        wait_for(searched, 60, "the source's first poll", rulebook)
+        wait_for(lambda: searched(xsoar6), 60, "the source's first poll", rulebook)
         created = [xsoar6.create("Rulebook incident %d" % index, type="Phishing") for index in range(5)]
         created.append(xsoar6.create("Not phishing", type="Malware"))
 
@@ -187,9 +189,7 @@ def test_remediation_rulebook(saas, tmp_path):
     rulebook = Rulebook(tmp_path, saas, "xsoar.connector.xsoar_remediation",
                         {"xsoar_remediation_tasks": str(tasks), "xsoar_poll_interval": 1})
     try:
-        searched = lambda: any(entry["api_path"] == "/incidents/search" and entry["status"] == 200
-                               for entry in saas.requests_log())
-        wait_for(searched, 60, "the source's first poll", rulebook)
+        wait_for(lambda: searched(saas), 60, "the source's first poll", rulebook)
         target = saas.create("Disk full on db1 {{ 7*7 }}", type="Ansible Remediation")
         other = saas.create("Not for Ansible", type="Phishing")
         wait_for(lambda: not open_incidents(saas, target["name"]), 90, "the incident to be closed", rulebook)

@@ -7,6 +7,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import asyncio
+import logging
+import os
+import random
+import sys
+
+# The collection's imports follow the documentation and the sys.path fallback below.
+# pylint: disable=wrong-import-position
+
 DOCUMENTATION = r"""
 ---
 short_description: Receive new Cortex XSOAR incidents as events.
@@ -127,7 +136,7 @@ EXAMPLES = r"""
             # urlencoded: the playbook decodes it, so text from XSOAR is never templated
             xsoar_incident_json: "{{ event.incident | tojson | urlencode }}"
 
-# The connection from the environment: ansible-rulebook -E XSOAR_URL,XSOAR_API_KEY,XSOAR_API_KEY_ID
+# The connection in the rulebook (a vaulted variable) instead of the XSOAR_* environment
 - xsoar.connector.xsoar_incidents:
     url: https://api-tenant.xdr.us.paloaltonetworks.com
     api_key: "{{ xsoar_api_key }}"
@@ -136,19 +145,12 @@ EXAMPLES = r"""
     modified: true
 """
 
-import asyncio
-import logging
-import os
-import random
-import sys
-
 try:
     from ansible_collections.xsoar.connector.plugins.module_utils import arguments  # noqa: F401
 except ImportError:
     # ansible-rulebook runs this file by path: make the collection tree it sits in importable.
     sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), *([os.pardir] * 7))))
 
-# pylint: disable=wrong-import-position
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
 
 from ansible_collections.xsoar.connector.plugins.module_utils import arguments, client as xsoar_client  # noqa: E402
