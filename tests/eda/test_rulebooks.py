@@ -145,8 +145,14 @@ def test_kibana_alerts_rulebook(saas, tmp_path):
         assert open_incidents(saas, "High CPU on web / web-1") == []
         [closed] = [stored for stored in saas.incidents() if stored["id"] == incident["id"]]
         assert closed["status"] == 2 and closed["closeReason"] == "Resolved"
-        assert len(saas.incidents()) == 2
-        assert rulebook.output().count("failed=0") == 5
+        # another sender's generic shape: {rule: {name, severity}, status}
+        generic = {"rule": {"name": "Disk usage", "severity": "critical"}, "id": "db1", "status": "firing"}
+        assert post(port, json.dumps(generic)) == 200
+        wait_for(lambda: rulebook.playbook_runs() >= 6, 90, "the generic alert's playbook run", rulebook)
+        [disk] = open_incidents(saas, "Disk usage / db1")
+        assert disk["severity"] == 4
+        assert len(saas.incidents()) == 3
+        assert rulebook.output().count("failed=0") == 6
     finally:
         rulebook.stop()
     assert saas.key not in rulebook.output()
