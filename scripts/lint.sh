@@ -78,7 +78,7 @@ check() {  # check NAME COMMAND...: run, report, count a failure
 cd "$collection" || exit 1
 
 lint_targets=()
-for dir in roles playbooks tests/awx/project; do
+for dir in roles playbooks extensions/eda/rulebooks tests/eda/rulebooks tests/awx/project; do
     [ -d "$dir" ] && lint_targets+=("$dir")
 done
 # --offline: nothing from Galaxy; the collection itself is found in ANSIBLE_COLLECTIONS_PATH
