@@ -11,7 +11,8 @@
 #  4. antsibull-docs lint-collection-docs --plugin-docs: module/role docs markup and references
 #  5. every page of docs/reference/ renders with docutils as GitHub renders RST, without a warning
 #  6. every relative link in README.md and docs/*.md points to a file that exists
-#  7. docs/troubleshooting.md has a row for every message the plugins and roles can print, and no row
+#  7. docs/troubleshooting.md has a row for every message the plugins, roles, collection playbooks and
+#     the EDA event source can print, and no row
 #     for a message that no longer exists
 #
 # The collection is $XSOAR_TEST_COLLECTION (the copy scripts/test.sh makes) or, run alone, this
@@ -77,7 +78,7 @@ check() {  # check NAME COMMAND...: run, report, count a failure
 cd "$collection" || exit 1
 
 lint_targets=()
-for dir in roles playbooks tests/awx/project; do
+for dir in roles playbooks extensions/eda/rulebooks tests/eda/rulebooks tests/awx/project; do
     [ -d "$dir" ] && lint_targets+=("$dir")
 done
 # --offline: nothing from Galaxy; the collection itself is found in ANSIBLE_COLLECTIONS_PATH
@@ -148,7 +149,8 @@ PY
 check "relative links in README.md and docs/*.md" markdown_links
 
 troubleshooting_complete() {
-    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py roles/*/tasks/*.yml <<'PY'
+    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py roles/*/tasks/*.yml \
+        playbooks/*.yml extensions/eda/plugins/event_source/*.py <<'PY'
 import ast
 import re
 import sys
@@ -181,14 +183,14 @@ def source_messages(path):
 
 
 def role_messages(path):
-    """The fail_msg of assert tasks and the msg of fail tasks in a role's task file."""
+    """The fail_msg of assert tasks and the msg of fail tasks in a role's task file or a playbook."""
     with open(path, encoding="utf-8") as handle:
         pending = list(yaml.safe_load(handle) or [])
     while pending:
         task = pending.pop()
         if not isinstance(task, dict):
             continue
-        for section in ("block", "rescue", "always"):
+        for section in ("block", "rescue", "always", "pre_tasks", "tasks", "post_tasks"):
             pending.extend(task.get(section) or [])
         for action, option in (("assert", "fail_msg"), ("fail", "msg")):
             for name in (action, "ansible.builtin." + action):

@@ -10,6 +10,9 @@
 #                                            with scripts/lint.sh --fix-docs), docs checks: scripts/lint.sh
 #   scripts/test.sh awx                      ansible-builder create and an ansible-runner job with
 #                                            an AWX-injected credential: scripts/awx-test.sh
+#   scripts/test.sh eda                      Event-Driven Ansible: the xsoar_incidents event source
+#                                            against the simulator and the rulebooks run by the real
+#                                            ansible-rulebook (.venv/eda, Java 17): scripts/eda-test.sh
 #   scripts/test.sh integration [TARGET...]  ansible-test integration against the simulator
 #   scripts/test.sh sanity units             several groups (integration, if given, comes last)
 #
@@ -18,6 +21,8 @@
 #   TEST_PROFILES="xsoar6 ..."               simulator profiles for integration (default:
 #                                            all three on 2.21; xsoar6 + xsoar8-saas-advanced on 2.16)
 #                                            and for the awx step's jobs (default: all three)
+#   EDA_VENV=DIR                             the eda step's venv (default .venv/eda, made by
+#                                            scripts/venv.sh eda)
 #   TEST_LOG_DIR=DIR                         where step logs go (default tests/output/test-logs);
 #                                            runs with different log dirs may run side by side
 #
@@ -96,10 +101,10 @@ if [ "${1:-}" = __internal ]; then
 fi
 
 # --- arguments -------------------------------------------------------------------------
-want_sanity=0 want_units=0 want_simulator=0 want_lint=0 want_awx=0 want_integration=0
+want_sanity=0 want_units=0 want_simulator=0 want_lint=0 want_awx=0 want_eda=0 want_integration=0
 targets=()
 if [ $# -eq 0 ]; then
-    want_sanity=1 want_units=1 want_simulator=1 want_lint=1 want_awx=1 want_integration=1
+    want_sanity=1 want_units=1 want_simulator=1 want_lint=1 want_awx=1 want_eda=1 want_integration=1
 fi
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -109,9 +114,10 @@ while [ $# -gt 0 ]; do
         simulator) want_simulator=1 ;;
         lint) want_lint=1 ;;
         awx) want_awx=1 ;;
+        eda) want_eda=1 ;;
         integration) want_integration=1; shift; targets=("$@"); break ;;
-        all) want_sanity=1 want_units=1 want_simulator=1 want_lint=1 want_awx=1 want_integration=1 ;;
-        *) echo "test.sh: unknown step '$1' (sanity, units, simulator, lint, awx, integration; -h for help)" >&2; exit 2 ;;
+        all) want_sanity=1 want_units=1 want_simulator=1 want_lint=1 want_awx=1 want_eda=1 want_integration=1 ;;
+        *) echo "test.sh: unknown step '$1' (sanity, units, simulator, lint, awx, eda, integration; -h for help)" >&2; exit 2 ;;
     esac
     shift
 done
@@ -345,6 +351,22 @@ if [ "$want_lint" = 1 ] || [ "$want_awx" = 1 ]; then
             not_run "$check (tools)" "setup failed"
         fi
     done
+fi
+
+# --- Event-Driven Ansible (.venv/eda: ansible-core 2.21 and ansible-rulebook) ------------
+if [ "$want_eda" = 1 ]; then
+    eda_ok=0
+    if [ -n "${EDA_VENV:-}" ]; then
+        eda_ok=1
+    elif step "setup: venv eda" 1200 "$root/scripts/venv.sh" eda; then
+        eda_ok=1
+        export EDA_VENV=$root/.venv/eda
+    fi
+    if [ "$eda_ok" = 1 ] && [ "$layout_ok" = 1 ]; then
+        step "eda (ansible-rulebook)" 600 "$root/scripts/eda-test.sh"
+    else
+        not_run "eda (ansible-rulebook)" "setup failed"
+    fi
 fi
 
 # --- integration -----------------------------------------------------------------------

@@ -1,0 +1,259 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""xsoar_incidents: an ansible-rulebook event source that hands new Cortex XSOAR incidents to rules."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import asyncio
+import logging
+import os
+import random
+import sys
+
+# The collection's imports follow the documentation and the sys.path fallback below.
+# pylint: disable=wrong-import-position
+
+DOCUMENTATION = r"""
+---
+short_description: Receive new Cortex XSOAR incidents as events.
+description:
+  - An ansible-rulebook event source plugin that polls C(POST /incidents/search) of a Cortex XSOAR
+    server (XSOAR 6, XSOAR 8 on-premises and cloud) every O(interval) seconds and puts each new incident
+    matching O(query) on the queue once, as C({"incident": {...}, "event": "new"}).
+  - With O(modified=true) an incident comes again, with C(event) V(modified), each time its version
+    goes up.
+  - Starts from now; O(replay=true) delivers the incidents that already match at start too.
+  - Real servers make a new incident searchable some time after it was created. Every poll
+    re-reads the incidents of the last O(lookback) seconds (by the server's own timestamps, so the
+    clocks of the two hosts need not agree) and remembers their ids, so an incident indexed late is
+    still delivered, once. Memory is bounded by the incidents of that window.
+  - Keeps polling through connection errors, timeouts, HTTP 429 and 5xx answers, waiting longer after
+    each failure in a row (at most O(max_backoff) seconds); never returns, because a source that
+    returns ends the ruleset. Wrong settings found by the first answer (a rejected key, HTTP 4xx such as
+    a wrong API path or a query the server cannot parse) end it with a message saying what to fix.
+  - The API key is never logged; messages are redacted of it.
+  - Uses the collection's HTTP client, so the host running ansible-rulebook needs ansible-core and
+    C(requests) (an EDA decision environment has both).
+  - The connection options and their E(XSOAR_*) environment variables are those of the collection's
+    modules (C(ansible-rulebook -E XSOAR_URL,XSOAR_API_KEY,...) passes them from the environment).
+options:
+  url:
+    description:
+      - C(https://host[:port]); for XSOAR 8 / cloud the C(https://api-<tenant>...) address.
+      - Default from E(XSOAR_URL).
+    type: str
+    required: true
+  api_key:
+    description: The API key. Default from E(XSOAR_API_KEY).
+    type: str
+    required: true
+  api_key_id:
+    description: XSOAR 8 / cloud only, the key's ID. Default from E(XSOAR_API_KEY_ID).
+    type: str
+  api_key_type:
+    description: V(advanced) for an XSOAR 8 advanced key. Default from E(XSOAR_API_KEY_TYPE).
+    type: str
+    choices: [standard, advanced]
+    default: standard
+  validate_certs:
+    description: Verify the server certificate. Default from E(XSOAR_VALIDATE_CERTS).
+    type: bool
+    default: true
+  ca_path:
+    description: CA bundle for the server certificate. Default from E(XSOAR_CA_PATH).
+    type: path
+  client_cert:
+    description: Client certificate for mutual TLS. Default from E(XSOAR_CLIENT_CERT).
+    type: path
+  client_key:
+    description: Key of O(client_cert). Default from E(XSOAR_CLIENT_KEY).
+    type: path
+  proxy:
+    description: Proxy address. Default from E(XSOAR_PROXY).
+    type: str
+  timeout:
+    description: Seconds per connection and answer. Default from E(XSOAR_TIMEOUT).
+    type: float
+    default: 30
+  retries:
+    description: Retries of one search before the poll counts as failed. Default from E(XSOAR_RETRIES).
+    type: int
+    default: 3
+  query:
+    description:
+      - The incidents to watch, in the query language of XSOAR's incidents page, for example
+        C(type:Phishing and -status:closed).
+      - The default is XSOAR's own default query, the incidents that are not closed.
+    type: str
+    default: "-status:closed"
+  interval:
+    description: Seconds between polls.
+    type: float
+    default: 30
+  replay:
+    description: Deliver the incidents that already match when the source starts, instead of starting from now.
+    type: bool
+    default: false
+  modified:
+    description: Also deliver an incident again, with C(event) V(modified), each time it changes.
+    type: bool
+    default: false
+  lookback:
+    description:
+      - Seconds behind the newest incident seen that every poll reads again, so that incidents indexed
+        late are still delivered. Make it longer than the server's indexing delay.
+    type: float
+    default: 300
+  page_size:
+    description:
+      - Incidents a poll asks for first (at most 1000). When the O(lookback) window holds more, the poll
+        asks again for twice as many (in pages of at most 1000) until it has read the whole window.
+    type: int
+    default: 100
+  max_backoff:
+    description: The longest wait, in seconds, between polls after failures in a row.
+    type: float
+    default: 300
+"""
+
+EXAMPLES = r"""
+- name: Remediate new XSOAR incidents
+  hosts: localhost
+  sources:
+    - xsoar.connector.xsoar_incidents:
+        query: 'type:"Ansible Remediation" and -status:closed'
+        interval: 15
+  rules:
+    - name: A new remediation incident
+      condition: event.event == "new"
+      action:
+        run_playbook:
+          name: xsoar.connector.remediate_incident
+          extra_vars:
+            # urlencoded: the playbook decodes it, so text from XSOAR is never templated
+            xsoar_incident_json: "{{ event.incident | tojson | urlencode }}"
+
+# The connection in the rulebook (a vaulted variable) instead of the XSOAR_* environment
+- xsoar.connector.xsoar_incidents:
+    url: https://api-tenant.xdr.us.paloaltonetworks.com
+    api_key: "{{ xsoar_api_key }}"
+    api_key_id: "17"
+    query: "severity:>=3"
+    modified: true
+"""
+
+try:
+    from ansible_collections.xsoar.connector.plugins.module_utils import arguments  # noqa: F401
+except ImportError:
+    # ansible-rulebook runs this file by path: make the collection tree it sits in importable.
+    sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), *([os.pardir] * 7))))
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
+
+from ansible_collections.xsoar.connector.plugins.module_utils import arguments, client as xsoar_client  # noqa: E402
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_poller  # noqa: E402
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import (  # noqa: E402
+    XsoarAuthError,
+    XsoarError,
+    XsoarInputError,
+    XsoarResponseError,
+)
+
+LOGGER = logging.getLogger("xsoar.connector.xsoar_incidents")
+
+SOURCE_SPEC = dict(
+    query=dict(type="str", default=incident_poller.DEFAULT_QUERY),
+    interval=dict(type="float", default=30),
+    replay=dict(type="bool", default=False),
+    modified=dict(type="bool", default=False),
+    lookback=dict(type="float", default=incident_poller.DEFAULT_LOOKBACK),
+    page_size=dict(type="int", default=incident_poller.DEFAULT_PAGE_SIZE),
+    max_backoff=dict(type="float", default=300),
+)
+
+
+def settings_from(args):
+    """The validated options (rulebook args, else XSOAR_* environment); ValueError says what to fix."""
+    given = dict((name, value) for name, value in (args or {}).items() if name != "eda_feedback_queue")
+    result = ArgumentSpecValidator(arguments.connection_argument_spec(**SOURCE_SPEC)).validate(given)
+    if result.errors.errors:
+        # the validator's messages name the option, never a secret value
+        raise ValueError("xsoar.connector.xsoar_incidents: %s" % result.errors.errors[0].msg)
+    params = result.validated_parameters
+    try:
+        params["url"] = arguments.validate_connection(params)
+    except XsoarInputError as error:
+        raise ValueError("xsoar.connector.xsoar_incidents: %s" % error)
+    for name in ("interval", "lookback", "max_backoff"):
+        if not 0 < params[name] < float("inf"):
+            raise ValueError("xsoar.connector.xsoar_incidents: %s must be a number of seconds above 0, got %s" % (name, params[name]))
+    if not 1 <= params["page_size"] <= incident_poller.incidents_api.PAGE_SIZE:
+        raise ValueError("xsoar.connector.xsoar_incidents: page_size must be between 1 and %d, got %d"
+                         % (incident_poller.incidents_api.PAGE_SIZE, params["page_size"]))
+    if not params["query"].strip():
+        raise ValueError("xsoar.connector.xsoar_incidents: query is empty: leave it out for the open incidents, or give one")
+    return params
+
+
+def backoff(failures, interval, max_backoff):
+    """Seconds to wait after `failures` failed polls in a row: doubling from interval, jittered, capped."""
+    delay = interval * (2 ** min(failures - 1, 16))
+    return min(delay * random.uniform(0.8, 1.2), max_backoff)
+
+
+def fatal_at_start(error):
+    """Settings the first answer proves wrong (rejected key, wrong path or query): retrying would not help.
+
+    Anything else (no connection, 429, 5xx, an answer that is not JSON) may pass, so the source waits.
+    """
+    if isinstance(error, (XsoarInputError, XsoarAuthError)):
+        return True
+    return isinstance(error, XsoarResponseError) and error.status is not None and 400 <= error.status < 500 and error.status != 429
+
+
+async def main(queue, args):
+    """Poll XSOAR for ever and put each new incident on `queue` as {"incident": ..., "event": ...}."""
+    params = settings_from(args)
+    if not params["validate_certs"] and params["url"].startswith("https://"):
+        LOGGER.warning("validate_certs is false: the server's certificate is not checked, so the API key can be intercepted")
+    client = xsoar_client.Client(params)
+    tracker = incident_poller.Tracker(params["lookback"], params["modified"], params["replay"])
+    failures = 0
+    started = False
+    try:
+        while True:
+            try:
+                events = await asyncio.to_thread(
+                    incident_poller.poll, client, tracker, params["query"], params["page_size"])
+            except Exception as error:  # pylint: disable=broad-except
+                message = client.redact(error)
+                if not started and isinstance(error, XsoarError) and fatal_at_start(error):
+                    raise ValueError("xsoar.connector.xsoar_incidents: %s" % message)
+                failures += 1
+                delay = backoff(failures, params["interval"], params["max_backoff"])
+                LOGGER.warning("XSOAR poll failed (%d in a row), next poll in %.1fs: %s", failures, delay, message)
+                await asyncio.sleep(delay)
+                continue
+            if failures:
+                LOGGER.info("XSOAR poll succeeded again after %d failure(s)", failures)
+            started, failures = True, 0
+            for event in events:
+                await queue.put(event)
+            await asyncio.sleep(params["interval"])
+    finally:
+        client.close()
+
+
+if __name__ == "__main__":
+
+    class MockQueue:
+        """Prints the events (XSOAR_* environment): python xsoar_incidents.py."""
+
+        async def put(self, event):
+            print(event)
+
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(main(MockQueue(), {"interval": 5}))

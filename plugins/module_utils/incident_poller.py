@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which incidents of a repeated search are new: the bookkeeping of the xsoar_incidents event source.
+
+Real servers index a new incident seconds (up to minutes) after it was created, so an incident may
+first show up in a search with a `created` time older than incidents already seen. Each poll
+therefore re-reads a window of `lookback` seconds behind the newest time seen (server clock, so the
+poller's own clock does not matter), and remembers the ids in that window: an incident is delivered
+once, however late it is indexed within the window, and memory stays bounded by the window.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import calendar
+import re
+
+from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api
+
+DEFAULT_QUERY = "-status:closed"  # XSOAR's own default of the incidents page: the open ones
+DEFAULT_LOOKBACK = 300.0  # demisto-sdk waits up to 300 s for a new incident to become searchable
+DEFAULT_PAGE_SIZE = 100
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):?(\d\d))?$"
+)
+
+
+def parse_time(text):
+    """Seconds since the epoch of an RFC 3339 time as XSOAR writes it (nanoseconds, Z or an offset), else None."""
+    match = _RFC3339.match(str(text or "").strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
+    if year < 1970:  # "0001-01-01T00:00:00Z" is XSOAR's "never"
+        return None
+    seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    if match.group(7):
+        seconds += float("0." + match.group(7))
+    if match.group(9):
+        offset = int(match.group(10)) * 3600 + int(match.group(11)) * 60
+        seconds -= offset if match.group(9) == "+" else -offset
+    return seconds
+
+
+def _version(incident):
+    version = incident.get("version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else -1
+
+
+class Tracker:
+    """Remembers what was delivered; `select()` turns one newest-first read into the events to send.
+
+    `modified`: also deliver an incident again when it changes (a higher version); the window and the
+    sort then follow `modified` instead of `created`. `replay`: the first read is delivered too;
+    otherwise it only records what exists ("start from now").
+    """
+
+    def __init__(self, lookback=DEFAULT_LOOKBACK, modified=False, replay=False):
+        self.lookback = float(lookback)
+        self.modified = modified
+        self.field = "modified" if modified else "created"
+        self.newest = None  # the newest `field` time seen in any read (server clock)
+        self.known = {}  # id -> ((version, time), time): delivered or recorded, within the window
+        self.first = True
+        self.replay = replay
+
+    def time_of(self, incident):
+        return parse_time(incident.get(self.field))
+
+    def window_start(self, newest=None):
+        newest = self.newest if newest is None else max(newest, self.newest or newest)
+        return None if newest is None else newest - self.lookback
+
+    def covered(self, incidents, total, limit):
+        """True when a newest-first read of `limit` gives everything `select()` needs."""
+        if len(incidents) < limit or len(incidents) >= total:
+            return True  # nothing more matches
+        if self.first and self.replay:
+            return False  # replay delivers every match
+        times = [t for t in (self.time_of(incident) for incident in incidents) if t is not None]
+        if not times:
+            return False
+        start = self.window_start(max(times))
+        return min(times) < start  # the read reaches past the window
+
+    def select(self, incidents):
+        """The events of one read, oldest first: {"incident": ..., "event": "new" | "modified"}."""
+        incidents = [incident for incident in incidents if isinstance(incident, dict) and incident.get("id")]
+        times = [t for t in (self.time_of(incident) for incident in incidents) if t is not None]
+        if times:
+            self.newest = max(times + ([self.newest] if self.newest is not None else []))
+        start = self.window_start()
+        stamped = []
+        for incident in incidents:
+            moment = self.time_of(incident)
+            if moment is None:
+                moment = self.newest  # no usable time: kept for the window, then forgotten
+            if start is None or moment is None or moment >= start:
+                stamped.append((moment if moment is not None else 0.0, incident))
+        stamped.sort(key=lambda pair: (pair[0], str(pair[1]["id"])))
+        events = []
+        for moment, incident in stamped:
+            kind = self._kind(incident, moment, start)
+            if kind and not (self.first and not self.replay):
+                events.append({"incident": incident, "event": kind})
+        self.first = False
+        if start is not None:
+            self.known = dict((key, value) for key, value in self.known.items() if value[1] >= start)
+        return events
+
+    def _kind(self, incident, moment, start):
+        """"new", "modified" or None (already delivered), and remember the incident."""
+        key = str(incident["id"])
+        marker = (_version(incident), moment)
+        previous = self.known.get(key)
+        self.known[key] = (max(marker, previous[0]) if previous else marker, moment)
+        if previous is None:
+            if not self.modified:
+                return "new"
+            created = parse_time(incident.get("created"))
+            return "new" if start is None or created is None or created >= start else "modified"
+        if self.modified and marker > previous[0]:
+            return "modified"
+        return None
+
+
+def search_filter(query, field):
+    """Everything in the query: a real server ignores the other filter fields when `query` is set."""
+    return {"query": query, "sort": [{"field": field, "asc": False}]}
+
+
+def poll(client, tracker, query=DEFAULT_QUERY, page_size=DEFAULT_PAGE_SIZE):
+    """One poll (blocking): read newest first, wider until the window is covered; return the events."""
+    limit = page_size
+    incident_filter = search_filter(query, tracker.field)
+    while True:
+        total, incidents = incidents_api.search(client, incident_filter, limit)
+        if tracker.covered(incidents, total, limit):
+            return tracker.select(incidents)
+        limit *= 2  # rare (more than a page within the window): one wider read, not page-by-page state

@@ -1,0 +1,153 @@
+"""Fixtures of the EDA tests: an XSOAR simulator subprocess per profile, and the installed collection.
+
+Run through scripts/eda-test.sh, which builds and installs the collection into a temporary
+collections path ($XSOAR_EDA_COLLECTIONS) and provides ansible-rulebook in the venv.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SIMULATOR = ROOT / "tests" / "simulator" / "xsoar_simulator.py"
+
+# name: (deployment, key type, key id, tls)
+PROFILES = {
+    "xsoar6": ("xsoar6", "standard", "", False),
+    "xsoar8-saas-advanced": ("xsoar8-saas", "advanced", "42", True),
+}
+
+
+def collections_path() -> Path:
+    path = os.environ.get("XSOAR_EDA_COLLECTIONS")
+    if not path:
+        pytest.fail("XSOAR_EDA_COLLECTIONS is not set: run the EDA tests through scripts/eda-test.sh")
+    return Path(path)
+
+
+def installed(*parts: str) -> Path:
+    """A file of the installed collection."""
+    return collections_path() / "ansible_collections" / "xsoar" / "connector" / Path(*parts)
+
+
+class Simulator:
+    """One simulator subprocess with its XSOAR_* environment and its control API."""
+
+    def __init__(self, workdir: Path, profile: str):
+        deployment, key_type, key_id, tls = PROFILES[profile]
+        self.profile = profile
+        self.key = secrets.token_hex(24)
+        self.workdir = workdir
+        port_file = workdir / "port.json"
+        args = [sys.executable, str(SIMULATOR), "--deployment", deployment, "--api-key", self.key,
+                "--api-key-type", key_type, "--port", "0", "--port-file", str(port_file)]
+        if key_id:
+            args += ["--api-key-id", key_id]
+        if tls:
+            args += ["--tls", "--cert-dir", str(workdir / "certs")]
+        self.log_path = workdir / "simulator.log"
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log_path.open("w"))
+        deadline = time.monotonic() + 20
+        while not port_file.exists() or not port_file.read_text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("simulator did not start: %s" % self.log_path.read_text())
+            time.sleep(0.05)
+        info = json.loads(port_file.read_text())
+        self.url = info["url"]
+        self.ca_path = info.get("ca_path") or ""
+        self.env = {"XSOAR_URL": self.url, "XSOAR_API_KEY": self.key, "XSOAR_API_KEY_TYPE": key_type}
+        if key_id:
+            self.env["XSOAR_API_KEY_ID"] = key_id
+        if self.ca_path:
+            self.env["XSOAR_CA_PATH"] = self.ca_path
+        self.prefix = "/xsoar/public/v1" if key_id else ""
+
+    # -- control API (no auth) --------------------------------------------------------------
+    def control(self, method: str, name: str, body=None):
+        answer = requests.request(method, self.url + "/_simulator/" + name, json=body,
+                                  verify=self.ca_path or True, timeout=10)
+        answer.raise_for_status()
+        return answer.json() if answer.content else None
+
+    def reset(self):
+        self.control("POST", "reset", {})
+
+    def incidents(self) -> list:
+        return self.control("GET", "incidents")["incidents"]
+
+    def faults(self, *faults):
+        self.control("POST", "faults", {"faults": list(faults)})
+
+    def requests_log(self) -> list:
+        return self.control("GET", "requests")["requests"]
+
+    # -- the API itself, as a client would use it ------------------------------------------
+    def api(self, path: str, body: dict) -> requests.Response:
+        """POST to the XSOAR API with this simulator's key (signed for an advanced key)."""
+        headers = {"Content-Type": "application/json"}
+        if self.profile == "xsoar6":
+            headers["Authorization"] = self.key
+        else:
+            headers.update(_advanced_headers(self.key))
+            headers["x-xdr-auth-id"] = PROFILES[self.profile][2]
+        answer = requests.post(self.url + self.prefix + path, json=body, headers=headers,
+                               verify=self.ca_path or True, timeout=10)
+        assert answer.status_code in (200, 201), answer.text
+        return answer
+
+    def create(self, name: str, **fields) -> dict:
+        """Create an incident through the API; returns the stored incident (with its id)."""
+        before = set(incident["id"] for incident in self.incidents())
+        self.api("/incident", dict(fields, name=name))
+        created = [incident for incident in self.incidents() if incident["id"] not in before]
+        assert len(created) == 1
+        return created[0]
+
+    def update(self, incident: dict, **changes) -> None:
+        current = [stored for stored in self.incidents() if stored["id"] == incident["id"]][0]
+        self.api("/incident", dict(current, **changes))
+
+    def close(self, incident: dict) -> None:
+        self.api("/incident/batchClose", {"ids": [incident["id"]], "all": False, "filter": {}})
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _advanced_headers(key: str) -> dict:
+    import hashlib
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    nonce = "".join(secrets.choice(alphabet) for _index in range(64))
+    timestamp = str(int(time.time() * 1000))
+    return {"x-xdr-timestamp": timestamp, "x-xdr-nonce": nonce,
+            "Authorization": hashlib.sha256((key + nonce + timestamp).encode()).hexdigest()}
+
+
+@pytest.fixture(scope="module", params=sorted(PROFILES))
+def simulator(request, tmp_path_factory):
+    sim = Simulator(tmp_path_factory.mktemp("sim-" + request.param), request.param)
+    yield sim
+    sim.stop()
+    # the key is never written by the simulator, whatever clients sent
+    assert sim.key not in sim.log_path.read_text()
+
+
+@pytest.fixture
+def sim(simulator):
+    simulator.reset()
+    return simulator

@@ -1,0 +1,211 @@
+"""The collection's rulebooks run by the real ansible-rulebook against the simulator.
+
+Each test starts `ansible-rulebook -r xsoar.connector.<rulebook>` with the collection installed in a
+temporary collections path (scripts/eda-test.sh), the connection passed from the XSOAR_* environment
+with -E, as the docs say to run it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import Simulator, collections_path, installed
+
+HERE = Path(__file__).resolve().parent
+TOKEN = "kibana-webhook-token-1f4e"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition, timeout, what, rulebook=None):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if rulebook is not None and rulebook.proc.poll() is not None:
+            pytest.fail("ansible-rulebook exited (%s) while waiting for %s:\n%s" % (rulebook.proc.returncode, what, rulebook.output()))
+        if time.monotonic() > deadline:
+            pytest.fail("timed out waiting for %s\n%s" % (what, rulebook.output() if rulebook else ""))
+        time.sleep(0.2)
+
+
+class Rulebook:
+    """ansible-rulebook in the background; its output in a file."""
+
+    def __init__(self, workdir: Path, sim: Simulator, rulebook: str, variables: dict):
+        self.workdir = workdir
+        (workdir / "inventory.yml").write_text(json.dumps({"all": {"hosts": {"localhost": {
+            "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
+        (workdir / "vars.yml").write_text(json.dumps(variables))
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path()), **sim.env)
+        env.pop("ANSIBLE_COLLECTIONS_PATHS", None)
+        self.log = workdir / "rulebook.log"
+        self.proc = subprocess.Popen(
+            ["ansible-rulebook", "-r", rulebook, "-i", "inventory.yml", "--vars", "vars.yml",
+             "-E", ",".join(sorted(sim.env))],
+            cwd=workdir, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def playbook_runs(self) -> int:
+        return self.output().count("PLAY RECAP")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def saas(tmp_path_factory):
+    sim = Simulator(tmp_path_factory.mktemp("sim-saas"), "xsoar8-saas-advanced")
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="module")
+def xsoar6(tmp_path_factory):
+    sim = Simulator(tmp_path_factory.mktemp("sim-xsoar6"), "xsoar6")
+    yield sim
+    sim.stop()
+
+
+def post(port, body, token=TOKEN):
+    headers = {"Authorization": "Bearer " + token} if token else {}
+    return requests.post("http://127.0.0.1:%d/endpoint" % port, data=body, timeout=10,
+                         headers=dict(headers, **{"Content-Type": "application/json"})).status_code
+
+
+def searched(sim):
+    return any(entry["api_path"] == "/incidents/search" and entry["status"] == 200 for entry in sim.requests_log())
+
+
+def open_incidents(sim, name):
+    return [incident for incident in sim.incidents() if incident["name"] == name and incident["status"] != 2]
+
+
+def test_kibana_alerts_rulebook(saas, tmp_path):
+    """The Kibana body posted twice opens one incident; a real alert keeps its rule's severity and
+    closes on recovery; braces in alert text reach XSOAR as text; no token, no incident."""
+    saas.reset()
+    port = free_port()
+    rulebook = Rulebook(tmp_path, saas, "xsoar.connector.kibana_alerts",
+                        {"webhook_host": "127.0.0.1", "webhook_port": port, "webhook_token": TOKEN})
+    try:
+        def listening():
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", port)) == 0
+        wait_for(listening, 60, "the webhook to listen", rulebook)
+
+        template = installed("roles", "alert_incident", "files", "kibana_webhook_body.json").read_text()
+        assert post(port, template, token=None) == 401
+        assert post(port, template, token="wrong") == 401
+
+        # the connector's body as shipped, twice: one incident
+        assert post(port, template) == 200
+        assert post(port, template) == 200
+        wait_for(lambda: rulebook.playbook_runs() >= 2, 90, "two playbook runs", rulebook)
+        stored = saas.incidents()
+        assert [incident["name"] for incident in stored] == ["{{rule.name}} / {{alert.id}}"], stored
+        assert stored[0]["severity"] == 0  # "{{context.rule.severity}}" is no severity: Unknown
+
+        alert = {"rule": {"id": "r-1", "name": "High CPU on web", "url": "https://kibana.example.com/r/1"},
+                 "alert": {"id": "web-1", "uuid": "u-1", "actionGroup": "threshold met"},
+                 "context": {"rule": {"severity": "high"}, "reason": "cpu at 97% {{ 7*7 }} {% raw %}"},
+                 "date": "2026-12-01T11:00:00.000Z"}
+        assert post(port, json.dumps(alert)) == 200
+        assert post(port, json.dumps(alert)) == 200
+        wait_for(lambda: rulebook.playbook_runs() >= 4, 90, "four playbook runs", rulebook)
+        [incident] = open_incidents(saas, "High CPU on web / web-1")
+        assert incident["severity"] == 3
+        assert "{{ 7*7 }} {% raw %}" in incident["details"]  # data, never templated
+
+        alert["alert"]["actionGroup"] = "recovered"
+        assert post(port, json.dumps(alert)) == 200
+        wait_for(lambda: rulebook.playbook_runs() >= 5, 90, "the recovery's playbook run", rulebook)
+        assert open_incidents(saas, "High CPU on web / web-1") == []
+        [closed] = [stored for stored in saas.incidents() if stored["id"] == incident["id"]]
+        assert closed["status"] == 2 and closed["closeReason"] == "Resolved"
+        # another sender's generic shape: {rule: {name, severity}, status}
+        generic = {"rule": {"name": "Disk usage", "severity": "critical"}, "id": "db1", "status": "firing"}
+        assert post(port, json.dumps(generic)) == 200
+        wait_for(lambda: rulebook.playbook_runs() >= 6, 90, "the generic alert's playbook run", rulebook)
+        [disk] = open_incidents(saas, "Disk usage / db1")
+        assert disk["severity"] == 4
+        assert len(saas.incidents()) == 3
+        assert rulebook.output().count("failed=0") == 6
+    finally:
+        rulebook.stop()
+    assert saas.key not in rulebook.output()
+
+
+def test_source_fires_each_new_incident_once(xsoar6, tmp_path):
+    """A rulebook with the xsoar_incidents source: each incident created while it runs fires once."""
+    xsoar6.reset()
+    before = xsoar6.create("Existing before the rulebook")
+    rulebook = Rulebook(tmp_path, xsoar6, str(HERE / "rulebooks" / "print_new_incidents.yml"), {})
+    try:
+        wait_for(lambda: searched(xsoar6), 60, "the source's first poll", rulebook)
+        created = [xsoar6.create("Rulebook incident %d" % index, type="Phishing") for index in range(5)]
+        created.append(xsoar6.create("Not phishing", type="Malware"))
+
+        def fired():
+            return [line for line in rulebook.output().splitlines() if line.startswith("NEW INCIDENT ")]
+        wait_for(lambda: len(fired()) >= 5, 60, "five rule firings", rulebook)
+        time.sleep(3)  # three more polls: nothing fires twice
+        assert sorted(fired()) == sorted("NEW INCIDENT %s %s" % (incident["id"], incident["name"]) for incident in created[:5])
+        assert "Existing before" not in rulebook.output()
+    finally:
+        rulebook.stop()
+    assert xsoar6.key not in rulebook.output()
+    assert before["id"]
+
+
+def test_remediation_rulebook(saas, tmp_path):
+    """The XSOAR -> Ansible example: a new incident of the type is remediated once, then closed."""
+    saas.reset()
+    marks = tmp_path / "remediated"
+    marks.mkdir()
+    tasks = tmp_path / "remediation.yml"
+    tasks.write_text(
+        "- name: Record the remediation\n"
+        "  ansible.builtin.lineinfile:\n"
+        "    path: %s/{{ xsoar_incident.id }}\n"
+        "    line: \"{{ xsoar_incident.name }}\"\n"
+        "    create: true\n" % marks)
+    rulebook = Rulebook(tmp_path, saas, "xsoar.connector.xsoar_remediation",
+                        {"xsoar_remediation_tasks": str(tasks), "xsoar_poll_interval": 1})
+    try:
+        wait_for(lambda: searched(saas), 60, "the source's first poll", rulebook)
+        target = saas.create("Disk full on db1 {{ 7*7 }}", type="Ansible Remediation")
+        other = saas.create("Not for Ansible", type="Phishing")
+        wait_for(lambda: not open_incidents(saas, target["name"]), 90, "the incident to be closed", rulebook)
+        time.sleep(2)
+        assert sorted(path.name for path in marks.iterdir()) == [target["id"]]
+        assert (marks / target["id"]).read_text() == target["name"] + "\n"
+        assert open_incidents(saas, other["name"])
+        [closed] = [stored for stored in saas.incidents() if stored["id"] == target["id"]]
+        assert closed["closeNotes"] == "Remediated by Ansible (xsoar.connector.remediate_incident)."
+        assert rulebook.playbook_runs() == 1
+    finally:
+        rulebook.stop()
+    assert saas.key not in rulebook.output()

@@ -1,0 +1,277 @@
+"""The xsoar_incidents event source: its `main` run as an asyncio task against the simulator.
+
+The source is loaded from the installed collection by path, as ansible-rulebook loads it.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import runpy
+import time
+
+import pytest
+
+from conftest import installed
+
+INTERVAL = 0.2
+
+
+@pytest.fixture(scope="module")
+def source():
+    return runpy.run_path(str(installed("extensions", "eda", "plugins", "event_source", "xsoar_incidents.py")))
+
+
+def connection(sim) -> dict:
+    names = {"XSOAR_URL": "url", "XSOAR_API_KEY": "api_key", "XSOAR_API_KEY_ID": "api_key_id",
+             "XSOAR_API_KEY_TYPE": "api_key_type", "XSOAR_CA_PATH": "ca_path"}
+    return dict((names[var], value) for var, value in sim.env.items())
+
+
+class Run:
+    """main() as a task; events collected from its queue."""
+
+    def __init__(self, source, args):
+        self.queue = asyncio.Queue()
+        self.events = []
+        self.task = asyncio.ensure_future(source["main"](self.queue, args))
+
+    async def until(self, condition, timeout=10.0):
+        """Collect events until condition(events) holds; fails after timeout."""
+        deadline = time.monotonic() + timeout
+        while not condition(self.events):
+            if self.task.done():
+                self.task.result()  # raises the source's error
+                pytest.fail("the source returned: a source that returns ends the ruleset")
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, "events so far: %s" % self.ids()
+            try:
+                self.events.append(await asyncio.wait_for(self.queue.get(), min(remaining, 0.5)))
+            except asyncio.TimeoutError:
+                pass
+
+    async def settle(self, polls=5):
+        """Let the source poll a few more times, collecting anything it sends."""
+        deadline = time.monotonic() + polls * INTERVAL + 0.5
+        while time.monotonic() < deadline:
+            try:
+                self.events.append(await asyncio.wait_for(self.queue.get(), 0.1))
+            except asyncio.TimeoutError:
+                pass
+        assert not self.task.done(), "the source stopped"
+
+    def ids(self, kind=None):
+        return [event["incident"]["id"] for event in self.events if kind is None or event["event"] == kind]
+
+    async def finish(self, count, timeout=10.0, polls=5):
+        """Wait for `count` events in all, check that no more come in a few polls, stop the source."""
+        await self.until(lambda events: len(events) >= count, timeout)
+        await self.settle(polls)
+        await self.stop()
+        return self
+
+    async def stop(self):
+        self.task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await self.task
+
+
+def searches(sim) -> list:
+    return [entry for entry in sim.requests_log() if entry["api_path"] == "/incidents/search"]
+
+
+async def first_poll(sim, run, count=1):
+    """Wait until the source has searched `count` times (so that "now" has been taken)."""
+    deadline = time.monotonic() + 10
+    while len([entry for entry in searches(sim) if entry["status"] == 200 and not entry["fault"]]) < count:
+        assert time.monotonic() < deadline and not run.task.done()
+        await asyncio.sleep(0.05)
+
+
+def test_new_incidents_once_each(source, sim, caplog):
+    caplog.set_level(logging.DEBUG)
+    old = [sim.create("Before start %d" % index) for index in range(3)]
+
+    async def scenario():
+        run = Run(source, dict(connection(sim), interval=INTERVAL))
+        await first_poll(sim, run)
+        new = [await asyncio.to_thread(sim.create, "After start %d" % index, severity=2) for index in range(4)]
+        await run.finish(4)
+        return run, new
+
+    run, new = asyncio.run(scenario())
+    assert run.ids() == [incident["id"] for incident in new]  # each once, oldest first, none from before
+    assert all(event["event"] == "new" for event in run.events)
+    assert run.events[0]["incident"]["name"] == "After start 0"
+    assert run.events[0]["incident"]["severity"] == 2
+    assert not set(run.ids()) & set(incident["id"] for incident in old)
+    # every search is the open incidents, newest first, with an explicit size (a real server needs one)
+    for entry in searches(sim):
+        flt = entry["body"]["filter"]
+        assert flt["query"] == "-status:closed" and flt["size"] == 100
+        assert flt["sort"] == [{"field": "created", "asc": False}]
+    assert sim.key not in caplog.text
+
+
+@pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
+def test_closed_incidents_are_not_events(source, sim):
+    async def scenario():
+        # a longer interval, so that create and close both happen between two polls
+        run = Run(source, dict(connection(sim), interval=1.5))
+        await first_poll(sim, run)
+        closed = await asyncio.to_thread(sim.create, "Closed at once")
+        # closed before the next poll: it never matches the default query
+        await asyncio.to_thread(sim.close, closed)
+        opened = await asyncio.to_thread(sim.create, "Stays open")
+        await run.finish(1)
+        return run, opened
+
+    run, opened = asyncio.run(scenario())
+    assert run.ids() == [opened["id"]]
+
+
+@pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
+def test_replay_delivers_existing_ones_once(source, sim):
+    old = [sim.create("Existing %d" % index) for index in range(3)]
+
+    async def scenario():
+        run = Run(source, dict(connection(sim), interval=INTERVAL, replay=True))
+        await run.until(lambda events: len(events) >= 3)
+        new = await asyncio.to_thread(sim.create, "New one")
+        await run.finish(4)
+        return run, new
+
+    run, new = asyncio.run(scenario())
+    assert run.ids() == [incident["id"] for incident in old] + [new["id"]]
+
+
+@pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
+def test_incident_indexed_late_is_delivered_once(source, sim):
+    """An incident that becomes searchable after newer ones were delivered (a real server's index lag).
+
+    Here it is hidden from the query at first (another type) and then changed to match: to the source
+    this is exactly a late index, an incident whose `created` is older than ones already seen.
+    """
+    async def scenario():
+        run = Run(source, dict(connection(sim), interval=INTERVAL, query="type:Phishing"))
+        await first_poll(sim, run)
+        late = await asyncio.to_thread(sim.create, "Indexed late", type="Unclassified")
+        on_time = await asyncio.to_thread(sim.create, "Indexed on time", type="Phishing")
+        await run.until(lambda events: len(events) >= 1)
+        await run.settle(3)
+        await asyncio.to_thread(sim.update, late, type="Phishing")
+        await run.finish(2)
+        return run, late, on_time
+
+    run, late, on_time = asyncio.run(scenario())
+    assert run.ids() == [on_time["id"], late["id"]]
+    assert run.events[1]["event"] == "new"
+
+
+@pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
+def test_modified_incidents_come_again(source, sim):
+    async def scenario():
+        run = Run(source, dict(connection(sim), interval=INTERVAL, modified=True))
+        await first_poll(sim, run)
+        incident = await asyncio.to_thread(sim.create, "Will change")
+        await run.until(lambda events: len(events) >= 1)
+        await run.settle(3)
+        await asyncio.to_thread(sim.update, incident, severity=3)
+        await run.finish(2)
+        return run, incident
+
+    run, incident = asyncio.run(scenario())
+    assert run.ids() == [incident["id"], incident["id"]]
+    assert [event["event"] for event in run.events] == ["new", "modified"]
+    assert run.events[1]["incident"]["severity"] == 3
+    assert run.events[1]["incident"]["version"] > run.events[0]["incident"]["version"]
+    assert all(entry["body"]["filter"]["sort"] == [{"field": "modified", "asc": False}] for entry in searches(sim))
+
+
+@pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
+def test_pages_through_a_burst(source, sim):
+    """More new incidents within one interval than one page holds: all delivered, once."""
+    async def scenario():
+        run = Run(source, dict(connection(sim), interval=1.0, page_size=20))
+        await first_poll(sim, run)
+        burst = [await asyncio.to_thread(sim.create, "Burst %d" % index) for index in range(45)]
+        await run.finish(45, timeout=20, polls=2)
+        return run, burst
+
+    run, burst = asyncio.run(scenario())
+    assert sorted(run.ids(), key=int) == [incident["id"] for incident in burst]
+    assert len(run.ids()) == len(set(run.ids()))
+    sizes = [entry["body"]["filter"]["size"] for entry in searches(sim)]
+    assert sizes[0] == 20 and set(sizes) <= {20, 40, 80}, sizes  # wider reads only while the window needs them
+
+
+def test_transient_errors_back_off_and_recover(source, sim, caplog):
+    caplog.set_level(logging.INFO)
+    # seven failed searches in a row: 503, a dropped connection, an answer that is not JSON, 500s
+    sim.faults({"api_path": "/incidents/search", "kind": "status", "status": 503, "times": 1},
+               {"api_path": "/incidents/search", "kind": "drop", "times": 1},
+               {"api_path": "/incidents/search", "kind": "malformed", "times": 1},
+               {"api_path": "/incidents/search", "kind": "echo_headers", "times": 1},
+               {"api_path": "/incidents/search", "kind": "status", "status": 500, "times": 3})
+
+    async def scenario():
+        run = Run(source, dict(connection(sim), interval=0.1, retries=0, max_backoff=1.0))
+        await first_poll(sim, run)
+        incident = await asyncio.to_thread(sim.create, "After the outage")
+        await run.finish(1, timeout=20, polls=3)
+        return run, incident
+
+    run, incident = asyncio.run(scenario())
+    assert run.ids() == [incident["id"]]
+    log = searches(sim)
+    failed = [entry for entry in log if entry["fault"]]
+    assert len(failed) == 7
+    times = [datetime.datetime.fromisoformat(entry["time"].replace("Z", "+00:00")).timestamp() for entry in log]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:8])]
+    # doubling from the interval (0.1 s, jittered 20 %), capped at max_backoff
+    assert gaps[0] < 0.5 and gaps[3] > 0.6 and gaps[5] > 0.75 and max(gaps) < 1.6, gaps
+    assert caplog.text.count("XSOAR poll failed") == 7
+    assert "failed (7 in a row)" in caplog.text and "succeeded again after 7 failure(s)" in caplog.text
+    assert sim.key not in caplog.text  # the echo_headers answer carried the key back
+
+
+def test_bad_settings_fail_before_any_request(source, sim, monkeypatch):
+    for var in ("XSOAR_URL", "XSOAR_API_KEY", "XSOAR_API_KEY_ID", "XSOAR_API_KEY_TYPE", "XSOAR_CA_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    cases = [
+        ({"api_key": sim.key}, "url"),
+        (dict(connection(sim), url="https://xsoar.example.com/xsoar/public/v1"), "give the base address only"),
+        (dict(connection(sim), interval=0), "interval must be a number of seconds above 0"),
+        (dict(connection(sim), page_size=5000), "page_size must be between 1 and 1000"),
+        (dict(connection(sim), quey="-status:closed"), "quey"),
+        (dict(connection(sim), api_key=sim.key + "\n"), "api_key contains spaces"),
+    ]
+    for args, expected in cases:
+        with pytest.raises(ValueError) as error:
+            asyncio.run(source["main"](asyncio.Queue(), args))
+        assert expected in str(error.value)
+        assert sim.key not in str(error.value)
+    assert sim.requests_log() == []
+
+
+def test_wrong_key_ends_the_source_with_the_fix(source, sim):
+    with pytest.raises(ValueError) as error:
+        asyncio.run(source["main"](asyncio.Queue(), dict(connection(sim), api_key="0" * 48, retries=0)))
+    assert "authentication failed" in str(error.value)
+    assert "0" * 48 not in str(error.value)
+
+
+def test_connection_from_the_environment(source, sim, monkeypatch):
+    for var, value in sim.env.items():
+        monkeypatch.setenv(var, value)
+
+    async def scenario():
+        run = Run(source, {"interval": INTERVAL})
+        await first_poll(sim, run)
+        incident = await asyncio.to_thread(sim.create, "From the environment")
+        await run.until(lambda events: len(events) >= 1)
+        await run.stop()
+        return run, incident
+
+    run, incident = asyncio.run(scenario())
+    assert run.ids() == [incident["id"]]

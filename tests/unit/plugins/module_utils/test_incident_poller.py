@@ -1,0 +1,151 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The event source's bookkeeping: which incidents of a newest-first read are events."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_poller import Tracker, parse_time, poll
+
+T0 = "2026-12-01T10:00:00Z"
+
+
+def at(seconds):
+    """An RFC 3339 time `seconds` after T0, with nanoseconds as Go servers write them."""
+    minutes, second = divmod(seconds, 60)
+    return "2026-12-01T10:%02d:%02d.123456789Z" % (minutes, second)
+
+
+def incident(ident, created, modified=None, version=1):
+    return {"id": str(ident), "created": at(created), "modified": at(modified if modified is not None else created),
+            "version": version}
+
+
+def newest_first(*incidents):
+    return sorted(incidents, key=lambda item: item["created"], reverse=True)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-12-01T10:00:00Z", 1796119200.0),
+    ("2026-12-01T10:00:00.5Z", 1796119200.5),
+    ("2026-12-01T10:00:00.123456789Z", 1796119200.123456789),
+    ("2026-12-01T12:00:00+02:00", 1796119200.0),
+    ("2026-12-01T09:30:00-00:30", 1796119200.0),
+    ("0001-01-01T00:00:00Z", None),  # XSOAR's "never"
+    ("", None),
+    (None, None),
+    ("yesterday", None),
+])
+def test_parse_time(text, expected):
+    result = parse_time(text)
+    assert result == pytest.approx(expected) if expected is not None else result is None
+
+
+def ids(events):
+    return [event["incident"]["id"] for event in events]
+
+
+def test_starts_from_now_then_each_new_incident_once():
+    tracker = Tracker(lookback=60)
+    assert tracker.select(newest_first(incident(1, 0), incident(2, 5))) == []  # what exists at start
+    events = tracker.select(newest_first(incident(1, 0), incident(2, 5), incident(3, 10), incident(4, 12)))
+    assert ids(events) == ["3", "4"] and [event["event"] for event in events] == ["new", "new"]
+    assert tracker.select(newest_first(incident(2, 5), incident(3, 10), incident(4, 12))) == []
+
+
+def test_replay_delivers_what_exists_at_start():
+    tracker = Tracker(lookback=60, replay=True)
+    assert ids(tracker.select(newest_first(incident(1, 0), incident(2, 5)))) == ["1", "2"]
+    assert tracker.select(newest_first(incident(1, 0), incident(2, 5))) == []
+
+
+def test_late_indexed_within_the_window_once_beyond_it_never():
+    tracker = Tracker(lookback=60)
+    tracker.select([])
+    assert ids(tracker.select([incident(2, 100)])) == ["2"]
+    # created at 50, searchable only now: within 60 s of the newest seen (100)
+    assert ids(tracker.select(newest_first(incident(1, 50), incident(2, 100)))) == ["1"]
+    assert tracker.select(newest_first(incident(1, 50), incident(2, 100))) == []
+    # created at 30: more than lookback behind the newest, so outside the window
+    assert tracker.select(newest_first(incident(0, 30), incident(1, 50), incident(2, 100))) == []
+
+
+def test_memory_holds_only_the_window():
+    tracker = Tracker(lookback=10)
+    tracker.select([])
+    for second in range(0, 600, 2):
+        tracker.select([incident(second, second)])
+    # the window is inclusive: 598 - 10 = 588 is still in it
+    assert sorted(tracker.known, key=int) == [str(second) for second in range(588, 600, 2)]
+
+
+def test_modified_mode_new_then_each_change_once():
+    tracker = Tracker(lookback=60, modified=True)
+    assert tracker.field == "modified"
+    tracker.select([incident(1, 0)])
+    assert tracker.select([incident(1, 0, modified=0)]) == []
+    events = tracker.select([incident(1, 0, modified=20, version=2), incident(2, 15)])
+    assert [(event["incident"]["id"], event["event"]) for event in events] == [("2", "new"), ("1", "modified")]
+    assert tracker.select([incident(1, 0, modified=20, version=2)]) == []
+    # a stale copy (lower version) is not a change
+    assert tracker.select([incident(1, 0, modified=20, version=1)]) == []
+
+
+def test_modified_long_after_creation_is_a_modification():
+    tracker = Tracker(lookback=60, modified=True)
+    tracker.select([incident(1, 0)])
+    tracker.select([incident(2, 500)])  # the window moves on: incident 1 is forgotten
+    assert "1" not in tracker.known
+    events = tracker.select([incident(1, 0, modified=510, version=5)])
+    assert [(event["incident"]["id"], event["event"]) for event in events] == [("1", "modified")]
+
+
+def test_incidents_without_a_usable_time_are_delivered_once():
+    tracker = Tracker(lookback=60)
+    tracker.select([incident(1, 0)])
+    odd = {"id": "9", "created": "not a time"}
+    assert ids(tracker.select([odd, incident(1, 0)])) == ["9"]
+    assert tracker.select([odd, incident(1, 0)]) == []
+
+
+@pytest.mark.parametrize("read, total, limit, first, replay, covered", [
+    ([incident(1, 0)], 1, 100, True, False, True),  # all that matches
+    ([incident(i, 100 - i) for i in range(10)], 50, 10, True, True, False),  # replay wants everything
+    ([incident(i, 100 - i) for i in range(10)], 50, 10, True, False, False),  # all 10 within 60 s
+    ([incident(i, 100 - 10 * i) for i in range(10)], 50, 10, True, False, True),  # reaches past the window
+])
+def test_covered(read, total, limit, first, replay, covered):
+    tracker = Tracker(lookback=60, replay=replay)
+    tracker.first = first
+    assert tracker.covered(read, total, limit) is covered
+
+
+class FakeClient:
+    """Answers searches from a list, as the server pages (newest first, page * size)."""
+
+    def __init__(self, incidents):
+        self.incidents = newest_first(*incidents)
+        self.sizes = []
+
+    def post(self, path, body):
+        flt = body["filter"]
+        self.sizes.append(flt["size"])
+        page = self.incidents[flt["page"] * flt["size"]:(flt["page"] + 1) * flt["size"]]
+
+        class Answer:
+            json = {"total": len(self.incidents), "data": page or None}
+        return Answer()
+
+
+def test_poll_reads_wider_until_the_window_is_covered():
+    tracker = Tracker(lookback=60)
+    tracker.select([incident(0, 0)])
+    burst = [incident(i, 100 + i) for i in range(1, 26)]
+    client = FakeClient([incident(0, 0)] + burst)
+    events = poll(client, tracker, page_size=10)
+    assert sorted(ids(events), key=int) == [str(i) for i in range(1, 26)]
+    assert client.sizes == [10, 20, 40]
