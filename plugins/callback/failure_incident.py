@@ -280,6 +280,7 @@ EXAMPLES = r"""
 # ansible-playbook site.yml
 """
 
+import re
 import time
 
 from ansible import context
@@ -294,7 +295,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
     validate_connection,
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, Client
-from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.failure_report import (
     CLOSE_NOTES,
     NOT_INCLUDED,
@@ -307,6 +308,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.failure_report imp
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import INSECURE_WARNING
 
 PREFIX = "xsoar.connector.failure_incident: "
+ITEM_PREFIX = re.compile(r"\bincidents\[\d+\]\.")
 ITEM_OPTIONS = ("name_prefix", "per_host", "name_max_length", "severity", "incident_type", "playbook",
                 "start_investigation")
 
@@ -419,7 +421,12 @@ class CallbackModule(CallbackBase):
             close_reason=None, close_notes=CLOSE_NOTES if closing else None, continue_on_item_error=False,
             start_investigation=False,
         )
-        prepared = incident_state.prepare(params)
+        try:
+            prepared = incident_state.prepare(params)
+        except XsoarInputError as error:
+            # the items are built here from this plugin's options: name the option, not the item
+            raise XsoarInputError("%s; check the [callback_failure_incident] section of ansible.cfg or the"
+                                  " XSOAR_FAILURE_INCIDENT_* environment" % ITEM_PREFIX.sub("", str(error)))
         if not settings["validate_certs"] and settings["url"].startswith("https://"):
             self._display.warning(PREFIX + INSECURE_WARNING)
         check_mode = bool(context.CLIARGS.get("check"))
@@ -442,6 +449,7 @@ class CallbackModule(CallbackBase):
         actions = {}
         for outcome in result.get("incidents", []):
             actions[outcome["action"]] = actions.get(outcome["action"], 0) + 1
+            self._display.vvv(PREFIX + "%s: %s" % (outcome["action"], outcome["name"]))
         summary = ", ".join("%s %d" % (action, count) for action, count in sorted(actions.items()))
         self._display.v(PREFIX + "%s%s in %d request(s)" % (
             "check mode, would be: " if check_mode else "", summary, client.request_count))
