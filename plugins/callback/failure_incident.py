@@ -24,7 +24,7 @@ description:
     waiting for the end loses nothing; a run that is killed (not failed) sends nothing.
   - The name holds no time, so a re-run that fails the same way finds the open incident and opens no second
     one. Once that incident is closed, the next failure opens a new one.
-  - Failures with C(ignore_errors) open nothing. Failures a C(rescue) section handles open nothing unless
+  - Failures with C(ignore_errors) (and unreachable hosts with C(ignore_unreachable)) open nothing. Failures a C(rescue) section handles open nothing unless
     O(count_rescued) is set; unreachable hosts open one unless O(count_unreachable) is unset.
   - A C(no_log) task's result is never sent; its incident says the error is hidden.
   - It never changes the run's outcome. When XSOAR is unreachable, slow or refuses the key, or an option is
@@ -369,7 +369,8 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_unreachable(self, result):
         play, task_name, host, task = self._where(result)
-        report = self.get_option("count_unreachable")
+        # ignore_unreachable: the play goes on with the host, as with ignore_errors for failures
+        report = self.get_option("count_unreachable") and not getattr(task, "ignore_unreachable", False)
         self._log.failed(play, task_name, host, utc_now(), self._error(result, task) if report else "",
                          unreachable=True, report=report)
 
