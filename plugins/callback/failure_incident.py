@@ -313,6 +313,14 @@ ITEM_OPTIONS = ("name_prefix", "per_host", "name_max_length", "severity", "incid
                 "start_investigation")
 
 
+class NotSent(XsoarError):
+    """The callback stopped; `count` incidents to open were not opened (the warning says how many)."""
+
+    def __init__(self, message, count):
+        super(NotSent, self).__init__(message)
+        self.count = count
+
+
 def _part(result, name):
     """result.task / .host / .result on ansible-core 2.19+, result._task ... before (no deprecation)."""
     value = getattr(result, name, None)
@@ -390,6 +398,8 @@ class CallbackModule(CallbackBase):
         # Nothing here may end the run or change its exit code: every problem is a warning.
         try:
             self._send(items, opening)
+        except NotSent as error:
+            self._display.warning(PREFIX + "%s; %d incident(s) not sent" % (error, error.count))
         except XsoarError as error:
             self._display.warning(PREFIX + "%s; %d incident(s) not sent" % (error, opening))
         except Exception as error:  # pylint: disable=broad-except
@@ -437,7 +447,12 @@ class CallbackModule(CallbackBase):
                 result = incident_state.run(client, prepared, check_mode)
             except incident_state.ItemsFailed as error:
                 self._report(client, error.result, check_mode)
-                raise XsoarError(client.redact(error))
+                to_open = set(item["name"] for item in items if item["state"] == "present")
+                done = sum(1 for outcome in error.result.get("incidents", [])
+                           if outcome["name"] in to_open and not outcome.get("failed"))
+                # the callback has no continue_on_item_error option to suggest
+                message = str(error).replace(" (continue_on_item_error: true would try them)", "")
+                raise NotSent(client.redact(message), opening - done)
             except XsoarError as error:
                 raise XsoarError(client.redact(error))
             self._report(client, result, check_mode)

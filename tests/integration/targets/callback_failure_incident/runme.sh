@@ -4,8 +4,8 @@
 # playbook without the callback and with it (enabled by nothing but an ansible.cfg, the connection from
 # XSOAR_* variables as an AWX credential injects them) and requires the same exit code; check.yml then
 # asserts what the simulator holds and what the run sent. Stages: first run, re-run, role + callback,
-# recovery, check mode, and XSOAR down, slow, refusing the key, or misconfigured (a warning, same exit
-# code, no traceback). Every run is -vvv; the key, and every 8 characters of it, must be in none of them.
+# recovery, check mode, and XSOAR down, slow, refusing the key or a create, or misconfigured (a warning,
+# same exit code, no traceback). Every run is -vvv; the key, and every 8 characters of it, must be in none of them.
 # No `set -x`: it would print the key.
 set -eu
 config=../../integration_config.yml
@@ -52,7 +52,10 @@ same_rc() {  # same_rc NAME ARGS...: the playbook without the callback, then wit
 }
 
 warned() {  # warned NAME TEXT: the callback warned, with TEXT in its warning
-    grep -F "[WARNING]: xsoar.connector.failure_incident: " "$out/$1.err" | grep -qF -- "$2" \
+    # ansible-core 2.16 wraps warnings at the terminal width: join the lines back
+    local text
+    text=$(tr '\n' ' ' <"$out/$1.err" | tr -s ' ')
+    [[ "$text" == *"[WARNING]: xsoar.connector.failure_incident: "* && "$text" == *"$2"* ]] \
         || fail "$1: no warning of xsoar.connector.failure_incident with '$2'"
 }
 
@@ -105,6 +108,14 @@ XSOAR_FAILURE_INCIDENT_SEVERITY=extreme same_rc bad-option failures.yml
 warned bad-option "severity 'extreme' is not valid"
 XSOAR_URL= same_rc no-url failures.yml
 warned no-url "url"
+
+# a create that XSOAR refuses: the rest are not attempted, and the warning counts them
+control reset
+control fail-create
+same_rc item-fails failures.yml
+warned item-fails "1 of 5 incidents failed (first: "
+warned item-fails "4 not attempted"
+warned item-fails "; 5 incident(s) not sent"
 
 echo "=== searching $(find "$out" -type f | wc -l) files for the key and every 8 characters of it"
 grep -rlF -- "$key" "$out" && fail "the API key appears in the files above"

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
-"""Drive the simulator's control API for runme.sh: `simulator_control.py CONFIG reset|clear-requests|clear-faults|slow SECONDS`.
+"""Drive the simulator's control API for runme.sh: `simulator_control.py CONFIG reset|clear-requests|clear-faults|fail-create|slow SECONDS`.
 
 reset forgets incidents, requests and faults; clear-requests only the request log (so a later check sees
-one run's requests), clear-faults only the faults; slow makes every API answer wait SECONDS (an XSOAR that is up but does not answer).
+one run's requests), clear-faults only the faults; fail-create makes the next create fail; slow makes every API answer wait SECONDS (an XSOAR that is up but does not answer).
 """
 
 import json
@@ -20,6 +20,8 @@ bodies = {
     "clear-requests": ("reset", {"requests": True}),
     "clear-faults": ("reset", {"faults": True}),
 }
+if action == "fail-create":  # the next create answers 500 (not retried: its outcome is known)
+    bodies[action] = ("faults", {"faults": [{"kind": "status", "status": 500, "method": "POST", "api_path": "/incident"}]})
 if action == "slow":
     bodies["slow"] = ("faults", {"faults": [{"kind": "slow", "delay": float(sys.argv[3]), "times": 100}]})
 path, body = bodies[action]
