@@ -66,9 +66,10 @@ options:
       - section: callback_failure_incident
         key: api_key_id
   api_key_type:
-    description: V(standard), or V(advanced) for an XSOAR 8 advanced key (needs O(api_key_id)).
+    description:
+      - V(standard), or V(advanced) for an XSOAR 8 advanced key (needs O(api_key_id)).
+      - Checked by the callback (another value is a warning of the callback, not a plugin that fails to load).
     type: str
-    choices: [standard, advanced]
     default: standard
     env:
       - name: XSOAR_API_KEY_TYPE
@@ -76,9 +77,13 @@ options:
       - section: callback_failure_incident
         key: api_key_type
   validate_certs:
-    description: Whether to verify the server's TLS certificate (a warning is printed when it is off).
-    type: bool
-    default: true
+    description:
+      - Whether to verify the server's TLS certificate (a warning is printed when it is off).
+      - A boolean (V(true), V(false), V(yes), V(no), ...). Read as a string and checked strictly, because
+        Ansible's own option parsing reads any value that is not a boolean as V(false), which would turn
+        certificate checks off for a typo.
+    type: str
+    default: "true"
     env:
       - name: XSOAR_VALIDATE_CERTS
     ini:
@@ -408,11 +413,13 @@ class CallbackModule(CallbackBase):
                                   % (type(error).__name__, message, opening))
 
     def _settings(self):
-        values = {}
+        # "" is how an unset AWX credential field or an empty variable arrives: not set. url and api_key
+        # stay, as "", so that validate_connection names the variable to set.
+        values = dict(url="", api_key="")
         for option in CONNECTION_OPTIONS:
             value = self.get_option(option)
-            # "" is how an unset AWX credential field or an empty variable arrives: not set
-            values[option] = None if value == "" else value
+            if value not in (None, ""):
+                values[option] = value
         result = ArgumentSpecValidator(connection_argument_spec()).validate(values)
         if result.errors.errors:
             raise XsoarError(
@@ -450,8 +457,9 @@ class CallbackModule(CallbackBase):
                 to_open = set(item["name"] for item in items if item["state"] == "present")
                 done = sum(1 for outcome in error.result.get("incidents", [])
                            if outcome["name"] in to_open and not outcome.get("failed"))
-                # the callback has no continue_on_item_error option to suggest
-                message = str(error).replace(" (continue_on_item_error: true would try them)", "")
+                # the callback has neither a continue_on_item_error option nor a result to point to
+                message = str(error).replace(" (continue_on_item_error: true would try them)", "").replace(
+                    "; the incidents list says what happened to each", "")
                 raise NotSent(client.redact(message), opening - done)
             except XsoarError as error:
                 raise XsoarError(client.redact(error))

@@ -4,7 +4,7 @@
 # playbook without the callback and with it (enabled by nothing but an ansible.cfg, the connection from
 # XSOAR_* variables as an AWX credential injects them) and requires the same exit code; check.yml then
 # asserts what the simulator holds and what the run sent. Stages: first run, re-run, role + callback,
-# recovery, check mode, and XSOAR down, slow, refusing the key or a create, or misconfigured (a warning,
+# recovery, check mode, options from ansible.cfg, and XSOAR down, slow, refusing the key or a create, or misconfigured (a warning,
 # same exit code, no traceback). Every run is -vvv; the key, and every 8 characters of it, must be in none of them.
 # No `set -x`: it would print the key.
 set -eu
@@ -41,11 +41,15 @@ run() {  # run NAME CFG ARGS...: ansible-playbook -vvv; output kept in $out/NAME
     { tail -n 12 "$out/$name.out"; grep -h -A2 'WARNING' "$out/$name.err" || true; } | sed "s/$key/<THE KEY>/g"
 }
 
+declare -A plain_rc  # exit code without the callback, per argument list (no XSOAR involved: run once)
 same_rc() {  # same_rc NAME ARGS...: the playbook without the callback, then with it: same exit code
     local name=$1
     shift
-    run "$name-plain" "$work/plain.cfg" "$@"
-    local plain=$rc
+    if [ -z "${plain_rc["$*"]:-}" ]; then
+        run "$name-plain" "$work/plain.cfg" "$@"
+        plain_rc["$*"]=$rc
+    fi
+    local plain=${plain_rc["$*"]}
     run "$name" "$work/callback.cfg" "$@"
     [ "$rc" -eq "$plain" ] || fail "$name: exit code $rc with the callback, $plain without"
     ! grep -q 'Traceback' "$out/$name.out" "$out/$name.err" || fail "$name: a traceback in the output"
@@ -88,6 +92,21 @@ XSOAR_FAILURE_INCIDENT_CLOSE_ON_RECOVERY=true same_rc check-mode failures.yml --
 grep -qF 'xsoar.connector.failure_incident: check mode, would be: ' "$out/check-mode.out" || fail "check-mode: no summary"
 check check-mode
 
+# options from the [callback_failure_incident] section of ansible.cfg, the url too (XSOAR_URL unset)
+{
+    cat "$work/callback.cfg"
+    printf '[callback_failure_incident]\nurl = %s\nname_prefix = Nightly\nseverity = low\nper_host = false\n' "$XSOAR_URL"
+} >"$work/ini.cfg"
+control clear-requests
+(
+    unset XSOAR_URL
+    run ini-plain "$work/plain.cfg" failures.yml
+    plain=$rc
+    run ini "$work/ini.cfg" failures.yml
+    [ "$rc" -eq "$plain" ] || fail "ini: exit code $rc with the callback, $plain without"
+)
+check ini
+
 # XSOAR down: nothing listens on port 9
 XSOAR_URL=http://127.0.0.1:9 same_rc down failures.yml
 warned down "connection refused by 127.0.0.1"
@@ -106,16 +125,17 @@ warned refused "authentication failed"
 # a wrong option: the callback warns and sends nothing
 XSOAR_FAILURE_INCIDENT_SEVERITY=extreme same_rc bad-option failures.yml
 warned bad-option "severity 'extreme' is not valid"
+XSOAR_VALIDATE_CERTS=maybe same_rc bad-bool failures.yml
+warned bad-bool "unable to convert to bool: The value 'maybe' is not a valid boolean"
 XSOAR_URL= same_rc no-url failures.yml
-warned no-url "url"
+warned no-url "url is empty: set url (or XSOAR_URL)"
 
 # a create that XSOAR refuses: the rest are not attempted, and the warning counts them
 control reset
 control fail-create
 same_rc item-fails failures.yml
 warned item-fails "1 of 5 incidents failed (first: "
-warned item-fails "4 not attempted"
-warned item-fails "; 5 incident(s) not sent"
+warned item-fails "4 not attempted; 5 incident(s) not sent"
 
 echo "=== searching $(find "$out" -type f | wc -l) files for the key and every 8 characters of it"
 grep -rlF -- "$key" "$out" && fail "the API key appears in the files above"
