@@ -181,7 +181,7 @@ options:
         key: start_investigation
   name_prefix:
     description:
-      - "First part of the incident name, before C(: ). The role's O(xsoar.connector.failure_incident#role:main/failure_incident_name_prefix);
+      - "First part of the incident name, before C(: ). The role's O(xsoar.connector.failure_incident#role:main:failure_incident_name_prefix);
         keep the two equal for the two to share incidents."
     type: str
     default: Ansible failure
@@ -343,6 +343,15 @@ def will_be_rescued(task):
     return False
 
 
+def items_failed_message(items, result):
+    """The module's bulk failure message minus its hints at module options and results the callback lacks."""
+    outcomes = result.get("incidents", [])
+    failed = [outcome for outcome in outcomes if outcome.get("failed")]
+    not_run = len(items) - len(outcomes)
+    return "%d of %d incidents failed (first: %s: %s)%s" % (
+        len(failed), len(items), failed[0]["name"], failed[0]["msg"], "; %d not attempted" % not_run if not_run else "")
+
+
 def utc_now():
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -455,12 +464,9 @@ class CallbackModule(CallbackBase):
             except incident_state.ItemsFailed as error:
                 self._report(client, error.result, check_mode)
                 to_open = set(item["name"] for item in items if item["state"] == "present")
-                done = sum(1 for outcome in error.result.get("incidents", [])
-                           if outcome["name"] in to_open and not outcome.get("failed"))
-                # the callback has neither a continue_on_item_error option nor a result to point to
-                message = str(error).replace(" (continue_on_item_error: true would try them)", "").replace(
-                    "; the incidents list says what happened to each", "")
-                raise NotSent(client.redact(message), opening - done)
+                opened = sum(1 for outcome in error.result.get("incidents", [])
+                             if outcome["name"] in to_open and not outcome.get("failed"))
+                raise NotSent(client.redact(items_failed_message(items, error.result)), opening - opened)
             except XsoarError as error:
                 raise XsoarError(client.redact(error))
             self._report(client, result, check_mode)
