@@ -33,7 +33,8 @@ description:
   - In check mode (C(--check)) it only searches and reports what it would open or close.
   - The API key appears in no output, also with C(-vvv).
 version_added: 0.1.0
-author: xsoar.connector developers
+author:
+  - xsoar.connector developers (@xsoar-connector)
 requirements:
   - requests (on the controller)
   - the callback must be enabled (C(callbacks_enabled))

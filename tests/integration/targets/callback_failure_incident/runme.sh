@@ -127,7 +127,7 @@ XSOAR_FAILURE_INCIDENT_SEVERITY=extreme same_rc bad-option failures.yml
 warned bad-option "severity 'extreme' is not valid"
 XSOAR_VALIDATE_CERTS=maybe same_rc bad-bool failures.yml
 warned bad-bool "unable to convert to bool: The value 'maybe' is not a valid boolean"
-XSOAR_URL= same_rc no-url failures.yml
+XSOAR_URL='' same_rc no-url failures.yml
 warned no-url "url is empty: set url (or XSOAR_URL)"
 
 # a create that XSOAR refuses: the rest are not attempted, and the warning counts them

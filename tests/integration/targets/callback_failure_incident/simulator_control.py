@@ -21,7 +21,8 @@ bodies = {
     "clear-faults": ("reset", {"faults": True}),
 }
 if action == "fail-create":  # the next create answers 500 (not retried: its outcome is known)
-    bodies[action] = ("faults", {"faults": [{"kind": "status", "status": 500, "method": "POST", "api_path": "/incident"}]})
+    bodies[action] = ("faults", {"faults": [
+        {"kind": "status", "status": 500, "method": "POST", "api_path": "/incident"}]})
 if action == "slow":
     bodies["slow"] = ("faults", {"faults": [{"kind": "slow", "delay": float(sys.argv[3]), "times": 100}]})
 path, body = bodies[action]
