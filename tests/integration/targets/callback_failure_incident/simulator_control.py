@@ -1,8 +1,11 @@
 #!/usr/bin/env python
-"""Drive the simulator's control API for runme.sh: `simulator_control.py CONFIG reset|clear-requests|clear-faults|fail-create|slow SECONDS`.
+"""Drive the simulator's control API for runme.sh.
 
-reset forgets incidents, requests and faults; clear-requests only the request log (so a later check sees
-one run's requests), clear-faults only the faults; fail-create makes the next create fail; slow makes every API answer wait SECONDS (an XSOAR that is up but does not answer).
+    simulator_control.py CONFIG reset|clear-requests|clear-faults|fail-create|slow SECONDS
+
+reset forgets incidents, requests and faults; clear-requests only the request log (so a later check
+sees one run's requests); clear-faults only the faults; fail-create makes the next create answer 500;
+slow makes every API answer wait SECONDS (an XSOAR that is up but does not answer).
 """
 
 import json
