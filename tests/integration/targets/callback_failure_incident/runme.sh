@@ -68,7 +68,7 @@ check() { ANSIBLE_CONFIG=$work/plain.cfg ansible-playbook -i hosts.ini -e @"$con
 control reset
 same_rc first failures.yml
 [ "$rc" -ne 0 ] || fail "first: failures.yml should fail (failed and unreachable hosts), got exit 0"
-grep -qF 'xsoar.connector.failure_incident: created 5 in 6 request(s)' "$out/first.out" || fail "first: no summary line"
+grep -qF 'xsoar.connector.failure_incident: created 5 in ' "$out/first.out" || fail "first: no summary line"
 check first
 
 control clear-requests
