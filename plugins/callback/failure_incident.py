@@ -296,7 +296,6 @@ from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
-    CONNECTION_OPTIONS,
     connection_argument_spec,
     validate_connection,
 )
@@ -426,11 +425,12 @@ class CallbackModule(CallbackBase):
         # "" is how an unset AWX credential field or an empty variable arrives: not set. url and api_key
         # stay, as "", so that validate_connection names the variable to set.
         values = dict(url="", api_key="")
-        for option in CONNECTION_OPTIONS:
+        spec = connection_argument_spec()
+        for option in spec:
             value = self.get_option(option)
             if value not in (None, ""):
                 values[option] = value
-        result = ArgumentSpecValidator(connection_argument_spec()).validate(values)
+        result = ArgumentSpecValidator(spec).validate(values)
         if result.errors.errors:
             raise XsoarError(
                 "%s: check the [callback_failure_incident] section of ansible.cfg or the XSOAR_* environment"
