@@ -14,7 +14,9 @@
 #  3. AWX job: per simulator profile ($TEST_PROFILES, default all three) tests/awx/awx_job.py runs
 #     the job template playbook tests/awx/project/open_incident.yml through `ansible-runner run`
 #     with the credential of extensions/awx/credential_type.yml injected as AWX injects it, twice
-#     (creates, then changes nothing), and checks that the key is in no output or artifact.
+#     (creates, then changes nothing), and checks that the key is in no output or artifact; then a
+#     failing playbook with the failure_incident callback enabled by the project's ansible.cfg alone
+#     (tests/awx/callback_project/): the job fails as without it, and one incident names the failure.
 #
 # Needs XSOAR_TEST_COLLECTION (the collection copy scripts/test.sh makes) and .venv/tools.
 set -uo pipefail

@@ -4,7 +4,8 @@
 #   scripts/lint.sh              check everything below; exit 1 if anything fails
 #   scripts/lint.sh --fix-docs   regenerate docs/reference/ (the module and role reference pages)
 #
-#  1. ansible-lint --profile production on roles/, playbooks/ (when present) and tests/awx/project/
+#  1. ansible-lint --profile production on roles/, playbooks/ (when present), tests/awx/project/ and
+#     tests/awx/callback_project/
 #  2. antsibull-changelog lint (changelogs/fragments/)
 #  3. docs/reference/ is what antsibull-docs generates now from the module and role docs
 #     (simplified RST, which GitHub renders); a difference is printed with the command that fixes it
@@ -78,7 +79,7 @@ check() {  # check NAME COMMAND...: run, report, count a failure
 cd "$collection" || exit 1
 
 lint_targets=()
-for dir in roles playbooks extensions/eda/rulebooks tests/eda/rulebooks tests/awx/project; do
+for dir in roles playbooks extensions/eda/rulebooks tests/eda/rulebooks tests/awx/project tests/awx/callback_project; do
     [ -d "$dir" ] && lint_targets+=("$dir")
 done
 # --offline: nothing from Galaxy; the collection itself is found in ANSIBLE_COLLECTIONS_PATH
@@ -149,7 +150,7 @@ PY
 check "relative links in README.md and docs/*.md" markdown_links
 
 troubleshooting_complete() {
-    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py roles/*/tasks/*.yml \
+    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py plugins/callback/*.py roles/*/tasks/*.yml \
         playbooks/*.yml extensions/eda/plugins/event_source/*.py <<'PY'
 import ast
 import re

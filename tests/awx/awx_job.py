@@ -15,7 +15,11 @@ scripts/awx-test.sh calls it once per simulator profile (scripts/simulator.sh st
      the incident and reports changed, the second finds it and changes nothing, the simulator holds
      exactly one incident of that name;
   4. checks that the API key is nowhere in the private data dir but in the two files that hold the
-     job's process environment by design (see KEY_HOLDERS).
+     job's process environment by design (see KEY_HOLDERS);
+  5. runs tests/awx/callback_project/failing_job.yml twice, with the failure_incident callback enabled
+     only by that project's ansible.cfg and the same credential: the job fails as it would without the
+     callback (status failed, rc 2), one incident names the failed task and host, the second run opens
+     no other, the callback printed no warning, and the key is in no output or artifact.
 Exit status 0 when every check passed; each failure is printed.
 """
 
@@ -39,6 +43,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CREDENTIAL_TYPE = os.path.join(ROOT, "extensions", "awx", "credential_type.yml")
 PLAYBOOK = "open_incident.yml"
+CALLBACK_PROJECT = os.path.join(HERE, "callback_project")
+CALLBACK_PLAYBOOK = "failing_job.yml"
+CALLBACK_INCIDENT = "Ansible failure: AWX job with the callback / Restart the payment service on localhost"
 
 # ansible-runner writes the job's environment, key included, to exactly these files. AWX does the
 # same: its control node writes env/envvars into the job's private data dir and the runner writes
@@ -110,11 +117,15 @@ def credential_inputs(simulator):
     return inputs
 
 
-def build_private_data_dir(private_data_dir, tarball, job_env, extravars):
-    """project/, inventory/, env/ and the project's collections, laid out as AWX lays them out."""
+def build_private_data_dir(private_data_dir, tarball, job_env, extravars, project_files=None):
+    """project/, inventory/, env/ and the project's collections, laid out as AWX lays them out.
+
+    project_files: the paths copied into project/ (default: the job template playbook).
+    """
     project = os.path.join(private_data_dir, "project")
     os.makedirs(os.path.join(project, "collections"))
-    shutil.copy(os.path.join(HERE, "project", PLAYBOOK), project)
+    for path in project_files or [os.path.join(HERE, "project", PLAYBOOK)]:
+        shutil.copy(path, project)
     requirements = os.path.join(project, "collections", "requirements.yml")
     with open(requirements, "w", encoding="utf-8") as out:
         yaml.safe_dump({"collections": [{"name": tarball, "type": "file"}]}, out)
@@ -133,9 +144,9 @@ def build_private_data_dir(private_data_dir, tarball, job_env, extravars):
         os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
 
 
-def run_job(private_data_dir, ident):
+def run_job(private_data_dir, ident, playbook=PLAYBOOK):
     """`ansible-runner run` as AWX's worker does (without a container); returns status, rc, events."""
-    proc = subprocess.run(["ansible-runner", "run", private_data_dir, "-p", PLAYBOOK, "--ident", ident],
+    proc = subprocess.run(["ansible-runner", "run", private_data_dir, "-p", playbook, "--ident", ident],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     artifacts = os.path.join(private_data_dir, "artifacts", ident)
     with open(os.path.join(artifacts, "status"), encoding="utf-8") as handle:
@@ -177,6 +188,28 @@ def files_holding(directory, text):
                 if text.encode() in handle.read():
                     found.append(os.path.relpath(path, directory))
     return sorted(found)
+
+
+def callback_job(simulator, credential_type, tarball, work, check):
+    """The failure_incident callback in a failing job: enabled by the project's ansible.cfg alone."""
+    private_data_dir = os.path.join(work, "private_data_dir_callback")
+    build_private_data_dir(private_data_dir, tarball,
+                           render_injectors(credential_type, credential_inputs(simulator), private_data_dir), {},
+                           [os.path.join(CALLBACK_PROJECT, name) for name in (CALLBACK_PLAYBOOK, "ansible.cfg")])
+    for ident in ("callback_first", "callback_second"):
+        output, status, rc, events = run_job(private_data_dir, ident, CALLBACK_PLAYBOOK)
+        check(status == "failed" and rc == 2, "job %s: the failed task fails the job as without the callback"
+              " (status %s, rc %d)" % (ident, status, rc))
+        warned = [line for line in output.splitlines() if "xsoar.connector.failure_incident:" in line]
+        check(not warned, "job %s: the callback warned of nothing (%s)" % (ident, warned or "none"))
+    named = [incident for incident in stored_incidents(simulator) if incident["name"] == CALLBACK_INCIDENT]
+    check(len(named) == 1 and "\nError: payment service did not start" in named[0].get("details", ""),
+          "the callback opened one incident %r for the failed task, in two runs (found %d)"
+          % (CALLBACK_INCIDENT, len(named)))
+    leaks = [path for path in files_holding(private_data_dir, simulator["xsoar_api_key"])
+             if not matches_key_holder(path)]
+    check(not leaks, "callback job: the API key is in no job output, event or artifact (found in: %s)"
+          % (leaks or "none"))
 
 
 def matches_key_holder(path):
@@ -255,6 +288,9 @@ def main():
         actions = [result.get("action") for result in incident_results(events)]
         check(status == "successful" and actions == ["none"],
               "job skip_tls (certificate checks off, no CA): status %s, actions %s" % (status, actions))
+
+    callback_job(simulator, credential_type, os.path.abspath(args.collection_tarball), os.path.abspath(args.work),
+                 check)
 
     if failures:
         print("%d check(s) failed" % len(failures))

@@ -1,0 +1,486 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: failure_incident
+type: notification
+short_description: Open one Cortex XSOAR incident per failed task and host, with no playbook edits
+description:
+  - "Watches every task of a C(ansible-playbook) run and, when the run ends, opens one XSOAR incident per failed
+    task and host, with the names, details and labels of the P(xsoar.connector.failure_incident#role) role
+    (C(<name_prefix>: <play> / <task> on <host>)), so the role and this callback never open two incidents for
+    one failure."
+  - Enable it with C(callbacks_enabled = xsoar.connector.failure_incident) in the C([defaults]) section of
+    C(ansible.cfg) (or E(ANSIBLE_CALLBACKS_ENABLED)). In AWX / Automation Platform, use the project's
+    C(ansible.cfg); the collection's C(Cortex XSOAR) credential type injects the E(XSOAR_*) variables it reads.
+  - The incidents are sent once, when the playbook ends (C(v2_playbook_on_stats)), all together, through the
+    collection's own client and incident logic (the one M(xsoar.connector.xsoar_incident) uses), one search
+    for every name, then one request per incident to open or close. A host that failed runs no later task, so
+    waiting for the end loses nothing; a run that is killed (not failed) sends nothing.
+  - The name holds no time, so a re-run that fails the same way finds the open incident and opens no second
+    one. Once that incident is closed, the next failure opens a new one.
+  - Failures with C(ignore_errors) (and unreachable hosts with C(ignore_unreachable)) open nothing. Failures a C(rescue) section handles open nothing unless
+    O(count_rescued) is set; unreachable hosts open one unless O(count_unreachable) is unset.
+  - A C(no_log) task's result is never sent; its incident says the error is hidden.
+  - It never changes the run's outcome. When XSOAR is unreachable, slow or refuses the key, or an option is
+    wrong, it prints a warning and the run ends with the exit code it would have without the callback.
+    The wait is bounded by O(timeout) and O(retries), which default lower than the modules' for that reason.
+  - In check mode (C(--check)) it only searches and reports what it would open or close.
+  - The API key appears in no output, also with C(-vvv).
+version_added: 0.1.0
+author:
+  - xsoar.connector developers (@xsoar-connector)
+requirements:
+  - requests (on the controller)
+  - the callback must be enabled (C(callbacks_enabled))
+options:
+  url:
+    description:
+      - Base address of the XSOAR server, C(https://host[:port]); for XSOAR 8 / cloud the API address
+        C(https://api-<tenant>...). As the O(xsoar.connector.xsoar_incident#module:url) option of the modules.
+    type: str
+    env:
+      - name: XSOAR_URL
+    ini:
+      - section: callback_failure_incident
+        key: url
+  api_key:
+    description:
+      - The XSOAR API key. Never shown. Prefer the environment (an AWX credential injects it) to a file.
+    type: str
+    env:
+      - name: XSOAR_API_KEY
+    ini:
+      - section: callback_failure_incident
+        key: api_key
+  api_key_id:
+    description: XSOAR 8 / cloud only, the key's numeric ID; empty or unset for XSOAR 6.
+    type: str
+    env:
+      - name: XSOAR_API_KEY_ID
+    ini:
+      - section: callback_failure_incident
+        key: api_key_id
+  api_key_type:
+    description:
+      - V(standard), or V(advanced) for an XSOAR 8 advanced key (needs O(api_key_id)).
+      - Checked by the callback (another value is a warning of the callback, not a plugin that fails to load).
+    type: str
+    default: standard
+    env:
+      - name: XSOAR_API_KEY_TYPE
+    ini:
+      - section: callback_failure_incident
+        key: api_key_type
+  validate_certs:
+    description:
+      - Whether to verify the server's TLS certificate (a warning is printed when it is off).
+      - A boolean (V(true), V(false), V(yes), V(no), ...). Read as a string and checked strictly, because
+        Ansible's own option parsing reads any value that is not a boolean as V(false), which would turn
+        certificate checks off for a typo.
+    type: str
+    default: "true"
+    env:
+      - name: XSOAR_VALIDATE_CERTS
+    ini:
+      - section: callback_failure_incident
+        key: validate_certs
+  ca_path:
+    description: PEM file of the CA certificates that signed the server's certificate.
+    type: str
+    env:
+      - name: XSOAR_CA_PATH
+    ini:
+      - section: callback_failure_incident
+        key: ca_path
+  client_cert:
+    description: PEM file of a client certificate for mutual TLS.
+    type: str
+    env:
+      - name: XSOAR_CLIENT_CERT
+    ini:
+      - section: callback_failure_incident
+        key: client_cert
+  client_key:
+    description: PEM file of the private key of O(client_cert), when it is not in the same file.
+    type: str
+    env:
+      - name: XSOAR_CLIENT_KEY
+    ini:
+      - section: callback_failure_incident
+        key: client_key
+  proxy:
+    description: Proxy for all requests; otherwise E(HTTPS_PROXY) and E(NO_PROXY) apply. Never shown.
+    type: str
+    env:
+      - name: XSOAR_PROXY
+    ini:
+      - section: callback_failure_incident
+        key: proxy
+  timeout:
+    description:
+      - Seconds to wait for a connection and for each answer.
+      - Its own variable, not E(XSOAR_TIMEOUT), and a lower default than the modules' 30, because the end of
+        every run waits for it when XSOAR is slow.
+    type: float
+    default: 10
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_TIMEOUT
+    ini:
+      - section: callback_failure_incident
+        key: timeout
+  retries:
+    description:
+      - Retries after a connection error or an answer of 429, 502, 503 or 504, between 0 and 10. A create
+        whose outcome is unknown is looked up by name, never sent twice.
+      - Its own variable, not E(XSOAR_RETRIES), for the reason given in O(timeout).
+    type: int
+    default: 1
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_RETRIES
+    ini:
+      - section: callback_failure_incident
+        key: retries
+  severity:
+    description: Severity of the incidents (V(low), V(medium), V(high), V(critical), ... or 0 to 4).
+    type: str
+    default: high
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_SEVERITY
+    ini:
+      - section: callback_failure_incident
+        key: severity
+  incident_type:
+    description: Incident type; unset means XSOAR's default (Unclassified).
+    type: str
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_TYPE
+    ini:
+      - section: callback_failure_incident
+        key: incident_type
+  playbook:
+    description: XSOAR playbook (id or name) to attach to the incidents; unset means none.
+    type: str
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_PLAYBOOK
+    ini:
+      - section: callback_failure_incident
+        key: playbook
+  start_investigation:
+    description: Start the investigation (and the playbook) when an incident is created.
+    type: bool
+    default: false
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_START_INVESTIGATION
+    ini:
+      - section: callback_failure_incident
+        key: start_investigation
+  name_prefix:
+    description:
+      - "First part of the incident name, before C(: ). The role's O(xsoar.connector.failure_incident#role:main:failure_incident_name_prefix);
+        keep the two equal for the two to share incidents."
+    type: str
+    default: Ansible failure
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_NAME_PREFIX
+    ini:
+      - section: callback_failure_incident
+        key: name_prefix
+  per_host:
+    description:
+      - "V(true) names each incident C(<name_prefix>: <play> / <task> on <host>), one per failed host; V(false)
+        names it C(<name_prefix>: <play> / <task>), one per play and task, listing the failed hosts."
+    type: bool
+    default: true
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_PER_HOST
+    ini:
+      - section: callback_failure_incident
+        key: per_host
+  name_max_length:
+    description:
+      - Longest incident name. A longer name is cut and ends in C(" [<first 8 hex digits of the SHA-1 of the
+        full name>]"), as the role cuts it.
+    type: int
+    default: 200
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_NAME_MAX_LENGTH
+    ini:
+      - section: callback_failure_incident
+        key: name_max_length
+  count_unreachable:
+    description: Open an incident for a host that became unreachable, named after the task it was running.
+    type: bool
+    default: true
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_COUNT_UNREACHABLE
+    ini:
+      - section: callback_failure_incident
+        key: count_unreachable
+  count_rescued:
+    description:
+      - Open an incident for a failure that a C(rescue) section handled. Off by default, because a rescued
+        failure is one the play already deals with (for example with the failure_incident role, whose incident
+        has the same name, so turning this on opens no second one).
+    type: bool
+    default: false
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_COUNT_RESCUED
+    ini:
+      - section: callback_failure_incident
+        key: count_rescued
+  include_error:
+    description: Put the error message (C(msg), C(rc), end of C(stderr)) into the details; never for C(no_log) tasks.
+    type: bool
+    default: true
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_INCLUDE_ERROR
+    ini:
+      - section: callback_failure_incident
+        key: include_error
+  error_max_length:
+    description: The error message is cut to this many characters.
+    type: int
+    default: 2000
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_ERROR_MAX_LENGTH
+    ini:
+      - section: callback_failure_incident
+        key: error_max_length
+  close_on_recovery:
+    description:
+      - Close the open incident of a task and host when that task succeeds on that host (in a later run).
+      - Every task that succeeds is then looked up at the end of the run, in searches of 200 names each.
+    type: bool
+    default: false
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_CLOSE_ON_RECOVERY
+    ini:
+      - section: callback_failure_incident
+        key: close_on_recovery
+notes:
+  - Runs on the controller; ad-hoc C(ansible) commands load it too when C(bin_ansible_callbacks) is set.
+  - Warnings start with C(xsoar.connector.failure_incident:); docs/troubleshooting.md lists each with its fix.
+seealso:
+  - name: The failure_incident role
+    description: The same incidents from a C(rescue) block, with per-task control.
+    link: https://github.com/xsoar-connector/xsoar.connector/blob/main/roles/failure_incident/README.md
+"""
+
+EXAMPLES = r"""
+# ansible.cfg of the project (in AWX: of the job template's project)
+# [defaults]
+# callbacks_enabled = xsoar.connector.failure_incident
+#
+# [callback_failure_incident]
+# severity = critical
+# close_on_recovery = true
+
+# The connection, from the environment (an AWX credential of the collection's type injects it):
+# export XSOAR_URL=https://xsoar.example.com XSOAR_API_KEY=...    # XSOAR_API_KEY_ID=... for XSOAR 8
+# ansible-playbook site.yml
+"""
+
+import re
+import time
+
+from ansible import context
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.playbook.block import Block
+from ansible.plugins.callback import CallbackBase
+
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
+    connection_argument_spec,
+    validate_connection,
+)
+from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, Client
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
+from ansible_collections.xsoar.connector.plugins.module_utils.failure_report import (
+    CLOSE_NOTES,
+    NOT_INCLUDED,
+    WITHHELD,
+    FailureLog,
+    error_text,
+    is_no_log,
+    task_label,
+)
+from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import INSECURE_WARNING
+
+PREFIX = "xsoar.connector.failure_incident: "
+ITEM_PREFIX = re.compile(r"\bincidents\[\d+\]\.")
+ITEM_OPTIONS = ("name_prefix", "per_host", "name_max_length", "severity", "incident_type", "playbook",
+                "start_investigation")
+
+
+class NotSent(XsoarError):
+    """The callback stopped; `count` incidents to open were not opened (the warning says how many)."""
+
+    def __init__(self, message, count):
+        super(NotSent, self).__init__(message)
+        self.count = count
+
+
+def _part(result, name):
+    """result.task / .host / .result on ansible-core 2.19+, result._task ... before (no deprecation)."""
+    value = getattr(result, name, None)
+    return value if value is not None else getattr(result, "_" + name)
+
+
+def will_be_rescued(task):
+    """Whether a failure of `task` runs a rescue section: it sits in the `block:` part of a block with one."""
+    node, parent = task, getattr(task, "_parent", None)
+    while parent is not None:
+        if isinstance(parent, Block) and parent.rescue and any(
+                getattr(member, "_uuid", None) == node._uuid for member in parent.block):
+            return True
+        node, parent = parent, getattr(parent, "_parent", None)
+    return False
+
+
+def items_failed_message(items, result):
+    """The module's bulk failure message minus its hints at module options and results the callback lacks."""
+    outcomes = result.get("incidents", [])
+    failed = [outcome for outcome in outcomes if outcome.get("failed")]
+    not_run = len(items) - len(outcomes)
+    return "%d of %d incidents failed (first: %s: %s)%s" % (
+        len(failed), len(items), failed[0]["name"], failed[0]["msg"], "; %d not attempted" % not_run if not_run else "")
+
+
+def utc_now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "notification"
+    CALLBACK_NAME = "xsoar.connector.failure_incident"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display=None):
+        super(CallbackModule, self).__init__(display=display)
+        self._log = FailureLog()
+        self._play = "unnamed play"
+
+    # -- what happened --------------------------------------------------------------------------
+
+    def v2_playbook_on_play_start(self, play):
+        self._play = (play.get_name() or "").strip() or "unnamed play"
+
+    def _where(self, result):
+        task = _part(result, "task")
+        return self._play, task_label(task.name, task.action), _part(result, "host").get_name(), task
+
+    def _error(self, result, task):
+        data = _part(result, "result")
+        if is_no_log(data, getattr(task, "no_log", None)):
+            return WITHHELD
+        if not self.get_option("include_error"):
+            return NOT_INCLUDED
+        return error_text(data, self.get_option("error_max_length"))
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        play, task_name, host, task = self._where(result)
+        report = not ignore_errors and (self.get_option("count_rescued") or not will_be_rescued(task))
+        self._log.failed(play, task_name, host, utc_now(), self._error(result, task) if report else "", report=report)
+
+    def v2_runner_on_unreachable(self, result):
+        play, task_name, host, task = self._where(result)
+        # ignore_unreachable: the play goes on with the host, as with ignore_errors for failures
+        report = self.get_option("count_unreachable") and not getattr(task, "ignore_unreachable", False)
+        self._log.failed(play, task_name, host, utc_now(), self._error(result, task) if report else "",
+                         unreachable=True, report=report)
+
+    def v2_runner_on_ok(self, result):
+        if self.get_option("close_on_recovery"):
+            play, task_name, host, dummy = self._where(result)
+            self._log.ok(play, task_name, host)
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def v2_playbook_on_stats(self, stats):
+        options = dict((option, self.get_option(option)) for option in ITEM_OPTIONS)
+        items = self._log.items(options, self.get_option("close_on_recovery"))
+        if not items:
+            return
+        opening = sum(1 for item in items if item["state"] == "present")
+        # Nothing here may end the run or change its exit code: every problem is a warning.
+        try:
+            self._send(items, opening)
+        except NotSent as error:
+            self._display.warning(PREFIX + "%s; %d incident(s) not sent" % (error, error.count))
+        except XsoarError as error:
+            self._display.warning(PREFIX + "%s; %d incident(s) not sent" % (error, opening))
+        except Exception as error:  # pylint: disable=broad-except
+            message = str(error).replace(self.get_option("api_key") or "\0", "********")
+            self._display.warning(PREFIX + "unexpected %s: %s; %d incident(s) not sent"
+                                  % (type(error).__name__, message, opening))
+
+    def _settings(self):
+        # "" is how an unset AWX credential field or an empty variable arrives: not set. url and api_key
+        # stay, as "", so that validate_connection names the variable to set.
+        values = dict(url="", api_key="")
+        spec = connection_argument_spec()
+        for option in spec:
+            value = self.get_option(option)
+            if value not in (None, ""):
+                values[option] = value
+        result = ArgumentSpecValidator(spec).validate(values)
+        if result.errors.errors:
+            raise XsoarError(
+                "%s: check the [callback_failure_incident] section of ansible.cfg or the XSOAR_* environment"
+                % result.errors.errors[0].msg)
+        settings = result.validated_parameters
+        settings["url"] = validate_connection(settings)
+        return settings
+
+    def _send(self, items, opening):
+        if REQUESTS_IMPORT_ERROR:
+            raise XsoarError("the Python library requests is missing on the controller (pip install requests)")
+        settings = self._settings()
+        closing = len(items) - opening
+        params = dict(
+            incidents=items, name=None, labels=None, match_closed=False, update_existing=False,
+            close_reason=None, close_notes=CLOSE_NOTES if closing else None, continue_on_item_error=False,
+            start_investigation=False,
+        )
+        try:
+            prepared = incident_state.prepare(params)
+        except XsoarInputError as error:
+            # the items are built here from this plugin's options: name the option, not the item
+            raise XsoarInputError("%s; check the [callback_failure_incident] section of ansible.cfg or the"
+                                  " XSOAR_FAILURE_INCIDENT_* environment" % ITEM_PREFIX.sub("", str(error)))
+        if not settings["validate_certs"] and settings["url"].startswith("https://"):
+            self._display.warning(PREFIX + INSECURE_WARNING)
+        check_mode = bool(context.CLIARGS.get("check"))
+        client = Client(settings)
+        try:
+            try:
+                result = incident_state.run(client, prepared, check_mode)
+            except incident_state.ItemsFailed as error:
+                self._report(client, error.result, check_mode)
+                to_open = set(item["name"] for item in items if item["state"] == "present")
+                opened = sum(1 for outcome in error.result.get("incidents", [])
+                             if outcome["name"] in to_open and not outcome.get("failed"))
+                raise NotSent(client.redact(items_failed_message(items, error.result)), opening - opened)
+            except XsoarError as error:
+                raise XsoarError(client.redact(error))
+            self._report(client, result, check_mode)
+        finally:
+            client.close()
+
+    def _report(self, client, result, check_mode):
+        for warning in result.get("warnings", []):
+            self._display.warning(PREFIX + client.redact(warning))
+        actions = {}
+        for outcome in result.get("incidents", []):
+            actions[outcome["action"]] = actions.get(outcome["action"], 0) + 1
+            self._display.vvv(PREFIX + "%s: %s" % (outcome["action"], outcome["name"]))
+        summary = ", ".join("%s %d" % (action, count) for action, count in sorted(actions.items()))
+        self._display.v(PREFIX + "%s%s in %d request(s)" % (
+            "check mode, would be: " if check_mode else "", summary, client.request_count))

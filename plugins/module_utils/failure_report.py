@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Failed tasks -> incident items, for the failure_incident callback (pure functions, no I/O).
+
+The names, details and labels are the failure_incident role's (roles/failure_incident/vars/main.yml),
+so the role and the callback find each other's incidents instead of opening a second one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+
+HASH_SUFFIX_LENGTH = 11  # " [" + 8 hex digits + "]"
+STDERR_TAIL = 1000
+WITHHELD = "hidden: the failed task has no_log set"
+NOT_INCLUDED = "not included (include_error is false)"
+CLOSE_NOTES = "Closed by xsoar.connector.failure_incident: the task succeeded on this host in a later run"
+
+
+def incident_name(prefix, play, task, host, per_host=True, max_length=200):
+    """`<prefix>: <play> / <task> on <host>` (no host when not per host), capped as the role caps it.
+
+    A name longer than max_length is cut and ends in " [<8 hex digits of the full name's SHA-1>]",
+    so two long names that differ only at the end stay two incidents.
+    """
+    full = "%s: %s / %s%s" % (prefix, play, task, (" on %s" % host) if per_host else "")
+    if len(full) <= max_length:
+        return full
+    digest = hashlib.sha1(full.encode("utf-8")).hexdigest()[:8]
+    return "%s [%s]" % (full[:max_length - HASH_SUFFIX_LENGTH].strip(), digest)
+
+
+def task_label(name, action):
+    """The task as the role names it: its name, else its action."""
+    return ((name or "").strip() or (action or "").strip()) or "unnamed task"
+
+
+def error_text(result, max_length=2000):
+    """msg, rc and the end of stderr of a task result, as the role joins them."""
+    parts = [str(result.get("msg") or "")]
+    if result.get("rc") is not None:
+        parts.append("rc %s" % result["rc"])
+    if result.get("stderr"):
+        parts.append("stderr: %s" % str(result["stderr"])[-STDERR_TAIL:])
+    return ("; ".join(part for part in parts if part) or "no error message")[:max_length]
+
+
+def is_no_log(result, task_no_log):
+    """Whether a result must not be sent: a no_log task (the flag may still be an untemplated string)."""
+    if result.get("_ansible_no_log") or "censored" in result:
+        return True
+    if isinstance(task_no_log, str):
+        return task_no_log.strip().lower() not in ("", "false", "no", "0", "off", "n", "f")
+    return bool(task_no_log)
+
+
+def details(play, task, hosts, time, error, unreachable=False):
+    """The incident details, line for line the role's (plus the unreachable case the role cannot see)."""
+    return "\n".join((
+        "Ansible host unreachable." if unreachable else "Ansible task failed.",
+        "Play: %s" % play,
+        "Task: %s" % task,
+        "Host%s: %s" % ("s" if len(hosts) > 1 else "", ", ".join(hosts)),
+        "Time: %s" % time,
+        "Error: %s" % error,
+    ))
+
+
+def labels(play, task, hosts):
+    return [
+        {"type": "Ansible play", "value": play},
+        {"type": "Ansible task", "value": task},
+        {"type": "Ansible host", "value": ", ".join(hosts)},
+    ]
+
+
+class FailureLog:
+    """What a run did, per play, task and host: failures to report and successes that may close one."""
+
+    def __init__(self):
+        self.failures = []  # dicts in the order they happened
+        self.succeeded = []  # (play, task, host)
+        self.not_ok = set()  # (play, task, host) that failed in any way, reported or not
+
+    def failed(self, play, task, host, time, error, unreachable=False, report=True):
+        """Record a failure; report=False (ignored, rescued, unreachable not counted) keeps it from closing."""
+        self.not_ok.add((play, task, host))
+        if report:
+            self.failures.append(dict(play=play, task=task, host=host, time=time, error=error, unreachable=unreachable))
+
+    def ok(self, play, task, host):
+        self.succeeded.append((play, task, host))
+
+    def items(self, options, close_on_recovery=False):
+        """Bulk items for xsoar_incident's logic: one open per failure name, one close per recovered name.
+
+        `options`: name_prefix, per_host, name_max_length, severity, incident_type, playbook,
+        start_investigation. A name that failed in this run is never closed by it.
+        """
+        def name(play, task, host):
+            return incident_name(options["name_prefix"], play, task, host, options["per_host"],
+                                 options["name_max_length"])
+
+        opened = {}
+        for failure in self.failures:
+            key = name(failure["play"], failure["task"], failure["host"])
+            if key in opened:
+                hosts = opened[key]["hosts"]
+                if failure["host"] not in hosts:
+                    hosts.append(failure["host"])
+                continue
+            opened[key] = dict(failure, hosts=[failure["host"]])
+        items = [self._open_item(key, failure, options) for key, failure in opened.items()]
+        if close_on_recovery:
+            failed_names = set(opened) | set(name(*entry) for entry in self.not_ok)
+            closed = []
+            for play, task, host in self.succeeded:
+                key = name(play, task, host)
+                if key not in failed_names and key not in closed:
+                    closed.append(key)
+            items.extend({"name": key, "state": "closed"} for key in closed)
+        return items
+
+    @staticmethod
+    def _open_item(key, failure, options):
+        item = {
+            "name": key,
+            "state": "present",
+            "severity": options["severity"],
+            "details": details(failure["play"], failure["task"], failure["hosts"], failure["time"],
+                               failure["error"], failure["unreachable"]),
+            "occurred": failure["time"],
+            "labels": labels(failure["play"], failure["task"], failure["hosts"]),
+        }
+        for option, field in (("incident_type", "type"), ("playbook", "playbook")):
+            if options.get(option):
+                item[field] = options[option]
+        if options.get("start_investigation"):
+            item["start_investigation"] = True
+        return item

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# The failure_incident callback (issue 14) in real ansible-playbook runs against the simulator of this
+# profile: five hosts (one unreachable) fail in every way failures.yml knows; each stage runs the same
+# playbook without the callback and with it (enabled by nothing but an ansible.cfg, the connection from
+# XSOAR_* variables as an AWX credential injects them) and requires the same exit code; check.yml then
+# asserts what the simulator holds and what the run sent. Stages: first run, re-run, role + callback,
+# recovery, check mode, options from ansible.cfg, and XSOAR down, slow, refusing the key or a create, or misconfigured (a warning,
+# same exit code, no traceback). Every run is -vvv; the key, and every 8 characters of it, must be in none of them.
+# No `set -x`: it would print the key.
+set -eu
+config=../../integration_config.yml
+work=$(mktemp -d "${TMPDIR:-/tmp}/xsoar-callback.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+out=$work/output  # everything searched for the key; $work/xsoar.env holds it on purpose
+mkdir "$out"
+key=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["xsoar_api_key"])' "$config")
+[ "${#key}" -ge 16 ] || { echo "FAIL: no API key in $config"; exit 1; }
+
+(umask 077 && python xsoar_env.py "$config" >"$work/xsoar.env")
+# shellcheck disable=SC1091
+. "$work/xsoar.env"
+# ansible-test enables its own callbacks through the environment, which would win over ansible.cfg.
+unset ANSIBLE_CALLBACKS_ENABLED ANSIBLE_CALLBACK_WHITELIST
+export ANSIBLE_DEBUG=0 ANSIBLE_INJECT_INVOCATION=true
+# a project that enables the callback in its ansible.cfg, and one that does not
+printf '[defaults]\ncallbacks_enabled = xsoar.connector.failure_incident\n' >"$work/callback.cfg"
+printf '[defaults]\n' >"$work/plain.cfg"
+
+control() { python simulator_control.py "$config" "$@"; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+run() {  # run NAME CFG ARGS...: ansible-playbook -vvv; output kept in $out/NAME.*; sets $rc and $took
+    local name=$1 cfg=$2 start
+    shift 2
+    start=$(date +%s)
+    rc=0
+    ANSIBLE_CONFIG=$cfg ansible-playbook -vvv -i hosts.ini "$@" >"$out/$name.out" 2>"$out/$name.err" || rc=$?
+    took=$(($(date +%s) - start))
+    echo "=== $name: exit $rc in ${took}s; its last lines and warnings:"
+    # the key must not reach this terminal (nor ansible-test's log) either: show masked copies
+    { tail -n 12 "$out/$name.out"; grep -h -A2 'WARNING' "$out/$name.err" || true; } | sed "s/$key/<THE KEY>/g"
+}
+
+declare -A plain_rc  # exit code without the callback, per argument list (no XSOAR involved: run once)
+same_rc() {  # same_rc NAME ARGS...: the playbook without the callback, then with it: same exit code
+    local name=$1
+    shift
+    if [ -z "${plain_rc["$*"]:-}" ]; then
+        run "$name-plain" "$work/plain.cfg" "$@"
+        plain_rc["$*"]=$rc
+    fi
+    local plain=${plain_rc["$*"]}
+    run "$name" "$work/callback.cfg" "$@"
+    [ "$rc" -eq "$plain" ] || fail "$name: exit code $rc with the callback, $plain without"
+    ! grep -q 'Traceback' "$out/$name.out" "$out/$name.err" || fail "$name: a traceback in the output"
+}
+
+warned() {  # warned NAME TEXT: the callback warned, with TEXT in its warning
+    # ansible-core 2.16 wraps warnings at the terminal width: join the lines back
+    local text
+    text=$(tr '\n' ' ' <"$out/$1.err" | tr -s ' ')
+    [[ "$text" == *"[WARNING]: xsoar.connector.failure_incident: "* && "$text" == *"$2"* ]] \
+        || fail "$1: no warning of xsoar.connector.failure_incident with '$2'"
+}
+
+check() { ANSIBLE_CONFIG=$work/plain.cfg ansible-playbook -i hosts.ini -e @"$config" -e stage="$1" check.yml; }
+
+control reset
+same_rc first failures.yml
+[ "$rc" -ne 0 ] || fail "first: failures.yml should fail (failed and unreachable hosts), got exit 0"
+grep -qF 'xsoar.connector.failure_incident: created 5 in ' "$out/first.out" || fail "first: no summary line"
+check first
+
+control clear-requests
+same_rc rerun failures.yml
+grep -qF 'xsoar.connector.failure_incident: none 5 in 1 request(s)' "$out/rerun.out" || fail "rerun: no summary line"
+check rerun
+
+control clear-requests
+XSOAR_FAILURE_INCIDENT_COUNT_RESCUED=true same_rc role with_role.yml
+[ "$rc" -eq 0 ] || fail "role: a rescued failure should exit 0, got $rc"
+check role
+
+control clear-requests
+XSOAR_FAILURE_INCIDENT_CLOSE_ON_RECOVERY=true same_rc recovery failures.yml \
+    -e '{"broken_hosts": ["host02"], "long_name_fails": false}'
+check recovery
+
+# check mode: searches, no write
+control clear-requests
+XSOAR_FAILURE_INCIDENT_CLOSE_ON_RECOVERY=true same_rc check-mode failures.yml --check -e '{"broken_hosts": []}'
+grep -qF 'xsoar.connector.failure_incident: check mode, would be: ' "$out/check-mode.out" || fail "check-mode: no summary"
+check check-mode
+
+# options from the [callback_failure_incident] section of ansible.cfg, the url too (XSOAR_URL unset)
+{
+    cat "$work/callback.cfg"
+    printf '[callback_failure_incident]\nurl = %s\nname_prefix = Nightly\nseverity = low\nper_host = false\n' "$XSOAR_URL"
+} >"$work/ini.cfg"
+control clear-requests
+(
+    unset XSOAR_URL
+    run ini-plain "$work/plain.cfg" failures.yml
+    plain=$rc
+    run ini "$work/ini.cfg" failures.yml
+    [ "$rc" -eq "$plain" ] || fail "ini: exit code $rc with the callback, $plain without"
+)
+check ini
+
+# XSOAR down: nothing listens on port 9
+XSOAR_URL=http://127.0.0.1:9 same_rc down failures.yml
+warned down "connection refused by 127.0.0.1"
+
+# XSOAR up but answering only after 40 s: the run ends within its timeout (1 s, no retry), not a hang
+control slow 40
+XSOAR_FAILURE_INCIDENT_TIMEOUT=1 XSOAR_FAILURE_INCIDENT_RETRIES=0 same_rc slow failures.yml
+control clear-faults
+warned slow "POST /incidents/search failed after 1 attempt"
+[ "$took" -lt 35 ] || fail "slow: the run took ${took}s: the callback waited for the slow answer"
+
+# XSOAR refuses the key
+XSOAR_API_KEY=wrong-key-0123456789abcdef same_rc refused failures.yml
+warned refused "authentication failed"
+
+# a wrong option: the callback warns and sends nothing
+XSOAR_FAILURE_INCIDENT_SEVERITY=extreme same_rc bad-option failures.yml
+warned bad-option "severity 'extreme' is not valid"
+XSOAR_VALIDATE_CERTS=maybe same_rc bad-bool failures.yml
+warned bad-bool "unable to convert to bool: The value 'maybe' is not a valid boolean"
+XSOAR_URL='' same_rc no-url failures.yml
+warned no-url "url is empty: set url (or XSOAR_URL)"
+
+# a create that XSOAR refuses: the rest are not attempted, and the warning counts them
+control reset
+control fail-create
+same_rc item-fails failures.yml
+warned item-fails "1 of 5 incidents failed (first: "
+warned item-fails "4 not attempted; 5 incident(s) not sent"
+
+echo "=== searching $(find "$out" -type f | wc -l) files for the key and every 8 characters of it"
+grep -rlF -- "$key" "$out" && fail "the API key appears in the files above"
+for ((i = 0; i + 8 <= ${#key}; i++)); do
+    if grep -rlF -- "${key:i:8}" "$out"; then
+        fail "characters $i to $((i + 8)) of the API key appear in the files above"
+    fi
+done
+# the search looked at the right output
+grep -qF 'xsoar.connector.failure_incident: created: Ansible failure: Callback failures / Restart the payment service on host01' "$out/first.out" \
+    || fail "the first run's -vvv output lacks the incident names"
+echo "callback_failure_incident: all stages passed"
