@@ -11,8 +11,8 @@ name: alert_to_incident
 short_description: Turn alert payloads (Kibana webhook or generic) into xsoar_incident bulk items
 version_added: 0.2.0
 description:
-  - Turns alerts, as a webhook delivers them, into the items of the O(xsoar.connector.xsoar_incident#module:incidents)
-    option: one item per incident name, the rule's severity kept, V(closed) when the alert recovered.
+  - Turns alerts, as a webhook delivers them, into the items of
+    O(xsoar.connector.xsoar_incident#module:incidents), one item per incident name, with the rule's severity kept and C(state=closed) when the alert recovered.
   - "Two payload shapes. Kibana's rule action variables, as a Webhook connector body renders them
     (the body in the C(alert_incident) role's C(files/kibana_webhook_body.json)):
     C({\"rule\": {\"id\", \"name\", \"url\"}, \"alert\": {\"id\", \"actionGroup\"}, \"context\": {\"rule\": {\"severity\"},
@@ -117,7 +117,7 @@ def alert_list(payload):
                 raise AnsibleFilterError("alert_to_incident: alert %d is a string but not JSON (%s); give a dict or"
                                          " a JSON object such as %s" % (index + 1, error, EXAMPLE))
         if not isinstance(alert, dict):
-            raise AnsibleFilterError("alert_to_incident: alert %d is a %s, not a dict; give an alert such as %s"
+            raise AnsibleFilterError("alert_to_incident: alert %d is not a dict (got %s); give an alert such as %s"
                                      % (index + 1, type(alert).__name__, EXAMPLE))
         parsed.append(alert)
     return parsed
