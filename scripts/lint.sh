@@ -148,7 +148,7 @@ PY
 check "relative links in README.md and docs/*.md" markdown_links
 
 troubleshooting_complete() {
-    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py roles/*/tasks/*.yml <<'PY'
+    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py plugins/filter/*.py roles/*/tasks/*.yml <<'PY'
 import ast
 import re
 import sys
