@@ -102,7 +102,11 @@ from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields im
 
 RECOVERED_STATUSES = ("recovered", "resolved", "ok", "closed")
 
-EXAMPLE = '{"rule": {"name": "High CPU", "severity": "high"}}'
+# shown in messages as what an alert looks like
+EXAMPLE = json.dumps({"rule": {"name": "High CPU", "severity": "high"}})
+# the labels of the details' lines
+LINE = {"rule": "Alert of rule", "alert": "Alert", "severity": "Severity of the rule", "reason": "Reason",
+        "url": "Rule URL", "time": "Time"}
 
 
 def alert_list(payload):
@@ -180,14 +184,15 @@ def details(alert):
     rule_id, ident, reason = _text(rule.get("id")), alert_id(alert), _first(
         context.get("reason"), context.get("message"), alert.get("message"), alert.get("description"))
     lines = [
-        "Alert of rule %s%s" % (rule_name(alert), " (%s)" % rule_id if rule_id else ""),
-        "Alert: %s" % ident if ident else "",
-        "Severity of the rule: %s" % (rule_severity(alert) or "not given"),
-        "Reason: %s" % reason if reason else "",
-        "Rule URL: %s" % _text(rule.get("url")) if _text(rule.get("url")) else "",
-        "Time: %s" % alert_time(alert) if alert_time(alert) else "",
+        ("rule", rule_name(alert) + (" (%s)" % rule_id if rule_id else "")),
+        ("alert", ident),
+        ("severity", rule_severity(alert) or "not given"),
+        ("reason", reason),
+        ("url", _text(rule.get("url"))),
+        ("time", alert_time(alert)),
     ]
-    return "\n".join(line for line in lines if line)
+    # "Alert of rule X" is a sentence; the others are "Label: value"
+    return "\n".join(("%s %s" if key == "rule" else "%s: %s") % (LINE[key], value) for key, value in lines if value)
 
 
 def incident_item(alert, name_prefix="", name="", severity="", playbook="", type="", labels=None):
