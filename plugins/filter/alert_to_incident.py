@@ -96,7 +96,6 @@ import json
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six import string_types
 
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import STRICT_RFC3339, parse_time
 
@@ -114,7 +113,7 @@ def alert_list(payload):
     alerts = payload if isinstance(payload, (list, tuple)) else [payload]
     parsed = []
     for index, alert in enumerate(alerts):
-        if isinstance(alert, string_types):
+        if isinstance(alert, str):
             try:
                 alert = json.loads(alert)
             except ValueError as error:
