@@ -69,26 +69,35 @@ def module_footprint(env, workdir, names):
     return os.path.getsize(payload), peak_kib
 
 
+def start_simulator(workdir):
+    """An XSOAR 6 simulator for this checkout's collection: (environment for ansible-playbook, its url)."""
+    subprocess.run([os.path.join(ROOT, "scripts", "simulator.sh"), "start", "xsoar6", workdir],
+                   check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, XSOAR_INTEGRATION_CONFIG=""))
+    settings = {}
+    with open(os.path.join(workdir, "env")) as env_file:
+        for line in env_file:
+            if line.startswith("export "):
+                key, value = line[len("export "):].strip().split("=", 1)
+                settings[key] = value.strip("'")
+    collections = os.path.join(workdir, "collections", "ansible_collections", "xsoar")
+    os.makedirs(collections)
+    os.symlink(ROOT, os.path.join(collections, "connector"))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, "collections"),
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", **settings)
+    return env, settings["XSOAR_URL"]
+
+
+def stop_simulator(workdir):
+    subprocess.run([os.path.join(ROOT, "scripts", "simulator.sh"), "stop", workdir], check=False)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--count", type=int, default=200)
     count = parser.parse_args().count
     workdir = tempfile.mkdtemp(prefix="xsoar-bench.")
-    subprocess.run([os.path.join(ROOT, "scripts", "simulator.sh"), "start", "xsoar6", workdir],
-                   check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, XSOAR_INTEGRATION_CONFIG=""))
     try:
-        settings = {}
-        with open(os.path.join(workdir, "env")) as env_file:
-            for line in env_file:
-                if line.startswith("export "):
-                    key, value = line[len("export "):].strip().split("=", 1)
-                    settings[key] = value.strip("'")
-        collections = os.path.join(workdir, "collections", "ansible_collections", "xsoar")
-        os.makedirs(collections)
-        os.symlink(ROOT, os.path.join(collections, "connector"))
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, "collections"),
-                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", **settings)
-        url = settings["XSOAR_URL"]
+        env, url = start_simulator(workdir)
         rows = []
 
         def row(label, playbook, extra):
@@ -116,7 +125,7 @@ def main():
         print("bulk vs uri loop, %d new: %.1fx faster" % (count, uri / bulk))
         print("single task vs uri pair: %.2fx the time" % (times["1 incident: xsoar_incident task"] / times["1 incident: uri pair (search, create)"]))
     finally:
-        subprocess.run([os.path.join(ROOT, "scripts", "simulator.sh"), "stop", workdir], check=False)
+        stop_simulator(workdir)
 
 
 if __name__ == "__main__":

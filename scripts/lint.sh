@@ -150,8 +150,8 @@ PY
 check "relative links in README.md and docs/*.md" markdown_links
 
 troubleshooting_complete() {
-    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py plugins/callback/*.py roles/*/tasks/*.yml \
-        playbooks/*.yml extensions/eda/plugins/event_source/*.py <<'PY'
+    python - docs/troubleshooting.md plugins/module_utils/*.py plugins/modules/*.py plugins/callback/*.py plugins/filter/*.py \
+        roles/*/tasks/*.yml playbooks/*.yml extensions/eda/plugins/event_source/*.py <<'PY'
 import ast
 import re
 import sys

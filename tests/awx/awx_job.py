@@ -167,7 +167,7 @@ def incident_results(events):
     for event in events:
         data = event.get("event_data", {})
         if event["event"] == "runner_on_ok" and data.get("resolved_action") == "xsoar.connector.xsoar_incident":
-            results.extend(data["res"]["results"])
+            results.extend(data["res"]["incidents"])  # the role runs one bulk task
     return results
 
 

@@ -1,0 +1,242 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: alert_to_incident
+short_description: Turn alert payloads (Kibana webhook or generic) into xsoar_incident bulk items
+version_added: 0.2.0
+description:
+  - Turns alerts, as a webhook delivers them, into the items of
+    O(xsoar.connector.xsoar_incident#module:incidents), one item per incident name, with the rule's severity kept and C(state=closed) when the alert recovered.
+  - "Two payload shapes. Kibana's rule action variables, as a Webhook connector body renders them
+    (the body in the C(alert_incident) role's C(files/kibana_webhook_body.json)):
+    C({\"rule\": {\"id\", \"name\", \"url\"}, \"alert\": {\"id\", \"actionGroup\"}, \"context\": {\"rule\": {\"severity\"},
+    \"reason\"}, \"date\"}). A generic C({\"rule\": {\"name\", \"severity\"}, \"id\", \"status\", \"message\",
+    \"timestamp\"}). Only C(rule.name) is required."
+  - The incident name is C(<name_prefix><rule.name>), followed by C(\" / <alert id>\") when the alert has an id
+    (C(alert.id), else C(id)) other than the rule name.
+  - The severity is the rule's, C(context.rule.severity) as Kibana's XSOAR connector reads it, else
+    C(rule.severity), given as the item's C(rule_severity) (low, medium, high, critical, anything else
+    Unknown); O(severity) sets a fixed one instead.
+  - An alert is recovered when Kibana's C(alert.actionGroup) is V(recovered), or its C(status) is V(recovered),
+    V(resolved), V(ok) or V(closed) (any case); its item then has C(state=closed), otherwise C(state=present).
+  - C(occurred) is C(date) (else C(timestamp)) when that is an RFC 3339 time XSOAR accepts; otherwise the time
+    is only in the details.
+  - When several alerts make the same incident name, the last one counts (in the place of the first).
+  - The strings of the payload are not templated; pass a payload that is not trusted as unsafe.
+positional: _input
+options:
+  _input:
+    description: One alert (a dict, or a string of JSON), or a list of them.
+    type: raw
+    required: true
+  name_prefix:
+    description: Put in front of the rule name in the incident name.
+    type: str
+    default: ""
+  name:
+    description: A fixed incident name instead of the one made from the alert; only with a single alert.
+    type: str
+    default: ""
+  severity:
+    description:
+      - A fixed severity (V(Low), V(Medium), ... or 0 to 4) for every item, instead of the rule's.
+      - Empty keeps the rule's severity.
+    type: raw
+    default: ""
+  playbook:
+    description: Playbook (id or name) set on every item; empty sets none.
+    type: str
+    default: ""
+  type:
+    description: Incident type set on every item; empty sets none.
+    type: str
+    default: ""
+  labels:
+    description: Labels added to each item's C(Alert rule) label.
+    type: list
+    elements: dict
+    default: []
+notes:
+  - The C(xsoar.connector.alert_incident) role runs this filter and sends its items in one bulk task.
+seealso:
+  - module: xsoar.connector.xsoar_incident
+"""
+
+EXAMPLES = r"""
+- name: Open the incidents of firing alerts, close those of recovered ones
+  xsoar.connector.xsoar_incident:
+    incidents: "{{ webhook_payload | xsoar.connector.alert_to_incident(name_prefix='Kibana: ') }}"
+    close_reason: Resolved
+
+# {"rule": {"name": "Disk usage", "severity": "critical"}, "id": "db1", "status": "firing"}
+# becomes
+# [{"name": "Disk usage / db1", "state": "present", "rule_severity": "critical",
+#   "details": "Alert of rule Disk usage\nAlert: db1\nSeverity of the rule: critical",
+#   "labels": [{"type": "Alert rule", "value": "Disk usage"}]}]
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - The items for O(xsoar.connector.xsoar_incident#module:incidents), one per incident name, in the order of
+      the alerts.
+    - Each has C(name), C(state) (V(present) or V(closed)), C(details), C(labels), and C(rule_severity) or
+      C(severity); C(occurred), C(playbook) and C(type) when they are known.
+  type: list
+  elements: dict
+"""
+
+import json
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import STRICT_RFC3339, parse_time
+
+RECOVERED_STATUSES = ("recovered", "resolved", "ok", "closed")
+
+# shown in messages as what an alert looks like
+EXAMPLE = json.dumps({"rule": {"name": "High CPU", "severity": "high"}})
+# the labels of the details' lines
+LINE = {"rule": "Alert of rule", "alert": "Alert", "severity": "Severity of the rule", "reason": "Reason",
+        "url": "Rule URL", "time": "Time"}
+
+
+def alert_list(payload):
+    """The alerts of a payload: a dict, a string of JSON, or a list of either."""
+    alerts = payload if isinstance(payload, (list, tuple)) else [payload]
+    parsed = []
+    for index, alert in enumerate(alerts):
+        if isinstance(alert, str):
+            try:
+                alert = json.loads(alert)
+            except ValueError as error:
+                raise AnsibleFilterError("alert_to_incident: alert %d is a string but not JSON (%s); give a dict or"
+                                         " a JSON object such as %s" % (index + 1, error, EXAMPLE))
+        if not isinstance(alert, dict):
+            raise AnsibleFilterError("alert_to_incident: alert %d is not a dict (got %s); give an alert such as %s"
+                                     % (index + 1, type(alert).__name__, EXAMPLE))
+        parsed.append(alert)
+    return parsed
+
+
+def _part(alert, key):
+    value = alert.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value):
+    return "" if value is None else to_text(value).strip()
+
+
+def _first(*values):
+    """The first value that is not empty, as text (Jinja's default(..., true) chain)."""
+    for value in values:
+        if _text(value):
+            return _text(value)
+    return ""
+
+
+def rule_name(alert):
+    return _text(_part(alert, "rule").get("name"))
+
+
+def rule_severity(alert):
+    # Kibana's XSOAR connector reads {{context.rule.severity}}; the generic shape has rule.severity.
+    return _first(_part(_part(alert, "context"), "rule").get("severity"), _part(alert, "rule").get("severity"))
+
+
+def alert_id(alert):
+    return _first(_part(alert, "alert").get("id"), alert.get("id"))
+
+
+def is_recovered(alert):
+    """Kibana's recovered action group, or the status that Alertmanager-like senders use."""
+    return (_text(_part(alert, "alert").get("actionGroup")).lower() == "recovered"
+            or _text(alert.get("status")).lower() in RECOVERED_STATUSES)
+
+
+def alert_time(alert):
+    return _first(alert.get("date"), alert.get("timestamp"))
+
+
+def is_rfc3339(text):
+    """A time the module accepts as occurred (strict RFC 3339, a real date)."""
+    return bool(STRICT_RFC3339.match(text)) and parse_time(text) is not None
+
+
+def incident_name(alert, name_prefix="", name=""):
+    if name:
+        return name
+    rule, ident = rule_name(alert), alert_id(alert)
+    return name_prefix + rule + (" / " + ident if ident and ident != rule else "")
+
+
+def details(alert):
+    rule, context = _part(alert, "rule"), _part(alert, "context")
+    rule_id, ident, reason = _text(rule.get("id")), alert_id(alert), _first(
+        context.get("reason"), context.get("message"), alert.get("message"), alert.get("description"))
+    lines = [
+        ("rule", rule_name(alert) + (" (%s)" % rule_id if rule_id else "")),
+        ("alert", ident),
+        ("severity", rule_severity(alert) or "not given"),
+        ("reason", reason),
+        ("url", _text(rule.get("url"))),
+        ("time", alert_time(alert)),
+    ]
+    # "Alert of rule X" is a sentence; the others are "Label: value"
+    return "\n".join(("%s %s" if key == "rule" else "%s: %s") % (LINE[key], value) for key, value in lines if value)
+
+
+def incident_item(alert, name_prefix="", name="", severity="", playbook="", type="", labels=None):
+    """The xsoar_incident bulk item of one alert."""
+    item = {
+        "name": incident_name(alert, name_prefix, name),
+        "state": "closed" if is_recovered(alert) else "present",
+        "details": details(alert),
+        "labels": [{"type": "Alert rule", "value": rule_name(alert)}] + list(labels or []),
+    }
+    if _text(severity):
+        item["severity"] = severity
+    else:
+        item["rule_severity"] = rule_severity(alert)
+    if is_rfc3339(alert_time(alert)):
+        item["occurred"] = alert_time(alert)
+    for option, value in (("playbook", playbook), ("type", type)):
+        if _text(value):
+            item[option] = value
+    return item
+
+
+def check_alerts(alerts, name):
+    names = [rule_name(alert) for alert in alerts]
+    if not names or not all(names) or (name and len(names) != 1):
+        raise AnsibleFilterError(
+            "alert_to_incident: give an alert, or a list of alerts, each with rule.name set (for example %s); a"
+            " fixed name can name only a single alert; got %d alert(s) with the rule names %s"
+            % (EXAMPLE, len(names), [rule or "(none)" for rule in names]))
+
+
+def alert_to_incident(payload, name_prefix="", name="", severity="", playbook="", type="", labels=None):
+    """The bulk items of every alert of `payload`, one per incident name (the last alert of a name counts)."""
+    alerts = alert_list(payload)
+    check_alerts(alerts, _text(name))
+    if labels is not None and not isinstance(labels, (list, tuple)):
+        raise AnsibleFilterError("alert_to_incident: labels must be a list of {type, value} dicts, got a %s"
+                                 % labels.__class__.__name__)
+    by_name = {}
+    for alert in alerts:
+        item = incident_item(alert, to_text(name_prefix or ""), _text(name), severity, playbook, type, labels)
+        by_name[item["name"]] = item
+    return list(by_name.values())
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"alert_to_incident": alert_to_incident}
