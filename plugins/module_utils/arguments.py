@@ -89,7 +89,7 @@ def _check_url(url):
     text = (url or "").strip()
     if not text:
         raise XsoarInputError("url is empty: set url (or XSOAR_URL) to the XSOAR address, e.g. https://xsoar.example.com")
-    shown = _without_credentials(text)  # url is not a secret option: never quote a password given in it
+    shown = without_credentials(text)  # url is not a secret option: never quote a password given in it
     if any(char.isspace() for char in text):
         raise XsoarInputError("url %r contains spaces: give the bare address, e.g. https://xsoar.example.com" % shown)
     parts = urlsplit(text)
@@ -123,7 +123,7 @@ def _check_file(option, path):
         raise XsoarInputError("%s %r is not a readable file: give the path of a PEM file on the host that runs the module" % (option, path))
 
 
-def _without_credentials(address):
+def without_credentials(address):
     """An address to quote in a message, with everything before its last "@" (user, password) hidden.
 
     Textual, not urlsplit: without a scheme, "user:password@host" would parse as scheme "user".
@@ -179,7 +179,7 @@ def validate_connection(params):
         raise XsoarInputError("ca_path is set but validate_certs is false: remove one of them (ca_path only matters when certificates are checked)")
     proxy = params.get("proxy")
     if proxy and urlsplit(proxy).scheme not in ("http", "https", "socks5", "socks5h"):
-        raise XsoarInputError("proxy %r needs a scheme: use http://<proxy>:<port>" % _without_credentials(proxy))
+        raise XsoarInputError("proxy %r needs a scheme: use http://<proxy>:<port>" % without_credentials(proxy))
     timeout = params["timeout"]
     if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
         raise XsoarInputError("timeout must be a number of seconds above 0 and at most %d, got %s" % (MAX_TIMEOUT, timeout))

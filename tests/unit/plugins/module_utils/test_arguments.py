@@ -186,7 +186,7 @@ def test_proxy_error_does_not_echo_the_proxy_password(proxy):
     ("http://a@b@proxy", "http://<credentials>@proxy"),
 ])
 def test_without_credentials(address, shown):
-    assert arguments._without_credentials(address) == shown
+    assert arguments.without_credentials(address) == shown
 
 
 @pytest.mark.parametrize("proxy", ["http://proxy:3128", "https://proxy:3128", "socks5h://proxy:1080"])
