@@ -47,8 +47,10 @@ NONCE_ALPHABET = string.ascii_letters + string.digits
 SNIPPET_LENGTH = 200
 READ_CHUNK = 65536
 # OpenSSL's words for a client certificate the server wants, refuses, or that cannot be loaded
-CLIENT_CERT_SIGNS = ("certificate required", "unknown ca", "bad certificate", "certificate unknown", "pem lib",
-                     "key values mismatch", "no start line", "unsupported certificate")
+CLIENT_CERT_SIGNS = ("certificate required", "unknown ca", "bad certificate", "certificate unknown",
+                     "unsupported certificate")
+# ... and for files that cannot be used at all (read before anything is sent)
+CLIENT_FILE_SIGNS = ("pem lib", "key_values_mismatch", "no start line")
 
 
 class Response:
@@ -283,8 +285,8 @@ class Client:
                 raw.close()
         except rexc.SSLError as error:
             if certificate_rejected(error) or client_certificate_problem(error):
-                raise _CertificateRejected(self.redact(tls_message(self.url, error)))
-            raise XsoarConnectionError(self.redact(tls_message(self.url, error)))
+                raise _CertificateRejected(self.redact(tls_message(self.url, error, self._cert)))
+            raise XsoarConnectionError(self.redact(tls_message(self.url, error, self._cert)))
         except rexc.ProxyError as error:
             self._not_connected = True
             raise _NotConnected(self.redact(self._proxy_message(url, error)))
@@ -299,7 +301,7 @@ class Client:
                 % (self.url, self.timeout), resend_safe=False)
         except rexc.ConnectionError as error:
             if client_certificate_problem(error):
-                raise _CertificateRejected(self.redact(tls_message(self.url, error)))
+                raise _CertificateRejected(self.redact(tls_message(self.url, error, self._cert)))
             failure = self._connection_failure(error)
             self._not_connected = isinstance(failure, _NotConnected)
             raise failure
@@ -347,7 +349,8 @@ class Client:
         else:
             proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url)) or ""
             setting = "the %s environment variable" % ("HTTPS_PROXY" if url.startswith("https:") else "HTTP_PROXY")
-        shown = without_credentials(proxy)
+        # host:port only: the whole proxy value is no_log, so Ansible would mask it in the message
+        shown = "at " + without_credentials(proxy).rpartition("://")[2].rpartition("@")[2]
         reason = _reason(error)
         if "407" in reason:
             return ("the proxy %s refused the credentials (HTTP 407 Proxy Authentication Required): give the right"
@@ -414,11 +417,23 @@ def certificate_rejected(error):
 def client_certificate_problem(error):
     """True when the TLS failure is about our client certificate: missing, refused or unreadable."""
     reason = _reason(error).lower()
-    return any(sign in reason for sign in CLIENT_CERT_SIGNS)
+    return any(sign in reason for sign in CLIENT_CERT_SIGNS + CLIENT_FILE_SIGNS)
 
 
-def tls_message(url, error):
+def tls_message(url, error, client_cert=None):
     reason = _reason(error)
+    if "eof occurred" in reason.lower() and not certificate_rejected(error):
+        # what a server that requires a client certificate often does: close the handshake without a word
+        return (
+            "TLS handshake with %s ended by the server (%s): a server that requires a client certificate does this"
+            " when %s; set client_cert (XSOAR_CLIENT_CERT) and client_key (XSOAR_CLIENT_KEY) to a PEM certificate"
+            " signed by a CA the server trusts and its key, or check that the server speaks HTTPS on this port"
+            % (url, reason, "it does not trust the one given" if client_cert else "none is given"))
+    if any(sign in reason.lower() for sign in CLIENT_FILE_SIGNS):
+        return (
+            "client_cert / client_key cannot be used (%s): set client_cert (XSOAR_CLIENT_CERT) and client_key"
+            " (XSOAR_CLIENT_KEY) to a PEM certificate and its own private key (unencrypted), or one PEM file with both"
+            % reason)
     if client_certificate_problem(error):
         return (
             "TLS with %s failed on the client certificate (%s): the server requires one it trusts; set client_cert"
