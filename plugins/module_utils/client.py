@@ -50,7 +50,7 @@ READ_CHUNK = 65536
 CLIENT_CERT_SIGNS = ("certificate required", "unknown ca", "bad certificate", "certificate unknown",
                      "unsupported certificate")
 # ... and for files that cannot be used at all (read before anything is sent)
-CLIENT_FILE_SIGNS = ("pem lib", "key_values_mismatch", "no start line")
+CLIENT_FILE_SIGNS = ("pem lib", "key values mismatch", "no start line")
 
 
 class Response:
@@ -416,8 +416,12 @@ def certificate_rejected(error):
 
 def client_certificate_problem(error):
     """True when the TLS failure is about our client certificate: missing, refused or unreadable."""
-    reason = _reason(error).lower()
-    return any(sign in reason for sign in CLIENT_CERT_SIGNS + CLIENT_FILE_SIGNS)
+    return any(sign in _words(error) for sign in CLIENT_CERT_SIGNS + CLIENT_FILE_SIGNS)
+
+
+def _words(error):
+    """The reason in lower case, with OpenSSL's codes (TLSV13_ALERT_CERTIFICATE_REQUIRED) as words."""
+    return _reason(error).lower().replace("_", " ")
 
 
 def tls_message(url, error, client_cert=None):
@@ -429,7 +433,7 @@ def tls_message(url, error, client_cert=None):
             " when %s; set client_cert (XSOAR_CLIENT_CERT) and client_key (XSOAR_CLIENT_KEY) to a PEM certificate"
             " signed by a CA the server trusts and its key, or check that the server speaks HTTPS on this port"
             % (url, reason, "it does not trust the one given" if client_cert else "none is given"))
-    if any(sign in reason.lower() for sign in CLIENT_FILE_SIGNS):
+    if any(sign in _words(error) for sign in CLIENT_FILE_SIGNS):
         return (
             "client_cert / client_key cannot be used (%s): set client_cert (XSOAR_CLIENT_CERT) and client_key"
             " (XSOAR_CLIENT_KEY) to a PEM certificate and its own private key (unencrypted), or one PEM file with both"

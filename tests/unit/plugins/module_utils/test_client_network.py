@@ -166,9 +166,9 @@ def test_a_server_that_answers_is_not_unreachable():
 @pytest.mark.parametrize("reason, client_cert, expect", [
     ("EOF occurred in violation of protocol (_ssl.c:2406)", None, "when none is given"),
     ("EOF occurred in violation of protocol (_ssl.c:2406)", "/c.pem", "does not trust the one given"),
-    ("[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required", None, "failed on the client certificate"),
+    ("TLSV13_ALERT_CERTIFICATE_REQUIRED", None, "failed on the client certificate"),
     ("[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca", "/c.pem", "failed on the client certificate"),
-    ("[X509: KEY_VALUES_MISMATCH] key values mismatch (_ssl.c:4029)", "/c.pem", "client_cert / client_key cannot be used"),
+    ("KEY_VALUES_MISMATCH", "/c.pem", "client_cert / client_key cannot be used"),
 ])
 def test_client_certificate_messages_name_the_options(reason, client_cert, expect):
     from ansible_collections.xsoar.connector.plugins.module_utils.client import tls_message
