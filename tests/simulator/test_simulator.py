@@ -794,8 +794,8 @@ def test_fault_echo_headers(sim):
     assert sim.log()[0]["headers"]["Authorization"] == "<redacted>"
 
 
-@pytest.mark.parametrize("fmt, content_type", [("text", "text/plain"), ("json", "application/json"),
-                                                ("html", "text/html")])
+@pytest.mark.parametrize("fmt, content_type",
+                         [("text", "text/plain"), ("json", "application/json"), ("html", "text/html")])
 def test_fault_echo_key(sim6, fmt, content_type):
     sim6.faults({"kind": "echo_key", "status": 403, "format": fmt, "prefix": 190})
     response = sim6.search(size=1)
