@@ -17,16 +17,17 @@ options:
       - For XSOAR 8 / cloud this is the API address C(https://api-<tenant>.<region>.paloaltonetworks.com),
         not the address of the web UI. Do not add C(/xsoar); the API path is chosen from O(api_key_id).
       - C(http://) is accepted for lab servers.
-      - If not set, the value of the E(XSOAR_URL) environment variable is used.
+      - If not set, the value of the E(XSOAR_URL) environment variable is used. One of the two is required.
     type: str
-    required: true
   api_key:
     description:
       - The XSOAR API key (Settings & Info > Settings > Integrations > API Keys).
       - Never logged, returned or shown in messages.
-      - If not set, the value of the E(XSOAR_API_KEY) environment variable is used.
+      - If not set, the value of the E(XSOAR_API_KEY) environment variable is used. One of the two is required.
+      - Prefer the environment variable (or an AWX credential, which sets it) to a task argument. With
+        E(ANSIBLE_DEBUG=1), ansible-core prints every module's arguments in clear, the API key among them when it
+        is given as an argument.
     type: str
-    required: true
   api_key_id:
     description:
       - The ID of the API key, listed beside the key on XSOAR 8. Required for XSOAR 8 / cloud, where it is

@@ -24,8 +24,10 @@ def _env(name):
 
 
 CONNECTION_SPEC = dict(
-    url=dict(type="str", required=True, fallback=_env("XSOAR_URL")),
-    api_key=dict(type="str", required=True, no_log=True, fallback=_env("XSOAR_API_KEY")),
+    # Required, but checked by validate_connection: AnsibleModule's "missing required arguments: api_key,
+    # url" would not say that the environment variables are the other way to give them.
+    url=dict(type="str", fallback=_env("XSOAR_URL")),
+    api_key=dict(type="str", no_log=True, fallback=_env("XSOAR_API_KEY")),
     # The key id identifies the key (it is shown beside it in XSOAR); it is not a secret.
     api_key_id=dict(type="str", no_log=False, fallback=_env("XSOAR_API_KEY_ID")),
     api_key_type=dict(
@@ -89,10 +91,14 @@ def _check_url(url):
     text = (url or "").strip()
     if not text:
         raise XsoarInputError("url is empty: set url (or XSOAR_URL) to the XSOAR address, e.g. https://xsoar.example.com")
-    shown = _without_credentials(text)  # url is not a secret option: never quote a password given in it
+    shown = without_credentials(text)  # url is not a secret option: never quote a password given in it
     if any(char.isspace() for char in text):
         raise XsoarInputError("url %r contains spaces: give the bare address, e.g. https://xsoar.example.com" % shown)
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as error:  # "Invalid IPv6 URL" for an unclosed [
+        raise XsoarInputError("url %r is not a valid address (%s): use https://<host>[:port], an IPv6 host in brackets"
+                              " such as https://[::1]:8443" % (shown, error))
     if parts.scheme not in ("https", "http"):
         raise XsoarInputError(
             "url %r must start with https:// (or http:// for a lab server), e.g. https://xsoar.example.com" % shown
@@ -123,7 +129,7 @@ def _check_file(option, path):
         raise XsoarInputError("%s %r is not a readable file: give the path of a PEM file on the host that runs the module" % (option, path))
 
 
-def _without_credentials(address):
+def without_credentials(address):
     """An address to quote in a message, with everything before its last "@" (user, password) hidden.
 
     Textual, not urlsplit: without a scheme, "user:password@host" would parse as scheme "user".
@@ -143,6 +149,11 @@ def _check_api_key(api_key):
             "api_key contains spaces, a line break or other control characters: remove them (a key read from a"
             " file or a variable often ends with a newline)"
         )
+    if not api_key.isascii():  # it goes into an HTTP header; XSOAR keys are ASCII letters and digits
+        raise XsoarInputError(
+            "api_key contains a character that is not ASCII (such as a typographic quote or dash pasted with it):"
+            " copy the key again from XSOAR, as plain text"
+        )
 
 
 def _check_api_key_id(api_key_id):
@@ -155,15 +166,42 @@ def _check_api_key_id(api_key_id):
             "api_key_id is blank: set it to the key's ID (a number such as 17, listed beside the key on XSOAR 8),"
             " or leave it unset for XSOAR 6"
         )
-    if not api_key_id.strip().isdigit() or api_key_id != api_key_id.strip():
+    # str.isdigit also accepts other scripts' digits (١٧), which cannot go into an HTTP header
+    if not (api_key_id.isascii() and api_key_id.isdigit()):
         raise XsoarInputError(
             "api_key_id must be the key's numeric ID (such as 17, listed beside the key on XSOAR 8), without"
             " spaces; check that api_key and api_key_id are not swapped"
         )
 
 
+def _check_given(params):
+    missing = [option for option in ("url", "api_key") if params.get(option) is None]
+    if missing:
+        variables = " and ".join("XSOAR_%s" % option.upper() for option in missing)
+        raise XsoarInputError(
+            "%s not set: export %s in the environment of the host that runs the module (an AWX credential does),"
+            " or give the %s option%s (once for all modules: module_defaults group/xsoar.connector.xsoar)"
+            % (" and ".join(missing) + (" are" if len(missing) > 1 else " is"), variables, " and ".join(missing),
+               "s" if len(missing) > 1 else ""))
+
+
+def _check_proxy(proxy):
+    shown = without_credentials(proxy)  # never quote a proxy password
+    try:
+        parts = urlsplit(proxy)
+        parts.port
+    except ValueError as error:
+        raise XsoarInputError("proxy %r is not a valid address (%s): use http://[user:password@]<proxy>:<port>"
+                              % (shown, str(error).replace(proxy, shown)))
+    if parts.scheme not in ("http", "https", "socks5", "socks5h"):
+        raise XsoarInputError("proxy %r needs a scheme: use http://<proxy>:<port>" % shown)
+    if not parts.hostname:
+        raise XsoarInputError("proxy %r has no host name: use http://[user:password@]<proxy>:<port>" % shown)
+
+
 def validate_connection(params):
     """Check the connection options beyond what the argument spec can; return the normalised url."""
+    _check_given(params)
     url = _check_url(params["url"])
     _check_api_key(params["api_key"])
     _check_api_key_id(params.get("api_key_id"))
@@ -177,9 +215,8 @@ def validate_connection(params):
         raise XsoarInputError("client_key is set without client_cert: set client_cert to the certificate of that key")
     if params.get("ca_path") and not params["validate_certs"]:
         raise XsoarInputError("ca_path is set but validate_certs is false: remove one of them (ca_path only matters when certificates are checked)")
-    proxy = params.get("proxy")
-    if proxy and urlsplit(proxy).scheme not in ("http", "https", "socks5", "socks5h"):
-        raise XsoarInputError("proxy %r needs a scheme: use http://<proxy>:<port>" % _without_credentials(proxy))
+    if params.get("proxy"):
+        _check_proxy(params["proxy"])
     timeout = params["timeout"]
     if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
         raise XsoarInputError("timeout must be a number of seconds above 0 and at most %d, got %s" % (MAX_TIMEOUT, timeout))

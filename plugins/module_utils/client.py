@@ -18,15 +18,18 @@ import traceback
 
 from urllib.parse import urlsplit
 
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import without_credentials
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarAuthError,
     XsoarConnectionError,
     XsoarResponseError,
+    XsoarUnreachableError,
 )
 
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
+    import urllib3
     from requests import exceptions as rexc
 except ImportError:  # pragma: no cover - reported by the module through missing_required_lib
     requests = None
@@ -42,6 +45,12 @@ BACKOFF_MAX = 8.0
 RETRY_AFTER_MAX = 60.0
 NONCE_ALPHABET = string.ascii_letters + string.digits
 SNIPPET_LENGTH = 200
+READ_CHUNK = 65536
+# OpenSSL's words for a client certificate the server wants, refuses, or that cannot be loaded
+CLIENT_CERT_SIGNS = ("certificate required", "unknown ca", "bad certificate", "certificate unknown",
+                     "unsupported certificate")
+# ... and for files that cannot be used at all (read before anything is sent)
+CLIENT_FILE_SIGNS = ("pem lib", "key values mismatch", "no start line")
 
 
 class Response:
@@ -67,7 +76,11 @@ class _OutcomeUnknown(Exception):
 
 
 class _CertificateRejected(XsoarConnectionError):
-    """The server's certificate is not trusted: every attempt would meet the same certificate."""
+    """The server's certificate is not trusted (or ours is refused): every attempt would meet the same."""
+
+
+class _NotConnected(XsoarConnectionError):
+    """No connection was made (DNS, refused, connect timeout, proxy): nothing was sent."""
 
 
 def advanced_key_headers(api_key, now_ms=None, nonce=None):
@@ -93,7 +106,11 @@ def retry_delay(attempt, retry_after=None):
 
 
 def server_message(data, text):
-    """The human part of an XSOAR error body (XSOAR 6 `detail`/`title`, XSOAR 8 `reply.err_msg`)."""
+    """The human part of an XSOAR error body (XSOAR 6 `detail`/`title`, XSOAR 8 `reply.err_msg`).
+
+    `text` is cut to SNIPPET_LENGTH: it must be redacted before (Client._send redacts every body it
+    reads), or a cut key would no longer match the redaction and its first part would show.
+    """
     if isinstance(data, dict):
         reply = data.get("reply")
         if isinstance(reply, dict) and reply.get("err_msg"):
@@ -131,6 +148,9 @@ class Client:
         self.sleep = sleep
         self._secrets = {self._api_key}
         self.request_count = 0
+        # set once the server could not be reached after every retry: later requests fail at once
+        self.unreachable = None
+        self._not_connected = False
         self.session = requests.Session()
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
 
@@ -168,6 +188,8 @@ class Client:
         return self.request("GET", api_path, None, expected, True, None, base)
 
     def request(self, method, api_path, payload=None, expected=(200,), idempotent=True, reconcile=None, base=None):
+        if self.unreachable is not None:
+            raise XsoarUnreachableError(self.unreachable)
         url = (self.api_base if base is None else base) + api_path
         data = None if payload is None else json.dumps(payload)
         last_problem = None
@@ -200,12 +222,19 @@ class Client:
                 found = reconcile()
                 if found is not None:
                     return found
-        raise XsoarConnectionError(self.redact(
+        raise self._given_up(self.redact(
             "%s %s failed after %d attempt%s (retries=%d); last error: %s"
             % (method, api_path, attempts, "" if attempts == 1 else "s", self.retries, last_problem)
         ))
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _given_up(self, message):
+        """The error after the last attempt: XsoarUnreachableError when even it found no server."""
+        if not self._not_connected:
+            return XsoarConnectionError(message)
+        self.unreachable = message
+        return XsoarUnreachableError(message)
 
     def _await_unanswered_write(self, method, api_path, problem, attempt, attempts, reconcile):
         """Wait for a write the server may still be doing to show up; re-sending could do it twice.
@@ -238,22 +267,32 @@ class Client:
         return headers
 
     def _send(self, method, url, data):
-        """One HTTP exchange; network failures become XsoarConnectionError or _OutcomeUnknown."""
+        """One HTTP exchange, within `timeout` in total; network failures become XsoarConnectionError.
+
+        Every body is redacted here, before anything parses, quotes or cuts it.
+        """
         self.request_count += 1
+        self._not_connected = False
+        deadline = time.monotonic() + self.timeout
         try:
             raw = self.session.request(
                 method, url, data=data, headers=self._auth_headers(), timeout=self.timeout,
-                verify=self._verify, cert=self._cert, proxies=self._proxies, allow_redirects=False,
+                verify=self._verify, cert=self._cert, proxies=self._proxies, allow_redirects=False, stream=True,
             )
+            try:
+                body = self._read_body(raw, deadline)
+            finally:
+                raw.close()
         except rexc.SSLError as error:
-            if certificate_rejected(error):
-                raise _CertificateRejected(self.redact(tls_message(self.url, error)))
-            raise XsoarConnectionError(self.redact(tls_message(self.url, error)))
+            if certificate_rejected(error) or client_certificate_problem(error):
+                raise _CertificateRejected(self.redact(tls_message(self.url, error, self._cert)))
+            raise XsoarConnectionError(self.redact(tls_message(self.url, error, self._cert)))
         except rexc.ProxyError as error:
-            raise XsoarConnectionError(self.redact(
-                "cannot reach %s through proxy: %s; check the proxy option" % (self.url, _reason(error))))
+            self._not_connected = True
+            raise _NotConnected(self.redact(self._proxy_message(url, error)))
         except rexc.ConnectTimeout:
-            raise XsoarConnectionError(
+            self._not_connected = True
+            raise _NotConnected(
                 "no connection to %s within %gs: check the url, firewalls and proxy settings, or raise timeout"
                 % (self.url, self.timeout))
         except rexc.ReadTimeout:
@@ -261,18 +300,66 @@ class Client:
                 "no answer from %s within %gs (timeout option); the server may still have processed the request"
                 % (self.url, self.timeout), resend_safe=False)
         except rexc.ConnectionError as error:
-            raise self._connection_failure(error)
+            if client_certificate_problem(error):
+                raise _CertificateRejected(self.redact(tls_message(self.url, error, self._cert)))
+            failure = self._connection_failure(error)
+            self._not_connected = isinstance(failure, _NotConnected)
+            raise failure
         except rexc.RequestException as error:
             raise XsoarConnectionError(self.redact("request to %s failed: %s" % (self.url, _reason(error))))
-        body = raw.content or b""
-        text = body.decode("utf-8", "replace")
+        text = self.redact(body.decode("utf-8", "replace"))
         json_data = None
-        if body.strip() and not looks_like_html(raw.headers.get("Content-Type"), text):
+        if text.strip() and not looks_like_html(raw.headers.get("Content-Type"), text):
             try:
                 json_data = json.loads(text)
             except ValueError:
                 json_data = None
-        return Response(raw.status_code, raw.headers, body, json_data)
+        return Response(raw.status_code, raw.headers, text.encode("utf-8"), json_data)
+
+    def _read_body(self, raw, deadline):
+        """The whole body, or _OutcomeUnknown once the deadline passes (each read alone is bounded by timeout).
+
+        read1 returns what has arrived, so a server that trickles a byte at a time still meets the clock.
+        """
+        read1 = getattr(raw.raw, "read1", None)  # urllib3 2; older ones only check every 8 KiB
+        chunks = []
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    raise _OutcomeUnknown(
+                        "the answer from %s did not complete within %gs (timeout option, the limit for a whole"
+                        " answer); the server may still have processed the request" % (self.url, self.timeout),
+                        resend_safe=False)
+                chunk = read1(READ_CHUNK, decode_content=True) if read1 else raw.raw.read(8192, decode_content=True)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        except urllib3.exceptions.ReadTimeoutError:
+            raise _OutcomeUnknown(
+                "no answer from %s within %gs (timeout option); the server may still have processed the request"
+                % (self.url, self.timeout), resend_safe=False)
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise _OutcomeUnknown(self.redact(
+                "connection to %s dropped in the middle of the answer: %s" % (self.url, _reason(error))))
+
+    def _proxy_message(self, url, error):
+        """What went wrong with the proxy, naming the setting it came from (never its credentials)."""
+        if self._proxies:
+            proxy, setting = self._proxies["https"], "the proxy option (XSOAR_PROXY)"
+        else:
+            proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url)) or ""
+            setting = "the %s environment variable" % ("HTTPS_PROXY" if url.startswith("https:") else "HTTP_PROXY")
+        # host:port only: the whole proxy value is no_log, so Ansible would mask it in the message
+        shown = "at " + without_credentials(proxy).rpartition("://")[2].rpartition("@")[2]
+        reason = _reason(error)
+        if "407" in reason:
+            return ("the proxy %s refused the credentials (HTTP 407 Proxy Authentication Required): give the right"
+                    " user and password in %s as http://user:password@host:port" % (shown, setting))
+        if "tunnel connection failed" in reason.lower():
+            return ("the proxy %s refused to connect to %s (%s): ask its administrators to allow it, or exclude the"
+                    " host with NO_PROXY; the proxy comes from %s" % (shown, self.url, reason, setting))
+        return ("cannot reach %s through the proxy %s (%s): check %s, or exclude the host with NO_PROXY"
+                % (self.url, shown, reason, setting))
 
     def _connection_failure(self, error):
         reason = _reason(error)
@@ -280,9 +367,9 @@ class Client:
         host = urlsplit(self.url).hostname
         if "name or service not known" in lowered or "nodename nor servname" in lowered or "failed to resolve" in lowered \
                 or "temporary failure in name resolution" in lowered or "no address associated" in lowered:
-            return XsoarConnectionError("cannot resolve host %r (DNS): check the url option (XSOAR_URL)" % host)
+            return _NotConnected("cannot resolve host %r (DNS): check the url option (XSOAR_URL)" % host)
         if "refused" in lowered:
-            return XsoarConnectionError(
+            return _NotConnected(
                 "connection refused by %s: nothing listens there; check the host and port in url (%s)" % (host, self.url)
             )
         # Reset or closed after the request went out: the server may have acted on it.
@@ -296,7 +383,7 @@ class Client:
             if text.strip() and response.json is None:
                 raise XsoarResponseError(self.redact(
                     "%s %s answered HTTP %d with a body that is not JSON (%r): check that url is the XSOAR API address"
-                    % (method, api_path, response.status, text.strip()[:80])
+                    % (method, api_path, response.status, text.strip()[:80])  # redacted by _send
                 ), response.status)
             return response
         if looks_like_html(response.headers.get("Content-Type"), text):
@@ -333,8 +420,36 @@ def certificate_rejected(error):
     return "CERTIFICATE_VERIFY_FAILED" in reason or "certificate verify failed" in reason
 
 
-def tls_message(url, error):
+def client_certificate_problem(error):
+    """True when the TLS failure is about our client certificate: missing, refused or unreadable."""
+    return any(sign in _words(error) for sign in CLIENT_CERT_SIGNS + CLIENT_FILE_SIGNS)
+
+
+def _words(error):
+    """The reason in lower case, with OpenSSL's codes (TLSV13_ALERT_CERTIFICATE_REQUIRED) as words."""
+    return _reason(error).lower().replace("_", " ")
+
+
+def tls_message(url, error, client_cert=None):
     reason = _reason(error)
+    if "eof occurred" in reason.lower() and not certificate_rejected(error):
+        # what a server that requires a client certificate often does: close the handshake without a word
+        return (
+            "TLS handshake with %s ended by the server (%s): a server that requires a client certificate does this"
+            " when %s; set client_cert (XSOAR_CLIENT_CERT) and client_key (XSOAR_CLIENT_KEY) to a PEM certificate"
+            " signed by a CA the server trusts and its key, or check that the server speaks HTTPS on this port"
+            % (url, reason, "it does not trust the one given" if client_cert else "none is given"))
+    if any(sign in _words(error) for sign in CLIENT_FILE_SIGNS):
+        return (
+            "client_cert / client_key cannot be used (%s): set client_cert (XSOAR_CLIENT_CERT) and client_key"
+            " (XSOAR_CLIENT_KEY) to a PEM certificate and its own private key (unencrypted), or one PEM file with both"
+            % reason)
+    if client_certificate_problem(error):
+        return (
+            "TLS with %s failed on the client certificate (%s): the server requires one it trusts; set client_cert"
+            " (XSOAR_CLIENT_CERT) and client_key (XSOAR_CLIENT_KEY) to a PEM certificate signed by a CA the server"
+            " trusts, and its matching key" % (url, reason)
+        )
     if certificate_rejected(error):
         return (
             "TLS certificate of %s is not trusted (%s): set ca_path (XSOAR_CA_PATH) to the CA bundle that"

@@ -10,6 +10,7 @@ __metaclass__ = type
 from collections import Counter
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
+from ansible_collections.xsoar.connector.plugins.module_utils import name_lock
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
     connection_argument_spec,
     validated_suboptions,
@@ -141,18 +142,20 @@ def run(client, plan, check_mode):
     items, task = plan["items"], plan["task"]
     playbook_ids = _resolve_playbooks(client, items)
     include_closed = task["match_closed"] or any(item["state"] == "absent" for item in items)
-    existing = api.find_by_names(client, [item["name"] for item in items], include_closed)
-    if not plan["bulk"]:
-        return ensure(client, items[0], existing[items[0]["name"]], playbook_ids, task, check_mode)
-    outcomes = []
-    for item in items:
-        try:
-            outcome = ensure(client, item, existing[item["name"]], playbook_ids, task, check_mode, look_up=False)
-        except XsoarError as error:
-            outcome = {"changed": False, "action": "failed", "incident": {}, "failed": True, "msg": str(error)}
-        outcomes.append(dict(outcome, name=item["name"]))
-        if outcome.get("failed") and not task["continue_on_item_error"]:
-            break
+    # from the search to the last write: a parallel run on this machine then finds what this one created
+    with name_lock.for_run(client, [item["name"] for item in items], check_mode):
+        existing = api.find_by_names(client, [item["name"] for item in items], include_closed)
+        if not plan["bulk"]:
+            return ensure(client, items[0], existing[items[0]["name"]], playbook_ids, task, check_mode)
+        outcomes = []
+        for item in items:
+            try:
+                outcome = ensure(client, item, existing[item["name"]], playbook_ids, task, check_mode, look_up=False)
+            except XsoarError as error:
+                outcome = {"changed": False, "action": "failed", "incident": {}, "failed": True, "msg": str(error)}
+            outcomes.append(dict(outcome, name=item["name"]))
+            if outcome.get("failed") and not task["continue_on_item_error"]:
+                break
     _look_up_created_without_id(client, outcomes, task)
     return _bulk_result(items, outcomes)
 

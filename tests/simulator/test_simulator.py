@@ -939,8 +939,26 @@ def test_fault_echo_headers(sim):
     assert sim.log()[0]["headers"]["Authorization"] == "<redacted>"
 
 
+@pytest.mark.parametrize("fmt, content_type",
+                         [("text", "text/plain"), ("json", "application/json"), ("html", "text/html")])
+def test_fault_echo_key(sim6, fmt, content_type):
+    sim6.faults({"kind": "echo_key", "status": 403, "format": fmt, "prefix": 190})
+    response = sim6.search(size=1)
+    assert response.status_code == 403
+    assert response.headers["Content-Type"].startswith(content_type)
+    assert "E" * 190 + KEY in response.text
+
+
+def test_fault_trickle(sim6):
+    sim6.faults({"kind": "trickle", "interval": 0.01})
+    started = time.monotonic()
+    response = sim6.search(size=1)
+    assert response.json() == {"total": 0, "data": None}
+    assert time.monotonic() - started >= 226 * 0.01
+
+
 @pytest.mark.parametrize("fault", [{}, {"kind": "nope"}, {"kind": "status"},
-                                   {"kind": "slow"}, {"kind": "html", "times": 0}])
+                                   {"kind": "slow"}, {"kind": "trickle"}, {"kind": "echo_key", "format": "xml"}, {"kind": "html", "times": 0}])
 def test_bad_fault_definition(sim6, fault):
     response = requests.post(sim6.url + "/_simulator/faults", json={"faults": [fault]}, timeout=5)
     assert response.status_code == 400

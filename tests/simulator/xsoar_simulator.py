@@ -146,6 +146,7 @@ class Reply(NamedTuple):
     body: bytes = b""
     content_type: Optional[str] = None
     headers: Optional[dict] = None
+    trickle: float = 0.0  # seconds between the bytes of the body (0: all at once)
 
 
 DROP = Reply(0)  # close the connection without answering
@@ -636,7 +637,10 @@ class Config:
                 "playbook_cost_ms": self.effective_playbook_cost_ms}
 
 
-FAULT_KINDS = {"status", "html", "empty", "malformed", "null_data", "drop", "slow", "echo_headers"}
+FAULT_KINDS = {"status", "html", "empty", "malformed", "null_data", "drop", "slow", "echo_headers",
+               "echo_key", "trickle"}
+ECHO_FORMATS = {"json": "application/json", "text": "text/plain; charset=utf-8",
+                "html": "text/html; charset=utf-8"}
 
 
 def parse_fault(spec) -> dict:
@@ -653,11 +657,30 @@ def parse_fault(spec) -> dict:
         raise ValueError("a status fault needs an HTTP status number")
     if fault["kind"] == "slow" and not isinstance(fault.get("delay"), (int, float)):
         raise ValueError("a slow fault needs a delay in seconds")
+    if fault["kind"] == "echo_key":
+        fault = {"status": 500, "format": "text", "prefix": 0, **fault}
+        if fault["format"] not in ECHO_FORMATS or not isinstance(fault["prefix"], int) or fault["prefix"] < 0:
+            raise ValueError(f"an echo_key fault needs a format among {sorted(ECHO_FORMATS)} and a prefix >= 0")
+    if fault["kind"] == "trickle" and not (isinstance(fault.get("interval"), (int, float))
+                                           and 0 < fault["interval"] <= 10):
+        raise ValueError("a trickle fault needs an interval in seconds (at most 10)")
     return fault
 
 
-def fault_reply(fault: dict, headers: dict) -> Reply:
+def fault_reply(fault: dict, headers: dict, api_key: str = "") -> Reply:
     kind = fault["kind"]
+    if kind == "echo_key":  # a hostile server that quotes the key after `prefix` characters
+        text = "E" * fault["prefix"] + api_key + " and more text after the key" * 10
+        if fault["format"] == "json":
+            body = json.dumps({"id": "badRequest", "status": fault["status"], "title": "Echo", "detail": text})
+        elif fault["format"] == "html":
+            body = f"<html><body><p>{text}</p></body></html>"
+        else:
+            body = text
+        return Reply(fault["status"], body.encode("utf-8"), ECHO_FORMATS[fault["format"]])
+    if kind == "trickle":  # a valid empty search answer, a byte every `interval` seconds
+        return Reply(200, json.dumps({"total": 0, "data": None}).encode("utf-8") + b" " * 200,
+                     "application/json", trickle=fault["interval"])
     if kind == "drop":
         return DROP
     if kind == "html":
@@ -739,7 +762,7 @@ class Simulator:
             return self.process(method, path, api_path, headers, body)
         if fault["after_store"]:
             self.process(method, path, api_path, headers, body)
-        return fault_reply(fault, dict(headers))
+        return fault_reply(fault, dict(headers), self.config.api_key)
 
     def process(self, method, path, api_path, headers, body) -> Reply:
         elsewhere = self.route_elsewhere(path, api_path)
@@ -1197,7 +1220,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.trickle:
+            self.wfile.flush()
+            for index in range(len(reply.body)):
+                time.sleep(reply.trickle)
+                self.wfile.write(reply.body[index:index + 1])
+                self.wfile.flush()
+        else:
+            self.wfile.write(reply.body)
         self.log_request(reply.status)
 
     def log_message(self, format, *args):  # noqa: A002 - signature of the base class
@@ -1316,6 +1346,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--state-file", help="persist incidents here across restarts")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed cert")
     parser.add_argument("--cert-dir", help="where cert.pem and key.pem are kept (with --tls)")
+    parser.add_argument("--client-ca", metavar="PEM",
+                        help="with --tls: require a client certificate signed by this CA (mutual TLS)")
     parser.add_argument("--drop-names", metavar="REGEX",
                         help="creates whose name matches are answered 200 empty, not stored")
     parser.add_argument("--index-lag", type=float, metavar="SECONDS",
@@ -1347,6 +1379,9 @@ def main(argv=None) -> int:
         cert, key = ensure_certificate(cert_dir, args.host)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(cert), str(key))
+        if args.client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(args.client_ca)
         server.socket = context.wrap_socket(server.socket, server_side=True,
                                             do_handshake_on_connect=False)
         ca_path = str(cert.resolve())

@@ -30,22 +30,28 @@ def profile_settings(config_path):
     return settings
 
 
-def main(simulator, config_path, workdir):
-    settings = profile_settings(config_path)
-    port_file = os.path.join(workdir, "port.json")
+def start(simulator, settings, workdir, name="", extra=()):
+    """Start an HTTPS simulator like the profile's; return (process, its port-file info), or (process, None)."""
+    port_file = os.path.join(workdir, "port%s.json" % name)
     command = [sys.executable, simulator, "--deployment", settings["xsoar_deployment"],
                "--api-key", settings["xsoar_api_key"], "--api-key-type", settings["xsoar_api_key_type"],
-               "--tls", "--cert-dir", os.path.join(workdir, "certs"), "--port-file", port_file, "--quiet"]
+               "--tls", "--cert-dir", os.path.join(workdir, "certs" + name), "--port-file", port_file, "--quiet"]
     if settings["xsoar_api_key_id"]:
         command += ["--api-key-id", settings["xsoar_api_key_id"]]
-    server = subprocess.Popen(command)
+    server = subprocess.Popen(command + list(extra))
+    while not os.path.exists(port_file):
+        if server.poll() is not None:
+            return server, None
+        time.sleep(0.1)
+    with open(port_file, encoding="utf-8") as handle:
+        return server, json.load(handle)
+
+
+def main(simulator, config_path, workdir):
+    server, info = start(simulator, profile_settings(config_path), workdir)
     try:
-        while not os.path.exists(port_file):
-            if server.poll() is not None:
-                return server.returncode or 1
-            time.sleep(0.1)
-        with open(port_file, encoding="utf-8") as handle:
-            info = json.load(handle)
+        if info is None:
+            return server.returncode or 1
         vars_file = os.path.join(workdir, "tls.yml")
         with open(vars_file + ".tmp", "w", encoding="utf-8") as handle:
             json.dump({"tls_url": info["url"], "tls_ca_path": info["ca_path"]}, handle)

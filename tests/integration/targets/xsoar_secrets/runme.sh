@@ -30,6 +30,8 @@ run() {  # name command...: run it, keep its stdout and stderr, show them, fail 
 
 run playbook ansible-playbook -vvv --diff -i hosts.ini -e @$config -e output_dir="$out" secrets.yml
 run check-mode ansible-playbook -vvv --check --diff -i hosts.ini -e @$config -e output_dir="$out" secrets.yml
+# issue 13: the key echoed at every offset around each cut of a server's text (searched below for any 8 characters)
+run echo ansible-playbook -vvv -i hosts.ini -e @$config echo.yml
 
 # Ad hoc, with the connection in XSOAR_* variables (the env fallback path of every option)
 (umask 077 && python - "$config" >"$work/adhoc.env") <<'PY'
@@ -85,6 +87,7 @@ if grep -rlF -- "$key" "$out"; then
     echo "FAIL: the API key appears in the files above"
     exit 1
 fi
+python leak_check.py "$config" "$out"
 # The search looked at the right output: it holds what the runs should show, but not the key.
 grep -qF 'Secrets: created' "$out/playbook.out" || { echo "FAIL: playbook output lacks the incident name"; exit 1; }
 grep -qF 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' "$out/playbook.out" \
@@ -94,4 +97,5 @@ grep -qF 'Secrets: created' "$out/ansible.log" || { echo "FAIL: ANSIBLE_LOG_PATH
 grep -qF '"/incidents/search"' "$out/request-log-run.json" || { echo "FAIL: the request log is not the simulator's"; exit 1; }
 grep -qF 'Secrets: ad hoc' "$out/adhoc.out" || { echo "FAIL: the ad-hoc output lacks the incident name"; exit 1; }
 grep -qF "Elements value for option 'labels'" "$out/adhoc-failure.out" || { echo "FAIL: the ad-hoc failure is not the expected one"; exit 1; }
-echo "the key is in none of: playbook and check-mode runs (-vvv, diff), ANSIBLE_LOG_PATH, ad-hoc runs, request logs"
+grep -qF 'Each case, single form or bulk' "$out/echo.out" || { echo "FAIL: the echo run's output is missing"; exit 1; }
+echo "the key (or any 8 characters of it) is in none of: playbook, check-mode and echo runs (-vvv, diff), ANSIBLE_LOG_PATH, ad-hoc runs, request logs"

@@ -71,7 +71,7 @@ def test_url_with_api_path(url, suffix):
     assert "api_key_id" in message
 
 
-@pytest.mark.parametrize("url", ["", "   ", None])
+@pytest.mark.parametrize("url", ["", "   "])
 def test_empty_url(url):
     assert "url is empty" in error_of(url=url)
 
@@ -100,7 +100,7 @@ def test_url_with_credentials_does_not_echo_the_password(url):
     assert "secret-key" not in message
 
 
-@pytest.mark.parametrize("key", ["", "   ", None])
+@pytest.mark.parametrize("key", ["", "   "])
 def test_empty_api_key(key):
     assert "api_key is empty" in error_of(api_key=key)
 
@@ -186,7 +186,7 @@ def test_proxy_error_does_not_echo_the_proxy_password(proxy):
     ("http://a@b@proxy", "http://<credentials>@proxy"),
 ])
 def test_without_credentials(address, shown):
-    assert arguments._without_credentials(address) == shown
+    assert arguments.without_credentials(address) == shown
 
 
 @pytest.mark.parametrize("proxy", ["http://proxy:3128", "https://proxy:3128", "socks5h://proxy:1080"])
@@ -222,8 +222,8 @@ def test_connection_argument_spec_merges_and_copies():
     assert spec["name"] == dict(type="str", required=True)
     assert set(arguments.CONNECTION_OPTIONS) <= set(spec)
     assert spec["api_key"]["no_log"] is True
-    spec["url"]["required"] = False
-    assert arguments.CONNECTION_SPEC["url"]["required"] is True
+    spec["url"]["type"] = "int"
+    assert arguments.CONNECTION_SPEC["url"]["type"] == "str"
 
 
 def test_every_option_has_an_env_fallback():
@@ -258,3 +258,48 @@ def test_validated_suboptions_converts_like_ansiblemodule():
 def test_validated_suboptions_errors(labels, message):
     with pytest.raises(XsoarInputError, match=message):
         arguments.validated_suboptions({"labels": labels}, LABELS_SPEC, "incidents[2]: ")
+
+
+# -- issue 13: input that raised Python errors, and issue 16: the missing connection -------------
+
+@pytest.mark.parametrize("missing, expect", [
+    (["url"], ["url is not set", "export XSOAR_URL", "give the url option", "module_defaults"]),
+    (["api_key"], ["api_key is not set", "export XSOAR_API_KEY", "api_key option"]),
+    (["url", "api_key"], ["url and api_key are not set", "XSOAR_URL and XSOAR_API_KEY", "url and api_key options"]),
+])
+def test_a_missing_connection_names_the_environment_variables(missing, expect):
+    message = error_of(**dict((option, None) for option in missing))
+    assert all(part in message for part in expect), message
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://[::1/x", "https://[zz]:8443"])
+def test_an_invalid_ipv6_url_is_a_message(url):
+    message = error_of(url=url)
+    assert message.startswith("url %r is not a valid address" % url) and "https://[::1]:8443" in message
+
+
+def test_a_bracketed_ipv6_url_is_accepted():
+    assert arguments.validate_connection(params(url="https://[::1]:8443/")) == "https://[::1]:8443"
+
+
+@pytest.mark.parametrize("proxy", ["http://[::1", "http://user:pw@[::1", "http://proxy:99999"])
+def test_an_invalid_proxy_is_a_message_without_its_password(proxy):
+    message = error_of(proxy=proxy)
+    assert message.startswith("proxy") and "not a valid address" in message and "pw" not in message
+
+
+def test_a_proxy_without_host():
+    assert "has no host name" in error_of(proxy="http://:3128")
+
+
+@pytest.mark.parametrize("api_key", ["secret\u2019key", "caf\u00e9-key", "key\u2013dash"])
+def test_a_non_ascii_api_key_is_refused_unquoted(api_key):
+    message = error_of(api_key=api_key)
+    assert "api_key contains a character that is not ASCII" in message
+    assert api_key not in message
+
+
+@pytest.mark.parametrize("api_key_id", ["\u0661\u0667", "\uff11\uff17", "17 "])
+def test_non_ascii_digits_in_api_key_id_are_refused(api_key_id):
+    message = error_of(api_key_id=api_key_id)
+    assert "api_key_id must be the key's numeric ID" in message and api_key_id not in message
