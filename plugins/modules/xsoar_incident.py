@@ -390,7 +390,8 @@ def main():
         argument_spec=incident_state.module_argument_spec(),
         supports_check_mode=True,
     )
-    run_module(module, incident_state.prepare, incident_state.run)
+    # the per-item diffs double a bulk result: built only when the user asks for a diff
+    run_module(module, lambda params: incident_state.prepare(params, diff=module._diff), incident_state.run)
 
 
 if __name__ == "__main__":
