@@ -134,13 +134,23 @@ def settle(client, pending, task, now=time.monotonic):
 
 
 def _look_up(client, pending, task, now):
-    """Wait for every pending name to be searchable; found ones are settled and leave `pending`."""
+    """Wait for every pending name to be searchable; found ones are settled and leave `pending`.
+
+    The wait is bounded by `wait_for_id` seconds of the clock, or of sleeps (the same with a real sleep).
+    """
     started = now()
-    deadline = started + task["wait_for_id"]
+    budget = task["wait_for_id"]
+    slept = 0
     look_ups = 0
+
+    def pause(seconds):
+        seconds = max(min(seconds, budget - slept, budget - (now() - started)), 0)
+        client.sleep(seconds)
+        return seconds
+
     # an unknown outcome may still be in the works on the server: give it a moment first
     if any(entry["error"] is not None for entry in pending):
-        client.sleep(min(LOOKUP_DELAYS[0], max(deadline - now(), 0)))
+        slept += pause(LOOKUP_DELAYS[0])
     while True:
         found = api.find_by_names(client, [entry["desired"]["name"] for entry in pending], task.get("match_closed"))
         look_ups += 1
@@ -150,8 +160,6 @@ def _look_up(client, pending, task, now):
                 entry["result"].clear()
                 entry["result"].update(outcome("created", matches[0]))
                 pending.remove(entry)
-        left = deadline - now()
-        if not pending or left <= 0:
-            return look_ups, now() - started
-        delay = LOOKUP_DELAYS[look_ups - 1] if look_ups <= len(LOOKUP_DELAYS) else LOOKUP_DELAY_MAX
-        client.sleep(min(delay, left))
+        if not pending or slept >= budget or now() - started >= budget:
+            return look_ups, max(slept, now() - started)
+        slept += pause(LOOKUP_DELAYS[look_ups - 1] if look_ups <= len(LOOKUP_DELAYS) else LOOKUP_DELAY_MAX)
