@@ -8,7 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
@@ -26,7 +29,7 @@ class ScriptedServer:
     Past the script's end every request gets 500. `requests` records (method, path, parsed body).
     """
 
-    def __init__(self):
+    def __init__(self, tls_dir=None):
         self.script = []
         self.requests = []
         server = self
@@ -72,7 +75,16 @@ class ScriptedServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        scheme = "http"
+        if tls_dir is not None:  # a self-signed certificate, as on-prem servers often have
+            cert, key = os.path.join(tls_dir, "cert.pem"), os.path.join(tls_dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = "%s://127.0.0.1:%d" % (scheme, self.httpd.server_address[1])
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
@@ -87,5 +99,12 @@ class ScriptedServer:
 @pytest.fixture
 def http_server():
     server = ScriptedServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def https_server(tmp_path):
+    server = ScriptedServer(str(tmp_path))
     yield server
     server.stop()

@@ -366,3 +366,12 @@ def test_environment_is_resolved_once(monkeypatch, http_server):
     monkeypatch.setenv("NO_PROXY", "xsoar.example.com")
     assert Client(settings(url="https://xsoar.example.com"))._proxies is None
     assert Client(settings(validate_certs=False))._verify is False
+
+
+def test_untrusted_certificate_is_not_retried(https_server):
+    https_server.script = [("answer", 201, {"id": "1"}, {})]
+    client, sleeps = served_client(https_server, retries=3)
+    with pytest.raises(XsoarConnectionError, match="TLS certificate of %s is not trusted" % https_server.url):
+        client.post("/incident", {}, idempotent=False)
+    assert client.request_count == 1 and sleeps == []
+    assert https_server.requests == []  # nothing reached the HTTP layer
