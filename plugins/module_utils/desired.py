@@ -153,7 +153,7 @@ def plain_item(item):
                     isinstance(label, dict) and set(label) == {"type", "value"}
                     and all(isinstance(part, str) for part in label.values()) for label in value)):
                 return False
-        elif type(value) is not _PLAIN_TYPES.get(spec["type"]):
+        elif not isinstance(value, _PLAIN_TYPES[spec["type"]]) or (spec["type"] != "bool" and isinstance(value, bool)):
             return False
         elif "choices" in spec and value not in spec["choices"]:
             return False

@@ -443,7 +443,7 @@ incidents:
 diff:
   description:
     - The managed incident fields before and after the task (a list, one per item, in bulk mode).
-    - Only in diff mode (C(--diff) or C(diff: true)): a bulk result stays small otherwise.
+    - "Only in diff mode (C(--diff) or C(diff: true)): a bulk result stays small otherwise."
   returned: in diff mode
   type: dict
   sample:

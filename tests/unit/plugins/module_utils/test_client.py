@@ -22,7 +22,6 @@ from ansible_collections.xsoar.connector.plugins.module_utils.client import (
     RETRY_AFTER_MAX,
     SNIPPET_LENGTH,
     Client,
-    _CertificateRejected,
     advanced_key_headers,
     auth_message,
     html_message,

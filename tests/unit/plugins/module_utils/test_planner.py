@@ -79,7 +79,7 @@ CASES = [
 @pytest.mark.parametrize("case, options, matches, task, kind, details", CASES, ids=[case[0] for case in CASES])
 def test_plan(case, options, matches, task, kind, details):
     action = planner.plan(item(**options), matches, task)
-    assert type(action) is kind
+    assert isinstance(action, kind)
     for field, value in details.items():
         assert getattr(action, field) == value
 
@@ -106,8 +106,8 @@ def test_playbook_needed(options, matches, task, needed):
 def test_diff_of_an_update_shows_only_the_fields_given():
     wanted = item(details="second")
     action = planner.plan(wanted, [OPEN], UPDATE)
-    assert planner.diff(action, wanted) == {"before": {"name": "U", "details": "first"},
-                                             "after": {"name": "U", "details": "second"}}
+    assert planner.diff(action, wanted) == {
+        "before": {"name": "U", "details": "first"}, "after": {"name": "U", "details": "second"}}
 
 
 def test_diff_of_a_create_and_a_close():
