@@ -40,8 +40,11 @@ def failed(error, action="failed", changed=False):
     return result
 
 
-def apply(client, steps, task, now=time.monotonic):
+def apply(client, steps, task, known=None, now=time.monotonic):
     """Send each step's action in order; steps are (desired, action). Returns one outcome per step.
+
+    `known`: {name: ids of the incidents the existence search found}; a look-up after a create never
+    takes one of those for the new incident.
 
     Stops at the first failure unless continue_on_item_error, and always once the server is
     unreachable (the rest would only pay the same timeouts): those items are `not_attempted`.
@@ -54,7 +57,7 @@ def apply(client, steps, task, now=time.monotonic):
             outcomes.append(dict(outcome("not_attempted", {}), msg="not attempted: %s" % stop))
             continue
         try:
-            result = write(client, desired, action, pending)
+            result = write(client, desired, action, pending, (known or {}).get(desired["name"], ()))
         except XsoarUnreachableError as error:
             result = failed(error)
             stop = "the server was unreachable at an earlier item"
@@ -67,10 +70,10 @@ def apply(client, steps, task, now=time.monotonic):
     return outcomes
 
 
-def write(client, desired, action, pending):
+def write(client, desired, action, pending, known=()):
     """One action's request; a create that needs a look-up joins `pending` and is settled later."""
     if isinstance(action, Create):
-        return send_create(client, desired, action.body, pending, sends=1)
+        return send_create(client, desired, action.body, pending, sends=1, known=known)
     if isinstance(action, Update):
         return outcome("updated", api.update(client, action.incident, action.changes))
     if isinstance(action, Close):
@@ -84,7 +87,7 @@ def write(client, desired, action, pending):
     return outcome(action_name(action), action.incident)
 
 
-def send_create(client, desired, body, pending, sends, result=None):
+def send_create(client, desired, body, pending, sends, result=None, known=()):
     """Send a create; `result` (the item's outcome, filled in place) joins `pending` when it needs a look-up."""
     result = {} if result is None else result
     result.clear()
@@ -92,7 +95,8 @@ def send_create(client, desired, body, pending, sends, result=None):
         incident, status = api.create(client, body)
     except XsoarOutcomeUnknown as error:
         result.update(outcome("unknown", {}, changed=True))
-        pending.append({"desired": desired, "body": body, "result": result, "error": error, "sends": sends})
+        pending.append({"desired": desired, "body": body, "result": result, "error": error, "sends": sends,
+                        "known": known, "answer": {}})
         return result
     if incident is None:
         result.update(outcome("dropped", {}))
@@ -103,7 +107,8 @@ def send_create(client, desired, body, pending, sends, result=None):
         return result
     result.update(outcome("created", incident))
     if not incident.get("id"):  # XSOAR 8 SaaS: found by name once the search index has it
-        pending.append({"desired": desired, "body": body, "result": result, "error": None, "sends": sends})
+        pending.append({"desired": desired, "body": body, "result": result, "error": None, "sends": sends,
+                        "known": known, "answer": incident})
     return result
 
 
@@ -121,7 +126,7 @@ def settle(client, pending, task, now=time.monotonic):
                     % (entry["desired"]["name"], task["wait_for_id"]))
             elif error.resend_safe and entry["sends"] <= client.retries:
                 try:
-                    send_create(client, entry["desired"], entry["body"], again, entry["sends"] + 1, result)
+                    send_create(client, entry["desired"], entry["body"], again, entry["sends"] + 1, result, entry["known"])
                 except XsoarError as problem:
                     result.update(failed(problem))
             else:
@@ -155,11 +160,24 @@ def _look_up(client, pending, task, now):
         found = api.find_by_names(client, [entry["desired"]["name"] for entry in pending], task.get("match_closed"))
         look_ups += 1
         for entry in list(pending):
-            matches = found[entry["desired"]["name"]]
-            if matches:
+            incident = new_incident(entry, found[entry["desired"]["name"]])
+            if incident is not None:
                 entry["result"].clear()
-                entry["result"].update(outcome("created", matches[0]))
+                entry["result"].update(outcome("created", incident))
                 pending.remove(entry)
         if not pending or slept >= budget or now() - started >= budget:
             return look_ups, max(slept, now() - started)
         slept += pause(LOOKUP_DELAYS[look_ups - 1] if look_ups <= len(LOOKUP_DELAYS) else LOOKUP_DELAY_MAX)
+
+
+def new_incident(entry, matches):
+    """The incident a pending create made, among the incidents of its name (newest first), or None.
+
+    Never one the existence search had found; when the answer (without id) carries `created`, the one
+    with that time: an older incident of the same name, hidden from the first search, is not it.
+    """
+    candidates = [incident for incident in matches if incident.get("id") not in entry["known"]]
+    created = entry["answer"].get("created")
+    if created:
+        candidates = [incident for incident in candidates if incident.get("created") == created]
+    return candidates[0] if candidates else None

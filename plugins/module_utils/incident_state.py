@@ -44,7 +44,8 @@ def run(client, prepared, check_mode):
     if check_mode:
         outcomes = [planned_outcome(action) for item, action in steps]
     else:
-        outcomes = apply(client, steps, task)
+        known = dict((name, set(incident.get("id") for incident in matches)) for name, matches in existing.items())
+        outcomes = apply(client, steps, task, known)
     results = [item_result(item, action, existing[item["name"]], task, playbook_ids, result)
                for (item, action), result in zip(steps, outcomes)]
     return single_result(results[0]) if not prepared["bulk"] else bulk_result(results)

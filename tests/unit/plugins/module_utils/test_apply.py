@@ -248,3 +248,14 @@ def test_stale_version_gets_the_clear_message():
 def test_close_options_per_item_only_with_closed():
     with pytest.raises(Exception, match=r"incidents\[0\]\.close_reason only applies with state: closed"):
         incident_state.prepare(params(incidents=[{"name": "a", "close_reason": "Resolved"}]))
+
+
+def test_saas_look_up_never_takes_an_older_incident_of_the_same_name():
+    # an open "D" the existence search missed (index lag, or a search racing another run)
+    fake = FakeXsoar(incidents=[{"id": "1", "name": "D", "status": 1, "version": 1, "created": "2026-11-30T10:00:00Z"}],
+                     no_id=True, index_lag=2)
+    fake.hidden["1"] = 1
+    result = run(fake, name="D")
+    assert result["action"] == "created"
+    assert result["incident"]["id"] != "1" and result["incident"]["id"] in fake.incidents
+    assert fake.paths().count("/incident") == 1
