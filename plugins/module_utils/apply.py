@@ -52,6 +52,7 @@ def apply(client, steps, task, known=None, now=time.monotonic):
     outcomes = []
     pending = []
     stop = None
+    unreachable = None
     for desired, action in steps:
         if stop is not None:
             outcomes.append(dict(outcome("not_attempted", {}), msg="not attempted: %s" % stop))
@@ -61,12 +62,13 @@ def apply(client, steps, task, known=None, now=time.monotonic):
         except XsoarUnreachableError as error:
             result = failed(error)
             stop = "the server was unreachable at an earlier item"
+            unreachable = error
         except XsoarError as error:
             result = failed(error)
         outcomes.append(result)
         if result.get("failed") and not task.get("continue_on_item_error"):
             stop = "an earlier item failed (continue_on_item_error: true would try it)"
-    settle(client, pending, task, now)
+    settle(client, pending, task, now, unreachable)
     return outcomes
 
 
@@ -112,10 +114,20 @@ def send_create(client, desired, body, pending, sends, result=None, known=()):
     return result
 
 
-def settle(client, pending, task, now=time.monotonic):
-    """Look the pending creates up by name, all in one search per round, until found or `wait_for_id` is spent."""
+def settle(client, pending, task, now=time.monotonic, unreachable=None):
+    """Look the pending creates up by name, all in one search per round, until found or `wait_for_id` is spent.
+
+    When the server is unreachable (already, or during the look-ups) they stay unknown: no one can tell.
+    """
     while pending:
-        look_ups, waited = _look_up(client, pending, task, now)
+        try:
+            if unreachable is not None:
+                raise unreachable
+            look_ups, waited = _look_up(client, pending, task, now)
+        except XsoarError as problem:
+            for entry in pending:
+                _unconfirmed(entry, "the look-up by name failed (%s)" % problem)
+            return
         again = []
         for entry in pending:
             result, error = entry["result"], entry["error"]
@@ -181,3 +193,15 @@ def new_incident(entry, matches):
     if created:
         candidates = [incident for incident in candidates if incident.get("created") == created]
     return candidates[0] if candidates else None
+
+
+def _unconfirmed(entry, why):
+    """A pending create that no search could confirm: created without id (a warning), or unknown."""
+    result, error = entry["result"], entry["error"]
+    if error is None:
+        result["warnings"].append("XSOAR created %r but answered without its id, and %s: a re-run finds it"
+                                  % (entry["desired"]["name"], why))
+    else:
+        result.update(failed("%s; %s, so it was not sent again (that could do it twice): its outcome is unknown."
+                             " Run the task again later (it looks up what exists before writing)" % (error, why),
+                             action="unknown", changed=True))

@@ -259,3 +259,13 @@ def test_saas_look_up_never_takes_an_older_incident_of_the_same_name():
     assert result["action"] == "created"
     assert result["incident"]["id"] != "1" and result["incident"]["id"] in fake.incidents
     assert fake.paths().count("/incident") == 1
+
+
+def test_unknown_creates_stay_unknown_when_the_server_becomes_unreachable():
+    fake = FakeXsoar(create_faults=["timeout", "unreachable"])
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, incidents=[{"name": "A"}, {"name": "B"}, {"name": "C"}])
+    items = error.value.result["incidents"]
+    assert [item["action"] for item in items] == ["unknown", "failed", "not_attempted"]
+    assert items[0]["changed"] is True and "outcome is unknown" in items[0]["msg"]
+    assert fake.paths() == ["/incidents/search", "/incident", "/incident"]  # no look-up against a dead server
