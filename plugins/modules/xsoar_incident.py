@@ -250,6 +250,9 @@ options:
 notes:
   - "The module itself only talks to XSOAR, so it usually runs on the controller: C(localhost), or
     C(delegate_to: localhost)."
+  - On XSOAR 8 SaaS a new incident is found by searches only a few seconds after it was created. The
+    module waits for it (O(wait_for_id)), but another run that starts within those seconds cannot see it
+    yet and would open a second incident of that name.
 requirements:
   - requests
   - jsonschema (when O(body) is given)
