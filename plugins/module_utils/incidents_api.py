@@ -10,7 +10,11 @@ __metaclass__ = type
 import difflib
 
 from ansible_collections.xsoar.connector.plugins.module_utils.client import LEGACY_API_PREFIX
-from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
+    XsoarInputError,
+    XsoarOutcomeUnknown,
+    XsoarResponseError,
+)
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import names_match
 
 PAGE_SIZE = 1000  # the server's cap
@@ -68,7 +72,13 @@ def create(client, body):
     The answer may lack the id (XSOAR 8 SaaS); raises XsoarOutcomeUnknown when no answer says whether
     it was stored. Looking it up is the caller's job (apply), which alone knows the write's meaning.
     """
-    answer = client.post("/incident", body, expected=(200, 201), idempotent=False)
+    try:
+        answer = client.post("/incident", body, expected=(200, 201), idempotent=False)
+    except XsoarResponseError as error:
+        if error.status in (200, 201):  # a success status with an unreadable body: most likely stored
+            raise XsoarOutcomeUnknown("%s; the server said it succeeded, so it was most likely stored" % error,
+                                      resend_safe=False)
+        raise
     if answer.status == 200 and answer.json is None:
         return None, 200
     return (answer.json if isinstance(answer.json, dict) else {}), answer.status

@@ -269,3 +269,16 @@ def test_unknown_creates_stay_unknown_when_the_server_becomes_unreachable():
     assert [item["action"] for item in items] == ["unknown", "failed", "not_attempted"]
     assert items[0]["changed"] is True and "outcome is unknown" in items[0]["msg"]
     assert fake.paths() == ["/incidents/search", "/incident", "/incident"]  # no look-up against a dead server
+
+
+def test_unreadable_create_answer_is_looked_up():
+    fake = FakeXsoar()
+    create = fake._incident
+
+    def unreadable(payload):
+        create(payload)
+        raise XsoarResponseError("POST /incident answered HTTP 200 with a body that is not JSON", 200)
+    fake._incident = unreadable
+    result = run(fake, name="M")
+    assert result["action"] == "created" and result["incident"]["id"]
+    assert fake.paths() == ["/incidents/search", "/incident", "/incidents/search"]
