@@ -17,7 +17,7 @@ simulator=$dir/tests/simulator/xsoar_simulator.py
 workdir=$(mktemp -d)
 tls_pid=
 cleanup() {
-    if [ -n "$tls_pid" ]; then kill "$tls_pid" && wait "$tls_pid" || true; fi
+    if [ -n "$tls_pid" ] && kill "$tls_pid"; then wait "$tls_pid" || true; fi
     rm -rf "$workdir"
 }
 trap cleanup EXIT
