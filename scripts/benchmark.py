@@ -2,6 +2,7 @@
 """Benchmark xsoar_incident against what users write instead (ansible.builtin.uri), on the simulator.
 
     .venv/ansible-2.21/bin/python scripts/benchmark.py [--count 200]
+    .venv/ansible-2.21/bin/python scripts/benchmark.py --pairs 5 --counts 200,1000 [--collection DIR]
 
 Starts an XSOAR 6 simulator (scripts/simulator.sh), installs nothing (the collection is used from
 this checkout), and prints wall times and the HTTP requests the simulator counted for:
@@ -10,6 +11,12 @@ this checkout), and prints wall times and the HTTP requests the simulator counte
   3. the same COUNT again (all exist);
   4. peak memory of the module process and the size of the module payload Ansible ships.
 It reports; it asserts nothing about time (machines here are noisy). docs/performance.md holds a run.
+
+With --pairs P it measures instead, for each COUNT, P interleaved pairs of (one bulk task of COUNT new
+incidents, the floor): the floor is an ansible-playbook start with one trivial task plus the same
+COUNT + 1 requests sent by a plain keep-alive requests session (scripts/benchmark/floor_requests.py).
+Interleaving spreads the machine's noise over both sides. --collection measures another checkout of
+the collection (for example `git archive main` unpacked) with the same harness.
 """
 
 import argparse
@@ -69,7 +76,7 @@ def module_footprint(env, workdir, names):
     return os.path.getsize(payload), peak_kib
 
 
-def start_simulator(workdir):
+def start_simulator(workdir, collection=ROOT):
     """An XSOAR 6 simulator for this checkout's collection: (environment for ansible-playbook, its url)."""
     subprocess.run([os.path.join(ROOT, "scripts", "simulator.sh"), "start", "xsoar6", workdir],
                    check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, XSOAR_INTEGRATION_CONFIG=""))
@@ -81,7 +88,7 @@ def start_simulator(workdir):
                 settings[key] = value.strip("'")
     collections = os.path.join(workdir, "collections", "ansible_collections", "xsoar")
     os.makedirs(collections)
-    os.symlink(ROOT, os.path.join(collections, "connector"))
+    os.symlink(os.path.abspath(collection), os.path.join(collections, "connector"))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, "collections"),
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", **settings)
     return env, settings["XSOAR_URL"]
@@ -91,13 +98,49 @@ def stop_simulator(workdir):
     subprocess.run([os.path.join(ROOT, "scripts", "simulator.sh"), "stop", workdir], check=False)
 
 
+def floor(env, workdir, names):
+    """Seconds of the floor for these names: the trivial playbook plus the plain requests session."""
+    names_file = os.path.join(workdir, "floor-names.txt")
+    with open(names_file, "w") as handle:
+        handle.write("\n".join(names) + "\n")
+    started = time.time()
+    run_playbook(env, "trivial.yml", {})
+    subprocess.run([sys.executable, os.path.join(PLAYBOOKS, "floor_requests.py"), names_file], env=env, check=True)
+    return time.time() - started
+
+
+def pairs(env, url, workdir, counts, rounds):
+    for count in counts:
+        ratios = []
+        for round_number in range(rounds):
+            names = ["Pair %d %d %d" % (count, round_number, index) for index in range(count)]
+            control(url, "reset", "POST")
+            bulk, bulk_requests = measure(env, url, "xsoar_bulk.yml", {"names": names})
+            control(url, "reset", "POST")
+            before = control(url, "stats")["total"]
+            base = floor(env, workdir, ["Floor " + name for name in names])
+            floor_requests = control(url, "stats")["total"] - before
+            ratios.append(bulk / base)
+            print("%5d new: bulk %6.2f s (%d requests)  floor %6.2f s (%d requests)  ratio %.2f"
+                  % (count, bulk, bulk_requests, base, floor_requests, bulk / base), flush=True)
+        ratios.sort()
+        print("%5d new: median ratio %.2f over %d pairs" % (count, ratios[len(ratios) // 2], rounds), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--count", type=int, default=200)
-    count = parser.parse_args().count
+    parser.add_argument("--pairs", type=int, default=0, help="interleaved pairs of bulk vs. floor per count")
+    parser.add_argument("--counts", default="200,1000", help="incident counts for --pairs")
+    parser.add_argument("--collection", default=ROOT, help="the checkout of the collection to measure")
+    options = parser.parse_args()
+    count = options.count
     workdir = tempfile.mkdtemp(prefix="xsoar-bench.")
     try:
-        env, url = start_simulator(workdir)
+        env, url = start_simulator(workdir, options.collection)
+        if options.pairs:
+            pairs(env, url, workdir, [int(text) for text in options.counts.split(",")], options.pairs)
+            return
         rows = []
 
         def row(label, playbook, extra):

@@ -43,8 +43,6 @@ CONNECTION_SPEC = dict(
     retries=dict(type="int", default=3, fallback=_env("XSOAR_RETRIES")),
 )
 
-CONNECTION_OPTIONS = tuple(CONNECTION_SPEC)
-
 MAX_RETRIES = 10
 # An hour per answer is far beyond any API call; larger values overflow the socket layer (inf does).
 MAX_TIMEOUT = 3600

@@ -10,6 +10,7 @@ __metaclass__ = type
 import hashlib
 import json
 import math
+import os
 import random
 import secrets
 import string
@@ -22,6 +23,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.arguments import w
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarAuthError,
     XsoarConnectionError,
+    XsoarOutcomeUnknown,
     XsoarResponseError,
     XsoarUnreachableError,
 )
@@ -105,6 +107,20 @@ def retry_delay(attempt, retry_after=None):
     return min(delay * random.uniform(0.8, 1.2), BACKOFF_MAX)
 
 
+def environment_settings(url, settings):
+    """(verify, proxies) as requests would derive them from the environment, for every request of a run.
+
+    The proxy option wins over HTTP(S)_PROXY / NO_PROXY; ca_path over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE.
+    A .netrc is not used: its basic auth would replace the API key's Authorization header.
+    """
+    proxy = settings.get("proxy")
+    proxies = {"http": proxy, "https": proxy} if proxy else requests.utils.get_environ_proxies(url)
+    verify = settings.get("ca_path") or settings.get("validate_certs", True)
+    if verify is True:
+        verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return verify, proxies or None
+
+
 def server_message(data, text):
     """The human part of an XSOAR error body (XSOAR 6 `detail`/`title`, XSOAR 8 `reply.err_msg`).
 
@@ -140,11 +156,8 @@ class Client:
         self.timeout = settings.get("timeout") or 30
         self.retries = settings.get("retries", 3)
         self.validate_certs = settings.get("validate_certs", True)
-        self._verify = settings.get("ca_path") or self.validate_certs
         cert = settings.get("client_cert")
         self._cert = (cert, settings["client_key"]) if cert and settings.get("client_key") else cert
-        proxy = settings.get("proxy")
-        self._proxies = {"http": proxy, "https": proxy} if proxy else None
         self.sleep = sleep
         self._secrets = {self._api_key}
         self.request_count = 0
@@ -153,6 +166,10 @@ class Client:
         self._not_connected = False
         self.session = requests.Session()
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+        self._verify, self._proxies = environment_settings(self.url, settings)
+        self._proxy_option = bool(settings.get("proxy"))
+        # resolved once above: requests would re-read the proxy and netrc environment per request
+        self.session.trust_env = False
 
     @property
     def deployment_family(self):
@@ -175,53 +192,54 @@ class Client:
 
     # -- public verbs -------------------------------------------------------------------------
 
-    def post(self, api_path, payload, expected=(200,), idempotent=True, reconcile=None, base=None):
-        """POST JSON to api_path under the API base.
+    def post(self, api_path, payload, expected=(200,), idempotent=True, base=None):
+        """POST JSON to api_path under the API base (or `base`).
 
-        A write (idempotent=False) whose outcome is unknown is never re-sent blindly: `reconcile()`
-        is asked first whether it took effect; a non-None answer is returned as the result. A write
-        the server received but did not answer in time (read timeout) is only looked up, never re-sent.
+        A write (idempotent=False) whose outcome is unknown is never re-sent here: the client raises
+        XsoarOutcomeUnknown and the caller, which knows how to look the result up, decides.
         """
-        return self.request("POST", api_path, payload, expected, idempotent, reconcile, base)
+        return self.request("POST", api_path, payload, expected, idempotent, base)
 
     def get(self, api_path, expected=(200,), base=None):
-        return self.request("GET", api_path, None, expected, True, None, base)
+        return self.request("GET", api_path, None, expected, True, base)
 
-    def request(self, method, api_path, payload=None, expected=(200,), idempotent=True, reconcile=None, base=None):
+    def request(self, method, api_path, payload=None, expected=(200,), idempotent=True, base=None):
+        """One call with bounded retries. Returns a Response whose status is in `expected`.
+
+        Retried: failures before the request reached the server, and 429/503 (not acted on); for
+        reads also timeouts, dropped connections and 502/504. For a write those last ones raise
+        XsoarOutcomeUnknown at once.
+        """
         if self.unreachable is not None:
             raise XsoarUnreachableError(self.unreachable)
         url = (self.api_base if base is None else base) + api_path
-        data = None if payload is None else json.dumps(payload)
+        data = None if payload is None else json.dumps(payload, allow_nan=False)
         last_problem = None
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
             retry_after = None
-            outcome_unknown = False
             try:
                 response = self._send(method, url, data)
             except _CertificateRejected:
                 raise
             except _OutcomeUnknown as problem:
+                if not idempotent:
+                    raise XsoarOutcomeUnknown(self.redact("%s %s: %s" % (method, api_path, problem)),
+                                              problem.resend_safe)
                 last_problem = str(problem)
-                if not idempotent and (reconcile is None or not problem.resend_safe):
-                    return self._await_unanswered_write(method, api_path, problem, attempt, attempts, reconcile)
-                outcome_unknown = True
             except XsoarConnectionError as problem:
                 last_problem = str(problem)
             else:
                 if response.status not in RETRY_STATUSES or response.status in expected:
                     return self._checked(response, method, api_path, expected)
                 last_problem = "HTTP %d %s" % (response.status, server_message(response.json, _text(response)))
+                if not idempotent and response.status in UNKNOWN_OUTCOME_STATUSES:
+                    raise XsoarOutcomeUnknown(self.redact(
+                        "%s %s: the gateway answered %s; the server may have acted on it"
+                        % (method, api_path, last_problem)), resend_safe=True)
                 retry_after = response.headers.get("Retry-After")
-                outcome_unknown = response.status in UNKNOWN_OUTCOME_STATUSES
-            look_up = outcome_unknown and not idempotent and reconcile is not None
-            if attempt < attempts or look_up:
-                # before the look-up too: a server that acted late has had time to finish
+            if attempt < attempts:
                 self.sleep(retry_delay(attempt, retry_after))
-            if look_up:
-                found = reconcile()
-                if found is not None:
-                    return found
         raise self._given_up(self.redact(
             "%s %s failed after %d attempt%s (retries=%d); last error: %s"
             % (method, api_path, attempts, "" if attempts == 1 else "s", self.retries, last_problem)
@@ -235,26 +253,6 @@ class Client:
             return XsoarConnectionError(message)
         self.unreachable = message
         return XsoarUnreachableError(message)
-
-    def _await_unanswered_write(self, method, api_path, problem, attempt, attempts, reconcile):
-        """Wait for a write the server may still be doing to show up; re-sending could do it twice.
-
-        One look-up at once, then one per remaining attempt with the usual backoff in between.
-        """
-        look_ups = 0
-        if reconcile is not None:
-            for later in range(attempt, attempts + 1):
-                if look_ups:
-                    self.sleep(retry_delay(later - 1))
-                look_ups += 1
-                found = reconcile()
-                if found is not None:
-                    return found
-        checked = ("it was not found in %d look-up%s since" % (look_ups, "" if look_ups == 1 else "s")
-                   if reconcile is not None else "its result cannot be looked up")
-        raise XsoarConnectionError(self.redact(
-            "%s %s: %s; %s, so it was not sent again (that could do it twice): run the task again later"
-            " (it looks up what exists before writing), or raise timeout" % (method, api_path, problem, checked)))
 
     def _auth_headers(self):
         if self.api_key_type == "advanced":
@@ -344,10 +342,10 @@ class Client:
 
     def _proxy_message(self, url, error):
         """What went wrong with the proxy, naming the setting it came from (never its credentials)."""
-        if self._proxies:
-            proxy, setting = self._proxies["https"], "the proxy option (XSOAR_PROXY)"
+        proxy = requests.utils.select_proxy(url, self._proxies or {}) or ""
+        if self._proxy_option:
+            setting = "the proxy option (XSOAR_PROXY)"
         else:
-            proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url)) or ""
             setting = "the %s environment variable" % ("HTTPS_PROXY" if url.startswith("https:") else "HTTP_PROXY")
         # host:port only: the whole proxy value is no_log, so Ansible would mask it in the message
         shown = "at " + without_credentials(proxy).rpartition("://")[2].rpartition("@")[2]

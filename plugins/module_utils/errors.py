@@ -38,3 +38,16 @@ class XsoarUnreachableError(XsoarConnectionError):
     Nothing was sent. Callers with more work for the same server stop and report the rest as not
     attempted, rather than paying the same timeouts again for each item.
     """
+
+
+class XsoarOutcomeUnknown(XsoarConnectionError):
+    """A write may have reached the server, but no answer says whether it took effect.
+
+    The client raises it for a write (never re-sent by the client itself); the caller looks the
+    result up before anything is sent again. `resend_safe` is false when the whole request went out
+    and the server may still be working on it (a read timeout): then it must only be waited for.
+    """
+
+    def __init__(self, message, resend_safe=True):
+        super(XsoarOutcomeUnknown, self).__init__(message)
+        self.resend_safe = resend_safe

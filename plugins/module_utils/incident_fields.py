@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import math
 import re
 from functools import lru_cache
 from datetime import datetime
@@ -22,19 +23,14 @@ from ansible_collections.xsoar.connector.plugins.module_utils.incident_schema im
     MANAGED_BY_MODULE,
 )
 
-try:
-    import jsonschema
-    JSONSCHEMA_MISSING = None
-except ImportError:  # pragma: no cover - reported when a body needs validating
-    jsonschema = None
-    JSONSCHEMA_MISSING = missing_required_lib("jsonschema")
-
 # Kibana common/xsoar/constants.ts
 SEVERITY_BY_NAME = {"unknown": 0, "informational": 0.5, "low": 1, "medium": 2, "high": 3, "critical": 4}
 SEVERITY_NAME_BY_NUMBER = dict((number, name.capitalize()) for name, number in SEVERITY_BY_NAME.items())
 # Kibana server/connector_types/xsoar/render.ts: anything else is Unknown.
 RULE_SEVERITY = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 MAX_NAME_LENGTH = 1000
+# Deeper JSON is no incident field; Python's own parsers would hit their recursion limit.
+MAX_DEPTH = 100
 # Kibana's placeholder severity for "keep the rule's severity", never sent to XSOAR.
 KIBANA_RULE_SEVERITY_PLACEHOLDER = 5
 # RFC 3339 exactly as XSOAR's Go server parses it: "T", an upper-case "Z" or an offset, nothing around.
@@ -85,11 +81,10 @@ def rule_severity_number(rule_severity):
     return RULE_SEVERITY.get(str(rule_severity or "").strip().lower(), 0)
 
 
-def severity_name(number):
-    return SEVERITY_NAME_BY_NUMBER.get(number, str(number))
-
-
 def check_name(name, option="name", empty_hint="give the incident a name; it is what makes the task idempotent"):
+    if name is not None and not isinstance(name, str):
+        raise XsoarInputError("%s must be one string, got a %s: give one incident name (a list of incidents goes"
+                              " into incidents)" % (option, type(name).__name__))
     if not isinstance(name, str) or not name.strip():
         raise XsoarInputError("%s is empty: %s" % (option, empty_hint))
     if len(name) > MAX_NAME_LENGTH:
@@ -111,12 +106,38 @@ def parse_body(body, option="body"):
         return {}
     if isinstance(body, str):
         try:
-            body = json.loads(body)
+            body = json.loads(body, parse_constant=_refuse_constant)
+        except RecursionError:
+            raise XsoarInputError("%s is nested deeper than %d levels: flatten it" % (option, MAX_DEPTH))
         except ValueError as error:
             raise XsoarInputError("%s is not valid JSON (%s): give a JSON object or a YAML dict" % (option, error))
     if not isinstance(body, dict):
         raise XsoarInputError("%s must be a JSON object of incident fields, got %s" % (option, type(body).__name__))
+    check_json_value(body, option)
     return body
+
+
+def _refuse_constant(name):
+    raise ValueError("%s is not JSON; XSOAR refuses it" % name)
+
+
+def check_json_value(value, option):
+    """Only what JSON can carry: no NaN or Infinity (real servers refuse them), nesting bounded.
+
+    Walked with a stack, not recursion: a body nested 100000 deep must get a message, not a RecursionError.
+    """
+    stack = [(value, 1, option)]
+    while stack:
+        current, depth, where = stack.pop()
+        if depth > MAX_DEPTH:
+            raise XsoarInputError("%s is nested deeper than %d levels: flatten it" % (option, MAX_DEPTH))
+        if isinstance(current, float) and (math.isnan(current) or math.isinf(current)):
+            raise XsoarInputError("%s is %s, which JSON cannot carry (XSOAR refuses it): give a number or a string"
+                                  % (where, current))
+        if isinstance(current, dict):
+            stack.extend((item, depth + 1, "%s.%s" % (where, key)) for key, item in current.items())
+        elif isinstance(current, (list, tuple)):
+            stack.extend((item, depth + 1, "%s[%d]" % (where, index)) for index, item in enumerate(current))
 
 
 def validate_body(body, option="body"):
@@ -127,9 +148,7 @@ def validate_body(body, option="body"):
             "%s sets %s: the module manages these itself (it finds the incident by name); remove them"
             % (option, ", ".join(forbidden))
         )
-    if jsonschema is None:
-        raise XsoarInputError("%s cannot be validated: %s" % (option, JSONSCHEMA_MISSING))
-    errors = sorted(_body_validator().iter_errors(body), key=lambda e: list(e.path))
+    errors = sorted(_body_validator(option).iter_errors(body), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
         where = ".".join(str(part) for part in first.path) or "(top level)"
@@ -146,12 +165,21 @@ def validate_body(body, option="body"):
     return []
 
 
-@lru_cache(maxsize=None)
-def _body_validator():
+def _body_validator(option):
     """Draft 7, except that 1.0 is no integer: XSOAR's Go server refuses it for its int64 fields.
 
-    Built once per module run: a bulk task validates the body of every item with it.
+    jsonschema is imported here, only when a body is given (it costs 30 ms of every module start).
     """
+    try:
+        import jsonschema
+    except ImportError:
+        raise XsoarInputError("%s cannot be validated: %s" % (option, missing_required_lib("jsonschema")))
+    return _built_validator(jsonschema)
+
+
+@lru_cache(maxsize=None)
+def _built_validator(jsonschema):
+    """Built once per module run: a bulk task validates the body of every item with it."""
     integer_checker = jsonschema.Draft7Validator.TYPE_CHECKER.redefine(
         "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool))
     validator = jsonschema.validators.extend(jsonschema.Draft7Validator, type_checker=integer_checker)
@@ -215,80 +243,6 @@ def parse_time(value):
         return None
 
 
-def incident_request(options, playbook_id):
-    """The create body for one item: body (Kibana's extra fields) overlaid with the named options.
-
-    `options` are an item's options already checked by `check_item`; returns (request, warnings).
-    """
-    body = parse_body(options.get("body"))
-    warnings = validate_body(body) if body else []
-    named = {"name": options["name"]}
-    if "severity" not in body or options.get("severity") is not None or options.get("rule_severity") is not None:
-        # a severity in the body counts when neither severity option is given
-        named["severity"] = item_severity(options)
-    if playbook_id is not None:
-        named["playbookId"] = playbook_id
-    if options.get("start_investigation") is not None:
-        named["createInvestigation"] = bool(options["start_investigation"])
-    for option, field in OPTION_FIELDS:
-        if options.get(option) is not None:
-            named[field] = options[option]
-    if "customFields" in body and "CustomFields" in named:
-        named["customFields"] = named.pop("CustomFields")
-    overridden = sorted(key for key in named if key in body and body[key] != named[key])
-    if overridden:
-        warnings.append("body sets %s, which the named options override" % ", ".join(overridden))
-    request = dict(body)
-    request.update(named)
-    for field in DATE_TIME_FIELDS:
-        if isinstance(request.get(field), str):
-            request[field] = rfc3339_text(request[field])
-    return request, warnings
-
-
-def item_severity(options):
-    if options.get("rule_severity") is not None:
-        return rule_severity_number(options["rule_severity"])
-    if options.get("severity") is None:
-        return 0
-    return parse_severity(options["severity"])
-
-
-def check_item(options, where=""):
-    """Validate one item's options before any request; `where` prefixes option names (bulk items)."""
-    check_name(options.get("name"), where + "name")
-    if options.get("severity") is not None and options.get("rule_severity") is not None:
-        raise XsoarInputError(
-            "%sseverity and %srule_severity are mutually exclusive: rule_severity keeps the alerting rule's"
-            " severity, severity sets one; give only one" % (where, where)
-        )
-    if options.get("severity") is not None:
-        try:
-            parse_severity(options["severity"])
-        except XsoarInputError as error:
-            raise XsoarInputError(where + str(error))
-    check_playbook(options.get("playbook"), where + "playbook")
-    check_labels(options.get("labels"), where + "labels")
-    check_custom_fields(options.get("custom_fields"), where + "custom_fields")
-    check_time(options.get("occurred"), where + "occurred")
-    body = parse_body(options.get("body"), where + "body")
-    if body:
-        validate_body(body, where + "body")
-
-
-def managed_view(incident, request):
-    """The fields of `incident` that `request` manages, for diff and comparison."""
-    view = {}
-    for key, wanted in request.items():
-        if key == "createInvestigation":
-            continue
-        current = incident.get("CustomFields" if key == "customFields" else key)
-        if isinstance(wanted, dict) and isinstance(current, dict):
-            current = dict((sub, current.get(sub)) for sub in wanted)
-        view[key] = current
-    return view
-
-
 def same_value(current, wanted):
     if isinstance(wanted, bool) or isinstance(current, bool):  # in Python, True == 1
         return type(wanted) is type(current) and wanted == current
@@ -303,17 +257,3 @@ def same_value(current, wanted):
     if isinstance(wanted, (int, float)) and isinstance(current, (int, float)):
         return float(current) == float(wanted)
     return current == wanted
-
-
-def changed_fields(incident, request):
-    """The request fields whose value differs from the incident's (updates send only these)."""
-    view = managed_view(incident, request)
-    return dict(
-        (key, value) for key, value in request.items()
-        if key in view and key != "name" and not same_value(view[key], value)
-    )
-
-
-def incident_summary(incident):
-    """The managed fields of an incident as diff/return output shows them."""
-    return dict((key, incident.get(key)) for key in ("id", "name", "severity", "status", "playbookId") if key in incident)

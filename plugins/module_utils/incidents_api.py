@@ -9,16 +9,19 @@ __metaclass__ = type
 
 import difflib
 
-from ansible_collections.xsoar.connector.plugins.module_utils.client import Response
-from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
+from ansible_collections.xsoar.connector.plugins.module_utils.client import LEGACY_API_PREFIX
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
+    XsoarInputError,
+    XsoarOutcomeUnknown,
+    XsoarResponseError,
+)
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import names_match
 
 PAGE_SIZE = 1000  # the server's cap
 NAMES_PER_SEARCH = 200
 CLOSED_STATUSES = (2, 3)  # done, archived
 NEWEST_FIRST = [{"field": "created", "asc": False}]
-# XSOAR 8 SaaS indexes a new incident shortly after answering its create.
-LOOKUP_AFTER_CREATE_DELAYS = (0, 0.5, 1, 2)
+PLAYBOOK_PAGE_SIZE = 100
 
 
 def search(client, incident_filter, limit=None):
@@ -63,72 +66,107 @@ def find_by_names(client, names, include_closed=False):
     return wanted
 
 
-def create(client, request, include_closed=False, look_up=True):
-    """Create one incident. Returns (incident or None, status); None with 200 means dropped.
+def create(client, body):
+    """Send one create. Returns (incident or None, status): None with 200 means a rule dropped it.
 
-    A create whose fate is unknown is reconciled by a search by name before it is re-sent.
-    An answer without the new id (XSOAR 8 SaaS) is completed by a search by name, unless
-    `look_up` is false because the caller looks many up at once.
+    The answer may lack the id (XSOAR 8 SaaS); raises XsoarOutcomeUnknown when no answer says whether
+    it was stored. Looking it up is the caller's job (apply), which alone knows the write's meaning.
     """
-    name = request["name"]
-
-    def already_stored():
-        matches = find_by_names(client, [name], include_closed)[name]
-        return matches[0] if matches else None
-
-    answer = client.post("/incident", request, expected=(200, 201), idempotent=False, reconcile=already_stored)
-    if not isinstance(answer, Response):
-        return answer, 201
+    try:
+        answer = client.post("/incident", body, expected=(200, 201), idempotent=False)
+    except XsoarResponseError as error:
+        if error.status in (200, 201):  # a success status with an unreadable body: most likely stored
+            raise XsoarOutcomeUnknown("%s; the server said it succeeded, so it was most likely stored" % error,
+                                      resend_safe=False)
+        raise
     if answer.status == 200 and answer.json is None:
         return None, 200
-    incident = answer.json if isinstance(answer.json, dict) else {}
-    if look_up and not incident.get("id"):
-        incident = _look_up_new(client, name, include_closed) or incident
-    return incident, answer.status
-
-
-def _look_up_new(client, name, include_closed):
-    for delay in LOOKUP_AFTER_CREATE_DELAYS:
-        if delay:
-            client.sleep(delay)
-        matches = find_by_names(client, [name], include_closed)[name]
-        if matches:
-            return matches[0]
-    return None
+    return (answer.json if isinstance(answer.json, dict) else {}), answer.status
 
 
 def update(client, incident, changes):
-    """Update with id + version (a stale version gets 409, reported as such)."""
+    """Update with id + version. XSOAR 6 answers a stale version 409, XSOAR 8 400 "DB version conflict"."""
     request = dict(incident)
     request.update(changes)
     try:
-        return client.post("/incident", request).json
+        answer = client.post("/incident", request, expected=(200, 201), idempotent=False)
     except XsoarResponseError as error:
-        if error.status == 409:
+        if error.status == 409 or (error.status == 400 and "version" in str(error).lower()):
             raise XsoarResponseError(
-                "incident %s changed on the server while this task ran (HTTP 409, stale version): run the task again"
-                % incident.get("id"), 409)
+                "incident %s changed on the server while this task ran (HTTP %d, stale version): run the task again"
+                % (incident.get("id"), error.status), error.status)
         raise
+    return answer.json if isinstance(answer.json, dict) else dict(request)
+
+
+def batch_base(client):
+    """Where batchClose lives: XSOAR 8's public API does not document it (undocumented public routes
+    answer 303 on live tenants), so on XSOAR 8 it goes deliberately to the legacy /xsoar prefix,
+    which carries the whole server API (demisto-py uses it). XSOAR 6: the server root."""
+    return client.url + LEGACY_API_PREFIX if client.api_key_id else None
 
 
 def close(client, ids, close_reason=None, close_notes=None):
-    body = {"ids": list(ids), "all": False}
+    # every real client sends a filter with a batch call; ids-only calls answered 500 on live servers
+    body = {"ids": list(ids), "all": False, "filter": {}}
     if close_reason is not None:
         body["closeReason"] = close_reason
     if close_notes is not None:
         body["closeNotes"] = close_notes
-    return client.post("/incident/batchClose", body).json or {}
+    return client.post("/incident/batchClose", body, base=batch_base(client)).json or {}
 
 
 def delete(client, ids):
-    return client.post("/incident/batchDelete", {"ids": list(ids), "all": False}).json or {}
+    """batchDelete is documented on XSOAR 8's public API, so it stays under the configured prefix."""
+    return client.post("/incident/batchDelete", {"ids": list(ids), "all": False, "filter": {}}).json or {}
 
 
 def list_playbooks(client):
-    data = client.post("/playbook/search", {}).json
+    """Every playbook (slow on big tenants: 30-90 s for 2000 playbooks); xsoar_playbook_info's call."""
+    return search_playbooks(client)[0]
+
+
+def search_playbooks(client, query=None, page=None, size=None):
+    """(playbooks, total) of one playbook search; a page of `size` when given."""
+    request = {}
+    if query is not None:
+        request["query"] = query
+    if size is not None:
+        request.update(page=page or 0, size=size)
+    data = client.post("/playbook/search", request).json
     if not isinstance(data, dict):
         raise XsoarResponseError("POST /playbook/search answered without a JSON object: check that url is the XSOAR API address")
-    return [playbook for playbook in data.get("playbooks") or [] if isinstance(playbook, dict)]
+    return [playbook for playbook in data.get("playbooks") or [] if isinstance(playbook, dict)], data.get("total")
+
+
+def _searched_playbooks(client, query):
+    """Every playbook a query finds, page by page."""
+    found = []
+    page = 0
+    while True:
+        batch, total = search_playbooks(client, query, page, PLAYBOOK_PAGE_SIZE)
+        found.extend(batch)
+        page += 1
+        if len(batch) < PLAYBOOK_PAGE_SIZE or (isinstance(total, int) and len(found) >= total):
+            return found
+
+
+def find_playbook(client, reference, option="playbook"):
+    """A playbook name or id -> its id, with searches for that name (then that id), not the full list.
+
+    The server's name search matches words, so the exact comparison is made here.
+    """
+    quoted = reference.replace("\\", "\\\\").replace('"', '\\"')
+    candidates = _searched_playbooks(client, 'name:"%s"' % quoted)
+    if not any(playbook.get("name") == reference for playbook in candidates):
+        candidates += [playbook for playbook in _searched_playbooks(client, 'id:"%s"' % quoted) if playbook not in candidates]
+    lowered = reference.lower()
+    if not any(reference == p.get("id") or lowered == str(p.get("name", "")).lower() for p in candidates):
+        # for the message only: one page of playbooks sharing a word, to name the closest ones
+        words = [word.replace("\\", "\\\\").replace('"', '\\"') for word in reference.split()]
+        if words:
+            candidates += search_playbooks(client, " or ".join('name:"%s"' % word for word in words), 0, PLAYBOOK_PAGE_SIZE)[0]
+    return resolve_playbook(candidates, reference, option)
 
 
 def resolve_playbook(playbooks, reference, option="playbook"):
@@ -148,5 +186,5 @@ def resolve_playbook(playbooks, reference, option="playbook"):
             option, reference, len(by_name), ", ".join(str(p.get("id")) for p in by_name)))
     close_names = difflib.get_close_matches(reference, names, n=3, cutoff=0.4)
     hint = ("closest: %s" % ", ".join(repr(n) for n in close_names)) if close_names else (
-        "the key sees %d playbooks" % len(names))
+        "no playbook the key sees has a similar name")
     raise XsoarInputError("%s %r matches no playbook id or name (%s); xsoar_playbook_info lists them" % (option, reference, hint))

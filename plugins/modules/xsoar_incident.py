@@ -22,9 +22,15 @@ description:
   - O(state=closed) closes every open incident of that name; O(state=absent) deletes every incident of that
     name.
   - Works with XSOAR 6 and XSOAR 8 / cloud, including XSOAR 8 SaaS, whose create answer carries no incident
-    id (the module finds the new incident by name, so the result always has its id).
-  - A create whose outcome is unknown (timeout, dropped connection, gateway error) is followed by a search by
-    name before anything is sent again; retries never open a second incident.
+    id and whose search finds a new incident only after a few seconds. The module then searches by name
+    until the id shows up, for at most O(wait_for_id) seconds, the same way for one incident and for bulk.
+  - A create whose outcome is unknown (timeout, dropped connection, gateway error 502/504) is looked up by name
+    for up to O(wait_for_id) seconds before anything is sent again. After a read timeout (the server may still
+    be working on it) it is never sent again; after a gateway error or a dropped connection it is sent again
+    only when the whole wait did not find it. A create that stays unconfirmed is reported with
+    RV(action=unknown), as changed, and fails the task; a re-run finds it if it was stored.
+  - Each run costs one incident search per 200 names when nothing must change, whatever the number of
+    incidents; playbooks are looked up only for incidents to create or update.
 author:
   - xsoar.connector developers (@xsoar-connector)
 extends_documentation_fragment:
@@ -36,7 +42,8 @@ options:
       - The incident name, the key the module finds the incident by. Compared exactly, case included.
       - Must not be empty or start or end with spaces.
       - Required unless O(incidents) is given; mutually exclusive with it.
-    type: str
+      - One string (a number is taken as its text); a list is refused.
+    type: raw
   state:
     description:
       - V(present) makes sure an incident of this name exists (see O(match_closed) and O(update_existing)).
@@ -49,7 +56,8 @@ options:
     description:
       - Severity of a new incident. One of V(Unknown), V(Informational), V(Low), V(Medium), V(High), V(Critical)
         in any case, or XSOAR's numbers V(0), V(0.5), V(1), V(2), V(3), V(4).
-      - Defaults to Unknown (0) when neither this nor O(rule_severity) is given, unless O(body) sets C(severity).
+      - A new incident gets Unknown (0) when neither this nor O(rule_severity) is given, unless O(body) sets
+        C(severity). With O(update_existing=true) an existing incident keeps its severity unless one is given.
       - Mutually exclusive with O(rule_severity).
     type: raw
   rule_severity:
@@ -61,7 +69,11 @@ options:
     type: str
   playbook:
     description:
-      - The playbook to attach, by id or by name. A name is resolved to its id with one playbook search.
+      - The playbook to attach, by id or by name. A name is resolved to its id with a playbook search for
+        that name (paged, compared exactly on the controller; case-insensitively when no exact name matches),
+        never by listing every playbook (big tenants hold thousands).
+      - Resolved only when an incident is to be created or updated, so a run that changes nothing searches no
+        playbook.
       - An unknown id or name fails before anything is created, with the closest playbook names.
     type: str
   start_investigation:
@@ -84,7 +96,9 @@ options:
     type: str
   labels:
     description:
-      - Labels of the incident.
+      - Labels of the incident, the ones this task manages.
+      - The server adds labels of its own (C(Instance), C(Brand)); they are left alone, so they are no change
+        for O(update_existing) and are kept when the labels are updated. Order does not matter.
     type: list
     elements: dict
     suboptions:
@@ -100,6 +114,10 @@ options:
     description:
       - Custom incident fields, keyed by their machine names (the field name lower-cased without spaces,
         for example V(scanip) for "Scan IP"). Sent as C(CustomFields).
+      - With O(update_existing=true), only the fields given are compared; an update sends the incident's
+        custom fields with the changed ones merged in (whether the server merges or replaces them is
+        undocumented; both then end the same).
+      - NaN and Infinity are refused (JSON cannot carry them).
     type: dict
   occurred:
     description:
@@ -113,6 +131,7 @@ options:
       - The named options win over keys of the same name in O(body), with a warning.
       - V(id), V(version), V(status), V(created), V(modified) and V(investigationId) are not allowed; the
         module finds the incident by name.
+      - NaN and Infinity are refused, and so is nesting deeper than 100 levels.
     type: raw
   match_closed:
     description:
@@ -124,33 +143,48 @@ options:
   update_existing:
     description:
       - V(false) leaves an existing incident as it is.
-      - V(true) updates the fields given here whose values differ on the existing incident (using its id and
-        version), and reports the task as changed.
+      - V(true) updates exactly the fields given in this task whose values differ on the existing incident
+        (using its id and version), and reports the task as changed. Fields not given keep their values (no
+        create-time default such as severity Unknown is applied); a task with no field but the name changes
+        nothing.
     type: bool
     default: false
   close_reason:
     description:
       - The close reason with O(state=closed), for example V(Resolved) or V(False Positive).
+      - With O(incidents), the default for every closed item; an item can set its own.
+      - "On XSOAR 8 the close goes to C(/xsoar/incident/batchClose), the legacy API prefix, on purpose: the
+        public C(/xsoar/public/v1) API does not document C(batchClose)."
     type: str
   close_notes:
     description:
-      - The close notes with O(state=closed).
+      - The close notes with O(state=closed); with O(incidents), the default for every closed item.
     type: str
+  wait_for_id:
+    description:
+      - Seconds to wait for a new incident to be found by a search when the create answer has no id (XSOAR 8
+        SaaS), or when the create's outcome is unknown. Searches by name come quickly at first, then every
+        5 seconds, one search for all the incidents of the task that are waited for.
+      - When the id does not show up in time, the incident is still reported as created, with a warning.
+      - From 0 to 3600.
+    type: float
+    default: 60
   incidents:
     description:
       - Bulk mode, mutually exclusive with O(name). Each item takes the incident options of the single form
         (O(name) required, O(state), O(severity) or O(rule_severity), O(playbook), O(start_investigation),
-        O(type), O(details), O(owner), O(labels), O(custom_fields), O(occurred), O(body)); the options given
-        at the top level are defaults for every item.
-      - One keep-alive session, one playbook search, one incident search per 200 names (paged when needed),
-        then one write per item that needs one. Duplicate names in the list are an error.
+        O(type), O(details), O(owner), O(labels), O(custom_fields), O(occurred), O(body), O(close_reason),
+        O(close_notes)); the options given at the top level are defaults for every item.
+      - One keep-alive session, one incident search per 200 names (paged when needed), a playbook search per
+        playbook name only when an item is to be created or updated, then one write per item that needs one.
+        Duplicate names in the list are an error.
       - Returns RV(incidents), one result per item in order.
     type: list
     elements: dict
     suboptions:
       name:
-        description: The incident name.
-        type: str
+        description: The incident name, one string.
+        type: raw
       state:
         description: As O(state).
         type: str
@@ -198,15 +232,27 @@ options:
       body:
         description: As O(body).
         type: raw
+      close_reason:
+        description: As O(close_reason), for this item; only with O(incidents[].state=closed).
+        type: str
+      close_notes:
+        description: As O(close_notes), for this item; only with O(incidents[].state=closed).
+        type: str
   continue_on_item_error:
     description:
       - With O(incidents), V(false) stops at the first item that fails and fails the task, reporting what was
-        done before it; V(true) goes on with the other items and fails the task at the end.
+        done before it and the rest as V(not_attempted); V(true) goes on with the other items and fails the
+        task at the end.
+      - When the server cannot be reached at all, the task stops there either way and reports the rest as
+        V(not_attempted), rather than paying the same timeouts for each.
     type: bool
     default: false
 notes:
   - "The module itself only talks to XSOAR, so it usually runs on the controller: C(localhost), or
     C(delegate_to: localhost)."
+  - On XSOAR 8 SaaS a new incident is found by searches only a few seconds after it was created. The
+    module waits for it (O(wait_for_id)), but another run that starts within those seconds cannot see it
+    yet and would open a second incident of that name.
 requirements:
   - requests
   - jsonschema (when O(body) is given)
@@ -279,6 +325,16 @@ EXAMPLES = r"""
       - name: "Port scan from 198.51.100.4"
         rule_severity: low
 
+- name: Close several incidents in one task, each with its own reason (the task's is the default)
+  xsoar.connector.xsoar_incident:
+    state: closed
+    close_reason: Resolved
+    incidents:
+      - name: "Disk full on db1"
+        close_notes: "Disk cleaned by Ansible"
+      - name: "Port scan from 203.0.113.7"
+        close_reason: False Positive
+
 - name: Delete incidents of that name, whatever their status
   xsoar.connector.xsoar_incident:
     name: "Disk full on db1"
@@ -322,9 +378,11 @@ action:
     - V(dropped) means XSOAR answered the create with HTTP 200 and no content, which XSOAR 8 does when a
       pre-processing rule drops the incident. That is not a creation; C(changed) is false and a warning
       says so.
+    - V(unknown) means the create was sent but no answer or search confirmed it (see O(wait_for_id)); the
+      task fails, reported as changed because the incident may exist. A re-run finds it if it was stored.
   returned: in the single form
   type: str
-  choices: [created, updated, closed, deleted, dropped, none]
+  choices: [created, updated, closed, deleted, dropped, unknown, none]
   sample: created
 matches:
   description:
@@ -333,6 +391,12 @@ matches:
   returned: in the single form
   type: int
   sample: 1
+changed_fields:
+  description: The incident fields an update changed (or would change, in check mode).
+  returned: when RV(action) is V(updated)
+  type: list
+  elements: str
+  sample: [details, severity]
 ids:
   description: The ids of the incidents closed or deleted.
   returned: when O(state) is V(closed) or V(absent) and something matched
@@ -341,8 +405,8 @@ ids:
   sample: ["42", "43"]
 incidents:
   description:
-    - Bulk mode, one result per item of O(incidents), in order; items after a failed one are missing unless
-      O(continue_on_item_error=true).
+    - Bulk mode, one result per item of O(incidents), in order; items after a failed one are
+      V(not_attempted) unless O(continue_on_item_error=true).
   returned: when O(incidents) is given
   type: list
   elements: dict
@@ -351,8 +415,17 @@ incidents:
       description: The item's incident name.
       type: str
     action:
-      description: As RV(action), or V(failed).
+      description: As RV(action), or V(failed), or V(not_attempted) (not sent because an earlier item failed
+        or the server was unreachable).
       type: str
+    changed_fields:
+      description: As RV(changed_fields).
+      type: list
+      elements: str
+    ids:
+      description: As RV(ids).
+      type: list
+      elements: str
     changed:
       description: Whether this item changed something.
       type: bool
@@ -371,8 +444,10 @@ incidents:
   sample:
     - {name: Port scan from 203.0.113.7, action: created, changed: true, incident: {id: "7"}, matches: 0}
 diff:
-  description: The managed incident fields before and after the task (a list, one per item, in bulk mode).
-  returned: always
+  description:
+    - The managed incident fields before and after the task (a list, one per item, in bulk mode).
+    - "Only in diff mode (C(--diff) or C(diff: true)): a bulk result stays small otherwise."
+  returned: in diff mode
   type: dict
   sample:
     before: {}
@@ -390,7 +465,8 @@ def main():
         argument_spec=incident_state.module_argument_spec(),
         supports_check_mode=True,
     )
-    run_module(module, incident_state.prepare, incident_state.run)
+    # the per-item diffs double a bulk result: built only when the user asks for a diff
+    run_module(module, lambda params: incident_state.prepare(params, diff=module._diff), incident_state.run)
 
 
 if __name__ == "__main__":

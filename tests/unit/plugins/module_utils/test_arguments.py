@@ -220,7 +220,7 @@ def test_retries_in_bounds(retries):
 def test_connection_argument_spec_merges_and_copies():
     spec = arguments.connection_argument_spec(name=dict(type="str", required=True))
     assert spec["name"] == dict(type="str", required=True)
-    assert set(arguments.CONNECTION_OPTIONS) <= set(spec)
+    assert set(arguments.CONNECTION_SPEC) <= set(spec)
     assert spec["api_key"]["no_log"] is True
     spec["url"]["type"] = "int"
     assert arguments.CONNECTION_SPEC["url"]["type"] == "str"

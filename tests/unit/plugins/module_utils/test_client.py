@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarConnectionError
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarConnectionError, XsoarOutcomeUnknown
 
 from ansible_collections.xsoar.connector.plugins.module_utils import client as client_module
 from ansible_collections.xsoar.connector.plugins.module_utils.client import (
@@ -22,9 +22,6 @@ from ansible_collections.xsoar.connector.plugins.module_utils.client import (
     RETRY_AFTER_MAX,
     SNIPPET_LENGTH,
     Client,
-    Response,
-    _CertificateRejected,
-    _OutcomeUnknown,
     advanced_key_headers,
     auth_message,
     html_message,
@@ -274,126 +271,106 @@ def test_standard_headers_and_family():
         client.close()
 
 
-# -- the retry loop (request), with scripted exchanges instead of HTTP ------------------------------
+# -- the retry loop (request), against a scripted server on 127.0.0.1 -------------------------------
 
-def read_timeout():
-    return _OutcomeUnknown("no answer within 1s", resend_safe=False)
-
-
-def dropped():
-    return _OutcomeUnknown("connection dropped without an answer")
-
-
-def answer(status, data=None, headers=None):
-    body = b"" if data is None else __import__("json").dumps(data).encode()
-    return Response(status, headers or {}, body, data)
+def served_client(server, **changes):
+    sleeps = []
+    values = dict(url=server.url, timeout=1.0, retries=2)
+    values.update(changes)
+    client = Client(settings(**values), sleep=sleeps.append)
+    return client, sleeps
 
 
-class Scripted:
-    """A client whose exchanges are taken from a list (an exception is raised, a Response returned)."""
-
-    def __init__(self, exchanges, retries=2, look_ups=()):
-        self.client = Client(settings(retries=retries), sleep=self.sleep)
-        self.client._send = self.send
-        self.exchanges = list(exchanges)
-        self.look_ups = list(look_ups)
-        self.sent = 0
-        self.looked = 0
-        self.sleeps = []
-
-    def send(self, method, url, data):
-        self.sent += 1
-        exchange = self.exchanges.pop(0)
-        if isinstance(exchange, Exception):
-            raise exchange
-        return exchange
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-
-    def reconcile(self):
-        self.looked += 1
-        return self.look_ups.pop(0) if self.look_ups else None
-
-    def create(self):
-        return self.client.post("/incident", {"name": "x"}, expected=(200, 201), idempotent=False,
-                                reconcile=self.reconcile)
-
-
-def test_retries_exhausted_names_attempts_and_last_status():
-    run = Scripted([answer(503), answer(502), answer(503, {"title": "Service Unavailable"})], retries=2)
+def test_retries_exhausted_names_attempts_and_last_status(http_server):
+    http_server.script = [("answer", 503, None, {}), ("answer", 502, None, {}),
+                          ("answer", 503, {"title": "Service Unavailable"}, {})]
+    client, sleeps = served_client(http_server)
     with pytest.raises(XsoarConnectionError) as error:
-        run.client.post("/incidents/search", {})
+        client.post("/incidents/search", {})
     assert str(error.value) == (
         "POST /incidents/search failed after 3 attempts (retries=2); last error: HTTP 503 Service Unavailable")
-    assert run.sent == 3
-    assert len(run.sleeps) == 2
+    assert len(http_server.requests) == 3
+    assert len(sleeps) == 2
 
 
-def test_retry_after_is_waited_then_success():
-    run = Scripted([answer(429, headers={"Retry-After": "1"}), answer(201, {"id": "1"})])
-    assert run.create().json == {"id": "1"}
-    assert run.sleeps == [1.0]
-    assert run.looked == 0  # a 429 was not acted on: re-sent without a look-up
+def test_retry_after_is_waited_then_the_write_is_resent(http_server):
+    http_server.script = [("answer", 429, None, {"Retry-After": "1"}), ("answer", 201, {"id": "1"}, {})]
+    client, sleeps = served_client(http_server)
+    assert client.post("/incident", {"name": "x"}, expected=(200, 201), idempotent=False).json == {"id": "1"}
+    assert sleeps == [1.0]  # a 429 was not acted on: re-sent at once, by the client
+    assert http_server.paths() == ["/incident", "/incident"]
 
 
-def test_gateway_error_after_store_is_found_not_resent():
-    run = Scripted([answer(502)], look_ups=[{"id": "7"}])
-    assert run.create() == {"id": "7"}
-    assert run.sent == 1
-    assert len(run.sleeps) == 1  # the look-up waits first: the server may finish late
+@pytest.mark.parametrize("status", [502, 504])
+def test_gateway_error_to_a_write_is_reported_not_resent(http_server, status):
+    http_server.script = [("answer", status, None, {})]
+    client, sleeps = served_client(http_server)
+    with pytest.raises(XsoarOutcomeUnknown) as error:
+        client.post("/incident", {"name": "x"}, expected=(200, 201), idempotent=False)
+    assert error.value.resend_safe is True
+    assert "HTTP %d" % status in str(error.value)
+    assert len(http_server.requests) == 1 and sleeps == []
 
 
-def test_gateway_error_before_store_is_resent_after_a_look_up():
-    run = Scripted([answer(504), answer(201, {"id": "1"})])
-    assert run.create().json == {"id": "1"}
-    assert (run.sent, run.looked) == (2, 1)
+def test_read_timeout_on_a_write_is_reported_as_not_resend_safe(http_server):
+    http_server.script = [("slow", 1.5, 201, {"id": "1"})]
+    client, sleeps = served_client(http_server, timeout=0.5)
+    with pytest.raises(XsoarOutcomeUnknown) as error:
+        client.post("/incident", {"name": "x"}, expected=(200, 201), idempotent=False)
+    assert error.value.resend_safe is False
+    assert str(error.value).startswith("POST /incident: no answer from %s within 0.5s" % http_server.url)
+    assert len(http_server.requests) == 1
 
 
-def test_read_timeout_on_a_write_is_looked_up_never_resent():
-    run = Scripted([read_timeout()], retries=3, look_ups=[None, None, {"id": "3"}])
-    assert run.create() == {"id": "3"}
-    assert (run.sent, run.looked) == (1, 3)
+def test_dropped_write_is_reported(http_server):
+    http_server.script = [("drop",)]
+    client, sleeps = served_client(http_server)
+    with pytest.raises(XsoarOutcomeUnknown) as error:
+        client.post("/incident", {"name": "x"}, expected=(200, 201), idempotent=False)
+    assert error.value.resend_safe is True
+    assert len(http_server.requests) == 1
 
 
-def test_read_timeout_on_a_write_not_found_fails_without_resending():
-    run = Scripted([read_timeout()], retries=1)
-    with pytest.raises(XsoarConnectionError) as error:
-        run.create()
-    assert (run.sent, run.looked) == (1, 2)
-    message = str(error.value)
-    assert message.startswith("POST /incident: no answer within 1s; it was not found in 2 look-ups since")
-    assert "not sent again" in message
+def test_read_timeout_and_drop_on_a_read_are_retried(http_server):
+    http_server.script = [("slow", 1.5, 200, {}), ("drop",), ("answer", 200, {"total": 0}, {})]
+    client, sleeps = served_client(http_server, timeout=0.5)
+    assert client.post("/incidents/search", {}).json == {"total": 0}
+    assert len(http_server.requests) == 3 and len(sleeps) == 2
 
 
-def test_read_timeout_on_a_write_without_reconcile_fails_at_once():
-    run = Scripted([read_timeout()], retries=3)
-    with pytest.raises(XsoarConnectionError) as error:
-        run.client.post("/incident", {}, idempotent=False)
-    assert run.sent == 1
-    assert run.sleeps == []
-    assert "cannot be looked up" in str(error.value)
+def test_the_key_goes_in_the_header_and_json_out_strictly(http_server):
+    http_server.script = [("answer", 200, {"total": 0}, {})]
+    client, sleeps = served_client(http_server, api_key_id="17")
+    client.post("/incidents/search", {"filter": {"size": 1}})
+    method, path, body, headers = http_server.requests[0]
+    assert path == "/xsoar/public/v1/incidents/search"
+    assert body == {"filter": {"size": 1}}
+    assert headers["Authorization"] == KEY and headers["x-xdr-auth-id"] == "17"
+    with pytest.raises(ValueError):
+        client.post("/incident", {"severity": float("nan")})  # validation refuses it first; never sent
+    assert len(http_server.requests) == 1
 
 
-def test_read_timeout_on_a_read_is_retried():
-    run = Scripted([read_timeout(), answer(200, {"total": 0})])
-    assert run.client.post("/incidents/search", {}).json == {"total": 0}
-    assert run.sent == 2
+def test_environment_is_resolved_once(monkeypatch, http_server):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/bundle.pem")
+    client = Client(settings(url="https://xsoar.example.com"))
+    assert client._proxies["https"] == "http://proxy.example:3128"
+    assert client._verify == "/etc/ssl/bundle.pem"
+    assert client.session.trust_env is False
+    client = Client(settings(url="https://xsoar.example.com", proxy="http://mine:8080", ca_path="/ca.pem"))
+    assert client._proxies == {"http": "http://mine:8080", "https": "http://mine:8080"}
+    assert client._verify == "/ca.pem"
+    monkeypatch.setenv("NO_PROXY", "xsoar.example.com")
+    assert Client(settings(url="https://xsoar.example.com"))._proxies is None
+    assert Client(settings(validate_certs=False))._verify is False
 
 
-def test_dropped_write_not_found_is_resent():
-    run = Scripted([dropped(), answer(201, {"id": "2"})])
-    assert run.create().json == {"id": "2"}
-    assert (run.sent, run.looked) == (2, 1)
-
-
-def test_dropped_write_found_on_the_last_attempt():
-    run = Scripted([dropped()], retries=0, look_ups=[{"id": "4"}])
-    assert run.create() == {"id": "4"}
-
-
-def test_untrusted_certificate_is_not_retried():
-    run = Scripted([_CertificateRejected("TLS certificate of x is not trusted")], retries=3)
-    with pytest.raises(XsoarConnectionError, match="not trusted"):
-        run.create()
-    assert (run.sent, run.sleeps, run.looked) == (1, [], 0)
+def test_untrusted_certificate_is_not_retried(https_server):
+    https_server.script = [("answer", 201, {"id": "1"}, {})]
+    client, sleeps = served_client(https_server, retries=3)
+    with pytest.raises(XsoarConnectionError, match="TLS certificate of %s is not trusted" % https_server.url):
+        client.post("/incident", {}, idempotent=False)
+    assert client.request_count == 1 and sleeps == []
+    assert https_server.requests == []  # nothing reached the HTTP layer

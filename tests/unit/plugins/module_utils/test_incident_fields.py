@@ -12,7 +12,9 @@ import re
 import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
+from ansible_collections.xsoar.connector.plugins.module_utils import desired
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_fields as fields
+from ansible_collections.xsoar.connector.plugins.module_utils import planner
 from ansible_collections.xsoar.connector.plugins.module_utils.incidents_api import resolve_playbook
 
 
@@ -51,12 +53,6 @@ def test_rule_severity_number(value, number):
     assert fields.rule_severity_number(value) == number
 
 
-def test_item_severity():
-    assert fields.item_severity({"name": "x"}) == 0
-    assert fields.item_severity({"name": "x", "severity": "High"}) == 3
-    assert fields.item_severity({"name": "x", "rule_severity": "critical"}) == 4
-
-
 # --- names ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["Disk full", 'He said "x"', "C:\\temp", "name: value", u"Störung 障害", "x" * 1000])
@@ -65,7 +61,8 @@ def test_check_name_valid(name):
 
 
 @pytest.mark.parametrize("name, message", [
-    (None, "is empty"), ("", "is empty"), ("   ", "is empty"), (3, "is empty"),
+    (None, "is empty"), ("", "is empty"), ("   ", "is empty"), (3, "must be one string, got a int"),
+    (["a", "b"], "must be one string, got a list"),
     (" Disk", "starts or ends with spaces"), ("Disk ", "starts or ends with spaces"),
     ("x" * 1001, "1001 characters"),
 ])
@@ -140,20 +137,31 @@ def test_validate_body_warnings():
     assert "foo, isRuleSeverity" in warnings[0]
 
 
-# --- the create request -----------------------------------------------------------------------
+# --- the create request: desired fields (desired.py) plus create-time defaults (planner.py) -------
+
+def create_request(options, playbook_id=None):
+    """What the module sends to create the item: its desired fields plus the create-time defaults."""
+    record = desired.desired_record(options, {})
+    return planner.create_body(record, planner.wanted_fields(record, playbook_id)), record["warnings"]
+
 
 def test_incident_request_defaults():
-    request, warnings = fields.incident_request({"name": "n"}, None)
+    request, warnings = create_request({"name": "n"})
     assert request == {"name": "n", "severity": 0}
     assert warnings == []
+
+
+def test_desired_fields_have_no_defaults():
+    assert desired.desired_record({"name": "n"}, {})["fields"] == {}
 
 
 def test_incident_request_all_options():
     options = dict(
         name="n", severity="high", start_investigation=True, type="Phishing", details="d", owner="admin",
         labels=[{"type": "Source", "value": "ansible"}], custom_fields={"a": 1}, occurred="2026-11-29T10:00:00Z",
+        playbook="Phishing",
     )
-    request, warnings = fields.incident_request(options, "pb-id")
+    request, warnings = create_request(options, "pb-id")
     assert request == {
         "name": "n", "severity": 3, "playbookId": "pb-id", "createInvestigation": True, "type": "Phishing",
         "details": "d", "owner": "admin", "labels": [{"type": "Source", "value": "ansible"}],
@@ -163,58 +171,56 @@ def test_incident_request_all_options():
 
 
 def test_incident_request_start_investigation_false_is_sent():
-    request = fields.incident_request({"name": "n", "start_investigation": False}, None)[0]
+    request = create_request({"name": "n", "start_investigation": False})[0]
     assert request["createInvestigation"] is False
 
 
 def test_incident_request_merges_body_and_warns_on_override():
     options = {"name": "n", "severity": "low", "details": "option", "body": '{"details": "body", "reason": "r"}'}
-    request, warnings = fields.incident_request(options, None)
+    request, warnings = create_request(options)
     assert request == {"name": "n", "severity": 1, "details": "option", "reason": "r"}
     assert warnings == ["body sets details, which the named options override"]
 
 
 def test_incident_request_same_value_in_body_is_no_override():
-    request, warnings = fields.incident_request({"name": "n", "body": {"name": "n", "reason": "r"}}, None)
+    request, warnings = create_request({"name": "n", "body": {"name": "n", "reason": "r"}})
     assert request == {"name": "n", "severity": 0, "reason": "r"}
     assert warnings == []
 
 
 def test_incident_request_body_severity_kept_without_severity_option():
-    request, warnings = fields.incident_request({"name": "n", "body": {"severity": 3}}, None)
+    request, warnings = create_request({"name": "n", "body": {"severity": 3}})
     assert request["severity"] == 3
     assert warnings == []
 
 
 def test_incident_request_rule_severity():
-    request = fields.incident_request({"name": "n", "rule_severity": "weird"}, None)[0]
+    request = create_request({"name": "n", "rule_severity": "weird"})[0]
     assert request["severity"] == 0
 
 
-def test_incident_request_custom_fields_alias():
-    options = {"name": "n", "custom_fields": {"a": 1}, "body": {"customFields": {"b": 2}}}
-    request, warnings = fields.incident_request(options, None)
-    assert "CustomFields" not in request
-    assert request["customFields"] == {"a": 1}
-    assert warnings == ["body sets customFields, which the named options override"]
+def test_incident_request_custom_fields_merge_per_key():
+    options = {"name": "n", "custom_fields": {"a": 1, "c": 3}, "body": {"customFields": {"a": 0, "b": 2}}}
+    request, warnings = create_request(options)
+    assert "customFields" not in request
+    assert request["CustomFields"] == {"a": 1, "b": 2, "c": 3}
+    assert warnings == ["custom_fields overrides body's custom fields a"]
 
 
 def test_incident_request_unknown_body_fields_warn():
-    warnings = fields.incident_request({"name": "n", "body": {"foo": 1}}, None)[1]
+    warnings = create_request({"name": "n", "body": {"foo": 1}})[1]
     assert len(warnings) == 1
     assert "foo" in warnings[0]
 
 
-def test_check_item():
-    fields.check_item({"name": "n", "severity": "high", "labels": [{"type": "a", "value": "b"}]})
+def test_desired_record_checks_each_option():
+    desired.desired_record({"name": "n", "severity": "high", "labels": [{"type": "a", "value": "b"}]}, {})
     with pytest.raises(XsoarInputError, match="mutually exclusive"):
-        fields.check_item({"name": "n", "severity": "high", "rule_severity": "low"})
+        desired.desired_record({"name": "n", "severity": "high", "rule_severity": "low"}, {})
     with pytest.raises(XsoarInputError, match="^items.0.severity 'urgent' is not valid"):
-        fields.check_item({"name": "n", "severity": "urgent"}, "items.0.")
+        desired.desired_record({"name": "n", "severity": "urgent"}, {}, "items.0.")
     with pytest.raises(XsoarInputError, match="occurred 'yesterday' is not an RFC 3339 time"):
-        fields.check_item({"name": "n", "occurred": "yesterday"})
-    with pytest.raises(XsoarInputError, match="body.severity is invalid"):
-        fields.check_item({"name": "n", "body": {"severity": "x"}})
+        desired.desired_record({"name": "n", "occurred": "yesterday"}, {})
 
 
 # --- labels and times -------------------------------------------------------------------------
@@ -291,24 +297,25 @@ def test_same_value_different(current, wanted):
     assert not fields.same_value(current, wanted)
 
 
-def test_changed_fields():
+def test_field_changes():
     incident = {
         "id": "7", "version": 2, "name": "n", "severity": 3, "details": "", "occurred": "2026-11-29T10:00:00Z",
         "CustomFields": {"a": 1, "other": "kept"}, "labels": [], "playbookId": "",
     }
-    request = {
-        "name": "n", "severity": 3.0, "details": "new", "occurred": "2026-11-29T11:00:00+01:00",
-        "customFields": {"a": 1}, "labels": [{"type": "t", "value": "v"}], "createInvestigation": True,
+    wanted = {
+        "severity": 3.0, "details": "new", "occurred": "2026-11-29T11:00:00+01:00",
+        "CustomFields": {"a": 1}, "labels": [{"type": "t", "value": "v"}],
     }
-    assert fields.changed_fields(incident, request) == {"details": "new", "labels": [{"type": "t", "value": "v"}]}
-    assert fields.changed_fields(incident, {"name": "n", "severity": 3}) == {}
-    assert fields.changed_fields(incident, {"name": "n", "CustomFields": {"a": 2}}) == {"CustomFields": {"a": 2}}
+    assert planner.field_changes(incident, wanted) == {"details": "new", "labels": [{"type": "t", "value": "v"}]}
+    assert planner.field_changes(incident, {"severity": 3}) == {}
+    # the merged set: both a server that merges and one that replaces end with every field
+    assert planner.field_changes(incident, {"CustomFields": {"a": 2}}) == {"CustomFields": {"a": 2, "other": "kept"}}
 
 
-def test_managed_view():
+def test_view():
     incident = {"name": "n", "severity": 1, "CustomFields": {"a": 1, "b": 2}}
-    request = {"name": "n", "severity": 3, "customFields": {"a": 5}, "createInvestigation": True}
-    assert fields.managed_view(incident, request) == {"name": "n", "severity": 1, "customFields": {"a": 1}}
+    wanted = {"name": "n", "severity": 3, "CustomFields": {"a": 5}}
+    assert planner.view(incident, wanted) == {"name": "n", "severity": 1, "CustomFields": {"a": 1}}
 
 
 # --- playbooks --------------------------------------------------------------------------------
@@ -361,8 +368,8 @@ def test_resolve_playbook_unknown_lists_close_names():
 def test_resolve_playbook_unknown_without_close_names():
     with pytest.raises(XsoarInputError) as error:
         resolve_playbook(PLAYBOOKS, "zzzzzzzzzzzzzzzzzzzzzzzzzzzz")
-    assert "the key sees 7 playbooks" in str(error.value)
-    with pytest.raises(XsoarInputError, match="the key sees 0 playbooks"):
+    assert "no playbook the key sees has a similar name" in str(error.value)
+    with pytest.raises(XsoarInputError, match="no playbook the key sees has a similar name"):
         resolve_playbook([], "anything")
 
 
@@ -408,8 +415,8 @@ def test_check_time_rejects(value):
 
 
 def test_incident_request_normalises_times_of_options_and_body():
-    request = fields.incident_request(
-        {"name": "n", "occurred": "2026-11-29 10:00:00+00:00", "body": {"dueDate": "2026-12-01T10:00:00z"}}, None)[0]
+    request = create_request(
+        {"name": "n", "occurred": "2026-11-29 10:00:00+00:00", "body": {"dueDate": "2026-12-01T10:00:00z"}})[0]
     assert request["occurred"] == "2026-11-29T10:00:00+00:00"
     assert request["dueDate"] == "2026-12-01T10:00:00Z"
 
@@ -436,16 +443,46 @@ def test_validate_body_accepts_documented_fields():
 @pytest.mark.parametrize("playbook", ["", "   "])
 def test_check_item_empty_playbook(playbook):
     with pytest.raises(XsoarInputError, match=r"^incidents\[0\].playbook is empty: give a playbook name or id"):
-        fields.check_item({"name": "n", "playbook": playbook}, "incidents[0].")
+        desired.desired_record({"name": "n", "playbook": playbook}, {}, "incidents[0].")
 
 
 @pytest.mark.parametrize("custom_fields, key", [({"Scan IP": "1"}, "Scan IP"), ({" ": "1"}, " "), ({1: "x", "a b": 2}, "a b")])
 def test_check_item_custom_field_keys(custom_fields, key):
     with pytest.raises(XsoarInputError, match="custom_fields key %r is not a field's machine name" % key):
-        fields.check_item({"name": "n", "custom_fields": custom_fields})
+        desired.desired_record({"name": "n", "custom_fields": custom_fields}, {})
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", " 2.5 "])
 def test_invalid_severity_is_quoted_as_given(value):
     with pytest.raises(XsoarInputError, match=r"^severity %s is not valid" % re.escape(repr(value))):
         fields.parse_severity(value)
+
+
+# --- JSON that real servers refuse (issue 13) ----------------------------------------------------
+
+@pytest.mark.parametrize("body", ['{"reason": NaN}', '{"sla": Infinity}', {"sla": float("nan")},
+                                  {"CustomFields": {"x": [1, float("-inf")]}}])
+def test_nan_and_infinity_are_refused(body):
+    with pytest.raises(XsoarInputError, match="body"):
+        fields.parse_body(body)
+
+
+def test_nan_in_custom_fields_is_refused():
+    with pytest.raises(XsoarInputError, match=r"^custom_fields.score is nan, which JSON cannot carry"):
+        desired.desired_record({"name": "n", "custom_fields": {"score": float("nan")}}, {})
+
+
+@pytest.mark.parametrize("depth", [101, 100000])
+def test_deep_body_gets_a_message(depth):
+    text = '{"a": ' * depth + "1" + "}" * depth
+    with pytest.raises(XsoarInputError, match="body is nested deeper than 100 levels: flatten it"):
+        fields.parse_body(text)
+    nested = {}
+    for dummy in range(depth):
+        nested = {"a": nested}
+    with pytest.raises(XsoarInputError, match="nested deeper than 100 levels"):
+        fields.parse_body(nested)
+
+
+def test_body_within_the_depth_is_accepted():
+    assert fields.parse_body('{"a": ' * 50 + "1" + "}" * 50)

@@ -37,9 +37,12 @@ def test_close_options_without_a_closed_item_in_bulk():
 
 def test_close_options_with_a_close():
     plan = incident_state.prepare(params(name="n", state="closed", close_reason="Resolved", close_notes="done"))
-    assert plan["task"]["close_reason"] == "Resolved"
-    plan = incident_state.prepare(params(close_reason="Resolved", incidents=[{"name": "a"}, {"name": "b", "state": "closed"}]))
-    assert [item["state"] for item in plan["items"]] == ["present", "closed"]
+    assert (plan["items"][0]["close_reason"], plan["items"][0]["close_notes"]) == ("Resolved", "done")
+    plan = incident_state.prepare(params(close_reason="Resolved", incidents=[
+        {"name": "a"}, {"name": "b", "state": "closed"}, {"name": "c", "state": "closed", "close_reason": "Duplicate"}]))
+    assert [item["state"] for item in plan["items"]] == ["present", "closed", "closed"]
+    # the task's close_reason is every closed item's default; an item's own wins
+    assert [item["close_reason"] for item in plan["items"]] == [None, "Resolved", "Duplicate"]
 
 
 def test_argument_spec_leaves_suboptions_to_prepare():
@@ -67,13 +70,27 @@ def test_bulk_items_are_converted_and_inherit_the_task_options():
         {"name": "a", "start_investigation": "yes", "labels": [{"type": "Port", "value": 443}]}, {"name": "b", "rule_severity": "low"}]))
     first, second = plan["items"]
     assert first["start_investigation"] is True
-    assert first["labels"] == [{"type": "Port", "value": "443"}]
-    assert first["severity"] == "high" and first["state"] == "present"
-    assert second["severity"] is None and second["rule_severity"] == "low"
+    assert first["fields"]["labels"] == [{"type": "Port", "value": "443"}]
+    assert first["fields"]["severity"] == 3 and first["state"] == "present"
+    assert second["fields"]["severity"] == 1  # its rule_severity, not the task's severity
 
 
 def test_single_form_labels_are_validated():
     with pytest.raises(XsoarInputError, match="^missing required arguments: value found in labels"):
         incident_state.prepare(params(name="n", labels=[{"type": "Source"}]))
     plan = incident_state.prepare(params(name="n", labels=[{"type": "Port", "value": 443}]))
-    assert plan["items"][0]["labels"] == [{"type": "Port", "value": "443"}]
+    assert plan["items"][0]["fields"]["labels"] == [{"type": "Port", "value": "443"}]
+
+
+def test_name_must_be_one_string():
+    with pytest.raises(XsoarInputError, match="^name must be one string, got a list"):
+        incident_state.prepare(params(name=["a", "b"]))
+    with pytest.raises(XsoarInputError, match=r"^incidents\[0\]\.name must be one string, got a list"):
+        incident_state.prepare(params(incidents=[{"name": ["a", "b"]}]))
+    assert incident_state.prepare(params(name=2026))["items"][0]["name"] == "2026"
+
+
+def test_wait_for_id_is_bounded():
+    with pytest.raises(XsoarInputError, match="^wait_for_id -1 is out of range"):
+        incident_state.prepare(params(name="n", wait_for_id=-1))
+    assert incident_state.prepare(params(name="n", wait_for_id=5))["task"]["wait_for_id"] == 5

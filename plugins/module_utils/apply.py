@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that knows what writes mean: send the planned actions, settle what is uncertain.
+
+The client only reports what happened (an answer, or XsoarOutcomeUnknown for a write that may have
+reached the server). Here a create without an id in its answer (XSOAR 8 SaaS), and a create whose
+outcome is unknown, are looked up by name with one bounded wait (`wait_for_id`), the same for one
+item and for a thousand. A create is sent again only when the failure allows it (a gateway error or a
+dropped connection, not a server still working on it) and the whole wait did not find it.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
+    XsoarError,
+    XsoarOutcomeUnknown,
+    XsoarUnreachableError,
+)
+from ansible_collections.xsoar.connector.plugins.module_utils.planner import Close, Create, Delete, Update, action_name
+
+# Seconds between look-ups for new incidents: quick at first, then every few seconds (demisto-sdk polls every 10 s).
+LOOKUP_DELAYS = (0.5, 1, 2, 4)
+LOOKUP_DELAY_MAX = 5
+
+
+def outcome(action, incident, changed=None):
+    return {"action": action, "changed": action not in ("none", "dropped", "failed", "not_attempted") if changed is None else changed,
+            "incident": incident or {}, "warnings": []}
+
+
+def failed(error, action="failed", changed=False):
+    result = outcome(action, {}, changed)
+    result.update(failed=True, msg=str(error))
+    return result
+
+
+def apply(client, steps, task, known=None, now=time.monotonic):
+    """Send each step's action in order; steps are (desired, action). Returns one outcome per step.
+
+    `known`: {name: ids of the incidents the existence search found}; a look-up after a create never
+    takes one of those for the new incident.
+
+    Stops at the first failure unless continue_on_item_error, and always once the server is
+    unreachable (the rest would only pay the same timeouts): those items are `not_attempted`.
+    """
+    outcomes = []
+    pending = []
+    stop = None
+    unreachable = None
+    for desired, action in steps:
+        if stop is not None:
+            outcomes.append(dict(outcome("not_attempted", {}), msg="not attempted: %s" % stop))
+            continue
+        try:
+            result = write(client, desired, action, pending, (known or {}).get(desired["name"], ()))
+        except XsoarUnreachableError as error:
+            result = failed(error)
+            stop = "the server was unreachable at an earlier item"
+            unreachable = error
+        except XsoarError as error:
+            result = failed(error)
+        outcomes.append(result)
+        if result.get("failed") and not task.get("continue_on_item_error"):
+            stop = "an earlier item failed (continue_on_item_error: true would try it)"
+    settle(client, pending, task, now, unreachable)
+    return outcomes
+
+
+def write(client, desired, action, pending, known=()):
+    """One action's request; a create that needs a look-up joins `pending` and is settled later."""
+    if isinstance(action, Create):
+        return send_create(client, desired, action.body, pending, sends=1, known=known)
+    if isinstance(action, Update):
+        return outcome("updated", api.update(client, action.incident, action.changes))
+    if isinstance(action, Close):
+        answer = api.close(client, action.ids, action.close_reason, action.close_notes)
+        first = action.incidents[0]
+        closed = next((item for item in answer.get("data") or [] if isinstance(item, dict) and item.get("id") == first["id"]), first)
+        return dict(outcome("closed", closed), ids=action.ids)
+    if isinstance(action, Delete):
+        api.delete(client, action.ids)
+        return dict(outcome("deleted", action.incidents[0]), ids=action.ids)
+    return outcome(action_name(action), action.incident)
+
+
+def send_create(client, desired, body, pending, sends, result=None, known=()):
+    """Send a create; `result` (the item's outcome, filled in place) joins `pending` when it needs a look-up."""
+    result = {} if result is None else result
+    result.clear()
+    try:
+        incident, status = api.create(client, body)
+    except XsoarOutcomeUnknown as error:
+        result.update(outcome("unknown", {}, changed=True))
+        pending.append({"desired": desired, "body": body, "result": result, "error": error, "sends": sends,
+                        "known": known, "answer": {}})
+        return result
+    if incident is None:
+        result.update(outcome("dropped", {}))
+        result["warnings"].append(
+            "XSOAR accepted the create of %r with HTTP %d and no content: no incident was created. A"
+            " pre-processing rule most likely dropped or merged it; check Settings > Pre-Process Rules"
+            % (desired["name"], status))
+        return result
+    result.update(outcome("created", incident))
+    if not incident.get("id"):  # XSOAR 8 SaaS: found by name once the search index has it
+        pending.append({"desired": desired, "body": body, "result": result, "error": None, "sends": sends,
+                        "known": known, "answer": incident})
+    return result
+
+
+def settle(client, pending, task, now=time.monotonic, unreachable=None):
+    """Look the pending creates up by name, all in one search per round, until found or `wait_for_id` is spent.
+
+    When the server is unreachable (already, or during the look-ups) they stay unknown: no one can tell.
+    """
+    while pending:
+        try:
+            if unreachable is not None:
+                raise unreachable
+            look_ups, waited = _look_up(client, pending, task, now)
+        except XsoarError as problem:
+            for entry in pending:
+                _unconfirmed(entry, "the look-up by name failed (%s)" % problem)
+            return
+        again = []
+        for entry in pending:
+            result, error = entry["result"], entry["error"]
+            if error is None:
+                result["warnings"].append(
+                    "XSOAR created %r but answered without its id, and no search found it within %gs"
+                    " (wait_for_id): raise wait_for_id; a re-run finds it and creates nothing"
+                    % (entry["desired"]["name"], task["wait_for_id"]))
+            elif error.resend_safe and entry["sends"] <= client.retries:
+                try:
+                    send_create(client, entry["desired"], entry["body"], again, entry["sends"] + 1, result, entry["known"])
+                except XsoarError as problem:
+                    result.update(failed(problem))
+            else:
+                result.update(failed(
+                    "%s; searches by name did not find it (%d look-up%s over %.0fs), so it was not sent again (that"
+                    " could do it twice): its outcome is unknown. Run the task again later (it looks up what exists"
+                    " before writing), or raise timeout or wait_for_id"
+                    % (error, look_ups, "" if look_ups == 1 else "s", waited), action="unknown", changed=True))
+        pending[:] = again
+
+
+def _look_up(client, pending, task, now):
+    """Wait for every pending name to be searchable; found ones are settled and leave `pending`.
+
+    The wait is bounded by `wait_for_id` seconds of the clock, or of sleeps (the same with a real sleep).
+    """
+    started = now()
+    budget = task["wait_for_id"]
+    slept = 0
+    look_ups = 0
+
+    def pause(seconds):
+        seconds = max(min(seconds, budget - slept, budget - (now() - started)), 0)
+        client.sleep(seconds)
+        return seconds
+
+    # an unknown outcome may still be in the works on the server: give it a moment first
+    if any(entry["error"] is not None for entry in pending):
+        slept += pause(LOOKUP_DELAYS[0])
+    while True:
+        found = api.find_by_names(client, [entry["desired"]["name"] for entry in pending], task.get("match_closed"))
+        look_ups += 1
+        for entry in list(pending):
+            incident = new_incident(entry, found[entry["desired"]["name"]])
+            if incident is not None:
+                entry["result"].clear()
+                entry["result"].update(outcome("created", incident))
+                pending.remove(entry)
+        if not pending or slept >= budget or now() - started >= budget:
+            return look_ups, max(slept, now() - started)
+        slept += pause(LOOKUP_DELAYS[look_ups - 1] if look_ups <= len(LOOKUP_DELAYS) else LOOKUP_DELAY_MAX)
+
+
+def new_incident(entry, matches):
+    """The incident a pending create made, among the incidents of its name (newest first), or None.
+
+    Never one the existence search had found; when the answer (without id) carries `created`, the one
+    with that time: an older incident of the same name, hidden from the first search, is not it.
+    """
+    candidates = [incident for incident in matches if incident.get("id") not in entry["known"]]
+    created = entry["answer"].get("created")
+    if created:
+        candidates = [incident for incident in candidates if incident.get("created") == created]
+    return candidates[0] if candidates else None
+
+
+def _unconfirmed(entry, why):
+    """A pending create that no search could confirm: created without id (a warning), or unknown."""
+    result, error = entry["result"], entry["error"]
+    if error is None:
+        result["warnings"].append("XSOAR created %r but answered without its id, and %s: a re-run finds it"
+                                  % (entry["desired"]["name"], why))
+    else:
+        result.update(failed("%s; %s, so it was not sent again (that could do it twice): its outcome is unknown."
+                             " Run the task again later (it looks up what exists before writing)" % (error, why),
+                             action="unknown", changed=True))

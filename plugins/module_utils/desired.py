@@ -1,0 +1,273 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""xsoar_incident's input: each item, once, into a desired record (only the fields the user set).
+
+A desired record is a dict:
+  name, state, where      the incident name, present/closed/absent, and the option prefix for messages
+  fields                  incident fields the user set, parsed and validated (severity as a number,
+                          CustomFields, labels, body keys, ...); nothing defaulted
+  playbook                the playbook reference (id or name) or None
+  start_investigation     True/False/None; only sent when creating
+  close_reason/close_notes  only with state closed
+  warnings                warnings found while parsing (unknown body fields, ...)
+Create-time defaults (severity Unknown) are added by the planner, only to a create.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections import Counter
+
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
+    connection_argument_spec,
+    validated_suboptions,
+    without_suboptions,
+)
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import (
+    OPTION_FIELDS,
+    check_custom_fields,
+    check_json_value,
+    check_labels,
+    check_name,
+    check_playbook,
+    check_time,
+    parse_body,
+    parse_severity,
+    rfc3339_text,
+    rule_severity_number,
+    validate_body,
+)
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_schema import DATE_TIME_FIELDS
+
+# Options an item can carry; in the single form they are the module's own options.
+ITEM_OPTIONS = (
+    "name", "state", "severity", "rule_severity", "playbook", "start_investigation", "type", "details",
+    "owner", "labels", "custom_fields", "occurred", "body", "close_reason", "close_notes",
+)
+CLOSE_OPTIONS = ("close_reason", "close_notes")
+DEFAULT_WAIT_FOR_ID = 60
+
+ITEM_OPTION_SPEC = dict(
+    # raw, not str: ansible-core 2.21 would turn a list into the name "['a', 'b']"
+    name=dict(type="raw"),
+    state=dict(type="str", default="present", choices=["present", "closed", "absent"]),
+    severity=dict(type="raw"),
+    rule_severity=dict(type="str"),
+    playbook=dict(type="str"),
+    start_investigation=dict(type="bool"),
+    type=dict(type="str"),
+    details=dict(type="str"),
+    owner=dict(type="str"),
+    labels=dict(type="list", elements="dict", options=dict(
+        type=dict(type="str", required=True), value=dict(type="str", required=True))),
+    custom_fields=dict(type="dict"),
+    occurred=dict(type="str"),
+    body=dict(type="raw"),
+    close_reason=dict(type="str"),
+    close_notes=dict(type="str"),
+)
+TASK_OPTION_SPEC = dict(
+    match_closed=dict(type="bool", default=False),
+    update_existing=dict(type="bool", default=False),
+    wait_for_id=dict(type="float", default=DEFAULT_WAIT_FOR_ID),
+    continue_on_item_error=dict(type="bool", default=False),
+)
+# Items inherit what they leave out from the task, so their options have no defaults.
+BULK_ITEM_SPEC = dict(
+    (option, dict((key, value) for key, value in option_spec.items() if key != "default"))
+    for option, option_spec in ITEM_OPTION_SPEC.items()
+)
+LABELS_SPEC = {"labels": ITEM_OPTION_SPEC["labels"]}
+# createInvestigation only means something in a create; it is never compared or updated.
+CREATE_ONLY_FIELDS = ("createInvestigation",)
+
+
+def module_argument_spec():
+    """xsoar_incident's options: connection, task options, the single form's item options, and `incidents`.
+
+    The sub-options of `labels` and `incidents` (documented in the module) are checked by `prepare`,
+    not AnsibleModule: see arguments.without_suboptions.
+    """
+    spec = dict(ITEM_OPTION_SPEC, **TASK_OPTION_SPEC)
+    spec.update(
+        start_investigation=dict(type="bool", default=False),
+        incidents=dict(type="list", elements="dict", options=BULK_ITEM_SPEC),
+    )
+    return connection_argument_spec(**without_suboptions(spec))
+
+
+def prepare(params, diff=True):
+    """Every option of every item validated before a request is sent.
+
+    Returns {"items": [desired records], "task": task options, "bulk": bool}.
+    `diff` false leaves the per-item diffs out of the result (they double its size).
+    """
+    params = dict(params, **validated_suboptions({"labels": params.get("labels")}, LABELS_SPEC))
+    if params.get("incidents") is None:
+        if params.get("name") is None or params.get("name") == "":
+            raise XsoarInputError("name is required: give the incident name (the idempotency key), or a list in incidents")
+        raw_items = [(dict((option, params.get(option)) for option in ITEM_OPTIONS), {}, "")]
+    else:
+        if params.get("name") not in (None, ""):
+            raise XsoarInputError("name and incidents are mutually exclusive: put the name into an item of incidents")
+        if not params["incidents"]:
+            raise XsoarInputError("incidents is empty: give at least one item with a name")
+        raw_items = []
+        for index, item in enumerate(params["incidents"]):
+            own = item if plain_item(item) else validated_suboptions(item or {}, BULK_ITEM_SPEC, "incidents[%d]: " % index)
+            raw_items.append((item_with_defaults(own, params), own, "incidents[%d]." % index))
+    items = [desired_record(options, own, where) for options, own, where in raw_items]
+    duplicates = sorted(name for name, count in Counter(item["name"] for item in items).items() if count > 1)
+    if duplicates:
+        raise XsoarInputError("incidents has duplicate names: %s; each name is one incident, list it once"
+                              % ", ".join(repr(name) for name in duplicates))
+    check_close_options(params, items)
+    task = dict((option, params.get(option, spec.get("default"))) for option, spec in TASK_OPTION_SPEC.items())
+    task["wait_for_id"] = check_wait_for_id(task["wait_for_id"])
+    task["diff"] = diff
+    return {"items": items, "task": task, "bulk": params.get("incidents") is not None}
+
+
+_PLAIN_TYPES = {"str": str, "bool": bool, "dict": dict}
+
+
+def plain_item(item):
+    """Whether a bulk item already has exactly the types its spec converts to (the common case).
+
+    Such an item would come out of validated_suboptions unchanged; skipping it saves a third of
+    prepare's time on a thousand items. Anything else goes through the validator and its messages.
+    """
+    if not isinstance(item, dict):
+        return False
+    for option, value in item.items():
+        spec = BULK_ITEM_SPEC.get(option)
+        if spec is None:
+            return False
+        if value is None or spec["type"] == "raw":
+            continue
+        if option == "labels":
+            if not (isinstance(value, list) and all(
+                    isinstance(label, dict) and set(label) == {"type", "value"}
+                    and all(isinstance(part, str) for part in label.values()) for label in value)):
+                return False
+        elif not isinstance(value, _PLAIN_TYPES[spec["type"]]) or (spec["type"] != "bool" and isinstance(value, bool)):
+            return False
+        elif "choices" in spec and value not in spec["choices"]:
+            return False
+    return True
+
+
+def item_with_defaults(item, params):
+    """A bulk item: what it leaves out comes from the task's top-level options."""
+    merged = dict((option, item.get(option)) for option in ITEM_OPTIONS)
+    chose_severity = item.get("severity") is not None or item.get("rule_severity") is not None
+    for option in ITEM_OPTIONS:
+        if merged[option] is None and not (chose_severity and option in ("severity", "rule_severity")):
+            merged[option] = params.get(option)
+    return merged
+
+
+def check_wait_for_id(seconds):
+    if seconds is None:
+        return DEFAULT_WAIT_FOR_ID
+    if not 0 <= seconds <= 3600:  # NaN fails too
+        raise XsoarInputError("wait_for_id %r is out of range: give the seconds to wait for a new incident's id,"
+                              " from 0 to 3600" % seconds)
+    return seconds
+
+
+def check_close_options(params, items):
+    """close_reason and close_notes only act on a close: given without one, they would be silently ignored."""
+    if any(item["state"] == "closed" for item in items):
+        return
+    for option in CLOSE_OPTIONS:
+        if params.get(option) is not None:
+            raise XsoarInputError(
+                "%s only applies with state: closed, and no incident here is closed: set state: closed"
+                " (on the task or an item of incidents), or remove %s" % (option, option))
+
+
+def _name(value, option):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)  # YAML reads `name: 2026` as a number
+    return check_name(value, option)
+
+
+def desired_record(options, own, where=""):
+    """One item's options -> its desired record; `own` are the options the item set itself (bulk)."""
+    name = _name(options.get("name"), where + "name")
+    state = options.get("state") or "present"
+    for option in CLOSE_OPTIONS:
+        if own.get(option) is not None and state != "closed":
+            raise XsoarInputError("%s%s only applies with state: closed: set %sstate: closed, or remove %s%s"
+                                  % (where, option, where, where, option))
+    fields, warnings = desired_fields(options, where)
+    start = options.get("start_investigation")
+    if "createInvestigation" in fields:
+        body_start = fields.pop("createInvestigation")
+        start = body_start if start is None else start
+    playbook = options.get("playbook")
+    check_playbook(playbook, where + "playbook")
+    closed = state == "closed"
+    return {
+        "name": name,
+        "state": state,
+        "where": where,
+        "fields": fields,
+        "playbook": playbook,
+        "start_investigation": None if start is None else bool(start),
+        "close_reason": options.get("close_reason") if closed else None,
+        "close_notes": options.get("close_notes") if closed else None,
+        "warnings": warnings,
+    }
+
+
+def desired_fields(options, where=""):
+    """The incident fields an item sets: its body overlaid with the named options, each checked once."""
+    if options.get("severity") is not None and options.get("rule_severity") is not None:
+        raise XsoarInputError(
+            "%sseverity and %srule_severity are mutually exclusive: rule_severity keeps the alerting rule's"
+            " severity, severity sets one; give only one" % (where, where)
+        )
+    body = parse_body(options.get("body"), where + "body")
+    warnings = validate_body(body, where + "body") if body else []
+    named = {}
+    if options.get("rule_severity") is not None:
+        named["severity"] = rule_severity_number(options["rule_severity"])
+    elif options.get("severity") is not None:
+        try:
+            named["severity"] = parse_severity(options["severity"])
+        except XsoarInputError as error:
+            raise XsoarInputError(where + str(error))
+    check_labels(options.get("labels"), where + "labels")
+    check_custom_fields(options.get("custom_fields"), where + "custom_fields")
+    check_json_value(options.get("custom_fields"), where + "custom_fields")
+    check_time(options.get("occurred"), where + "occurred")
+    for option, field in OPTION_FIELDS:
+        if options.get(option) is not None:
+            named[field] = options[option]
+    fields = dict(body)
+    # one spelling of custom fields (the server's JSON decoding takes either); the option wins per key
+    body_custom = dict(fields.pop("customFields", None) or {}, **(fields.pop("CustomFields", None) or {}))
+    if body_custom or "CustomFields" in named:
+        overridden = sorted(key for key, value in (named.get("CustomFields") or {}).items()
+                            if key in body_custom and body_custom[key] != value)
+        if overridden:
+            warnings.append("%scustom_fields overrides %sbody's custom fields %s" % (where, where, ", ".join(overridden)))
+        named["CustomFields"] = dict(body_custom, **(named.get("CustomFields") or {}))
+    overridden = sorted(key for key in named if key in fields and fields[key] != named[key])
+    if overridden:
+        warnings.append("%sbody sets %s, which the named options override" % (where, ", ".join(overridden)))
+    fields.update(named)
+    if fields.pop("name", options.get("name")) != options.get("name"):
+        warnings.append("%sbody sets name, which the name option overrides" % where)
+    if options.get("playbook") is not None and "playbookId" in fields:
+        fields.pop("playbookId")
+        warnings.append("%sbody sets playbookId, which the playbook option overrides" % where)
+    for field in DATE_TIME_FIELDS:
+        if isinstance(fields.get(field), str):
+            fields[field] = rfc3339_text(fields[field])
+    return fields, warnings

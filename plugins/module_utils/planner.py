@@ -1,0 +1,172 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The pure planner: a desired record and the incidents of its name -> the one write it needs.
+
+No client, no I/O: `plan(desired, matches, task, playbook_id)` returns Create, Update, Close,
+Delete or Noop; check mode stops here, and the diff is built from the plan.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections import namedtuple
+
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import same_value
+
+CLOSED_STATUSES = (2, 3)  # done, archived
+STATUS_CLOSED = 2
+# Labels the server adds to every incident; the user's labels are managed beside them.
+SERVER_LABEL_TYPES = ("Instance", "Brand")
+# Defaults a create needs that an update must never apply (issue: update_existing reset severity).
+CREATE_DEFAULTS = {"severity": 0}
+
+Create = namedtuple("Create", "body")
+Update = namedtuple("Update", "incident changes")  # the current incident (its id and version) and the new values
+Close = namedtuple("Close", "ids incidents close_reason close_notes")
+Delete = namedtuple("Delete", "ids incidents")
+Noop = namedtuple("Noop", "incident")  # the incident left as it is, or None when nothing matched
+
+
+def is_open(incident):
+    return incident.get("status") not in CLOSED_STATUSES
+
+
+def counted_matches(desired, matches, task):
+    """The matches the item's state acts on, newest first."""
+    if desired["state"] == "absent" or (desired["state"] == "present" and task.get("match_closed")):
+        return list(matches)
+    return [incident for incident in matches if is_open(incident)]
+
+
+def target(desired, matches, task):
+    """The one incident a present item stands for: the newest open one, else the newest counted."""
+    counted = counted_matches(desired, matches, task)
+    open_matches = [incident for incident in counted if is_open(incident)]
+    return (open_matches or counted or [None])[0]
+
+
+def plan(desired, matches, task, playbook_id=None):
+    """The action for one item. `matches`: incidents with exactly its name; `playbook_id`: its resolved playbook."""
+    state = desired["state"]
+    counted = counted_matches(desired, matches, task)
+    if state == "absent":
+        return Delete([incident["id"] for incident in counted], counted) if counted else Noop(None)
+    if state == "closed":
+        if not counted:
+            return Noop(None)
+        return Close([incident["id"] for incident in counted], counted, desired["close_reason"], desired["close_notes"])
+    wanted = wanted_fields(desired, playbook_id)
+    incident = target(desired, matches, task)
+    if incident is None:
+        return Create(create_body(desired, wanted))
+    if not task.get("update_existing"):
+        return Noop(incident)
+    changes = field_changes(incident, wanted)
+    return Update(incident, changes) if changes else Noop(incident)
+
+
+def wanted_fields(desired, playbook_id=None):
+    """The fields the item manages: what the user set, with the playbook's id once it is known."""
+    wanted = dict(desired["fields"])
+    if desired["playbook"] is not None:
+        wanted["playbookId"] = desired["playbook"] if playbook_id is None else playbook_id
+    return wanted
+
+
+def create_body(desired, wanted):
+    body = dict(CREATE_DEFAULTS)
+    body.update(wanted)
+    body["name"] = desired["name"]
+    if desired["start_investigation"] is not None:
+        body["createInvestigation"] = desired["start_investigation"]
+    return body
+
+
+def playbook_needed(desired, matches, task):
+    """Whether the item's playbook reference must be turned into an id: only for a create, or an
+    update whose playbook differs from the reference taken as an id. A re-run that changes nothing
+    searches no playbook."""
+    if desired["playbook"] is None or desired["state"] != "present":
+        return False
+    action = plan(desired, matches, task)
+    return isinstance(action, Create) or (isinstance(action, Update) and "playbookId" in action.changes)
+
+
+def user_labels(labels, wanted):
+    """The labels of an incident that the user manages: all but the server's own, unless the user lists them."""
+    wanted = wanted or []
+    return [label for label in labels or []
+            if isinstance(label, dict) and (label.get("type") not in SERVER_LABEL_TYPES or label in wanted)]
+
+
+def same_labels(current, wanted):
+    def key(label):
+        return (str(label.get("type")), str(label.get("value")))
+    return sorted(map(key, current)) == sorted(map(key, wanted))
+
+
+def field_changes(incident, wanted):
+    """The values to send so the incident has every wanted field; empty when it has them all.
+
+    CustomFields go out as the merged set (existing plus changed): whether the server merges or
+    replaces them on update is undocumented, and both then end in the same state. Labels: the
+    server's Instance/Brand labels are kept as they are.
+    """
+    changes = {}
+    for key, value in wanted.items():
+        if key in ("CustomFields", "customFields"):
+            current = incident.get("CustomFields") or {}
+            if any(not same_value(current.get(sub), sub_value) for sub, sub_value in value.items()):
+                changes["CustomFields"] = dict(current, **value)
+        elif key == "labels":
+            mine = user_labels(incident.get("labels"), value)
+            if not same_labels(mine, value):
+                server = [label for label in incident.get("labels") or [] if label not in mine]
+                changes["labels"] = server + list(value)
+        elif not same_value(incident.get(key), value):
+            changes[key] = value
+    return changes
+
+
+def view(incident, wanted):
+    """The fields of `incident` that `wanted` manages, as the diff shows them."""
+    shown = {}
+    for key, value in wanted.items():
+        if key == "CustomFields":
+            current = incident.get("CustomFields") or {}
+            shown[key] = dict((sub, current.get(sub)) for sub in value)
+        elif key == "labels":
+            shown[key] = user_labels(incident.get("labels"), value)
+        else:
+            shown[key] = incident.get(key)
+    return shown
+
+
+def diff(action, desired, playbook_id=None):
+    """{before, after} of one item's managed fields (ids and status for close and delete)."""
+    if isinstance(action, Create):
+        return {"before": {}, "after": dict((k, v) for k, v in action.body.items() if k != "createInvestigation")}
+    if isinstance(action, Close):
+        before = {"ids": action.ids, "status": [incident.get("status") for incident in action.incidents]}
+        after = {"ids": action.ids, "status": [STATUS_CLOSED] * len(action.ids)}
+        for value, field in ((action.close_reason, "closeReason"), (action.close_notes, "closeNotes")):
+            if value is not None:
+                after[field] = value
+        return {"before": before, "after": after}
+    if isinstance(action, Delete):
+        return {"before": {"ids": action.ids}, "after": {"ids": []}}
+    incident = action.incident
+    if incident is None:
+        return {"before": {}, "after": {}}
+    wanted = dict(wanted_fields(desired, playbook_id), name=desired["name"])
+    before = view(incident, wanted)
+    if isinstance(action, Update):
+        return {"before": before, "after": dict(before, **dict((k, wanted[k]) for k in action.changes))}
+    return {"before": before, "after": before}
+
+
+def action_name(action):
+    """What the result reports: created, updated, closed, deleted or none."""
+    return {Create: "created", Update: "updated", Close: "closed", Delete: "deleted"}.get(type(action), "none")

@@ -1,0 +1,284 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""apply and incident_state.run with an in-memory stand-in for the client (no HTTP)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
+    XsoarOutcomeUnknown,
+    XsoarResponseError,
+    XsoarUnreachableError,
+)
+
+
+class Answer:
+    def __init__(self, status, data):
+        self.status = status
+        self.json = data
+
+
+class FakeXsoar:
+    """Just enough of the client and the server behind it: incidents in a dict, scripted create faults.
+
+    `create_faults`: per create, None (normal), "lost" (stored, then XsoarOutcomeUnknown),
+    "timeout" (stored, outcome unknown, not re-send safe), "failed" (not stored, outcome unknown),
+    "unreachable" (XsoarUnreachableError). `no_id`: create answers without the id (SaaS).
+    `index_lag`: searches that miss a new incident.
+    """
+
+    def __init__(self, incidents=(), create_faults=(), no_id=False, index_lag=0, api_key_id=None, retries=3):
+        self.incidents = dict((incident["id"], dict(incident)) for incident in incidents)
+        self.create_faults = list(create_faults)
+        self.no_id = no_id
+        self.index_lag = index_lag
+        self.api_key_id = api_key_id
+        self.url = "https://xsoar.example.com"
+        self.retries = retries
+        self.calls = []
+        self.slept = []
+        self.hidden = {}  # id -> searches still to miss it
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+
+    def post(self, path, payload, expected=(200,), idempotent=True, base=None):
+        self.calls.append((path, payload, base))
+        return getattr(self, "_" + path.strip("/").replace("/", "_"))(payload)
+
+    def _incidents_search(self, payload):
+        flt = payload["filter"]
+        found = []
+        for incident in self.incidents.values():
+            if self.hidden.get(incident["id"]):
+                continue
+            if "name" in flt and incident["name"] not in flt["name"]:
+                continue
+            if incident.get("status") in flt.get("notStatus", []):
+                continue
+            found.append(incident)
+        for key in list(self.hidden):
+            self.hidden[key] -= 1
+        return Answer(200, {"total": len(found), "data": found[flt["page"] * flt["size"]:][:flt["size"]]})
+
+    def _incident(self, payload):
+        if payload.get("id"):
+            stored = self.incidents[payload["id"]]
+            if payload["version"] != stored["version"]:
+                raise XsoarResponseError("POST /incident: HTTP 400 DB version conflict", 400)
+            stored.update(payload, version=stored["version"] + 1)
+            return Answer(201, dict(stored))
+        fault = self.create_faults.pop(0) if self.create_faults else None
+        if fault == "unreachable":
+            raise XsoarUnreachableError("connection refused by xsoar.example.com")
+        if fault == "failed":
+            raise XsoarOutcomeUnknown("POST /incident: the gateway answered HTTP 502", resend_safe=True)
+        new_id = str(len(self.incidents) + 100)
+        incident = dict({"severity": 0, "labels": [{"type": "Instance", "value": ""}]}, **payload)
+        incident.update(id=new_id, version=1, status=1, created="2026-12-01T10:00:%02dZ" % len(self.incidents))
+        self.incidents[new_id] = incident
+        if self.index_lag:
+            self.hidden[new_id] = self.index_lag
+        if fault in ("lost", "timeout"):
+            raise XsoarOutcomeUnknown("POST /incident: no answer", resend_safe=fault == "lost")
+        answer = dict(incident)
+        if self.no_id:
+            answer.pop("id")
+        return Answer(201, answer)
+
+    def _incident_batchClose(self, payload):
+        assert "filter" in payload
+        for incident_id in payload["ids"]:
+            self.incidents[incident_id].update(status=2, closeReason=payload.get("closeReason", ""))
+        return Answer(200, {"data": [self.incidents[i] for i in payload["ids"]]})
+
+    def _incident_batchDelete(self, payload):
+        assert "filter" in payload
+        for incident_id in payload["ids"]:
+            del self.incidents[incident_id]
+        return Answer(200, {})
+
+    def _playbook_search(self, payload):
+        playbooks = [{"id": "pb-%d" % number, "name": "Playbook %d" % number} for number in range(3)]
+        words = payload.get("query", "").split('"')[1].lower().split()
+        found = [p for p in playbooks if all(word in p["name"].lower().split() for word in words)]
+        return Answer(200, {"playbooks": found, "total": len(found)})
+
+    def paths(self):
+        return [path for path, payload, base in self.calls]
+
+
+def params(**changes):
+    values = dict((option, None) for option in incident_state.module_argument_spec())
+    values.update(state="present", start_investigation=False, match_closed=False, update_existing=False,
+                  continue_on_item_error=False, wait_for_id=60)
+    values.update(changes)
+    return values
+
+
+def run(fake, check_mode=False, **options):
+    return incident_state.run(fake, incident_state.prepare(params(**options)), check_mode)
+
+
+def test_create_then_rerun_is_one_request():
+    fake = FakeXsoar()
+    first = run(fake, name="A", severity="high", playbook="Playbook 1")
+    assert first["action"] == "created" and first["incident"]["playbookId"] == "pb-1"
+    assert fake.paths() == ["/incidents/search", "/playbook/search", "/incident"]
+    fake.calls = []
+    again = run(fake, name="A", severity="high", playbook="Playbook 1")
+    assert (again["action"], again["changed"]) == ("none", False)
+    assert fake.paths() == ["/incidents/search"]
+
+
+def test_bulk_rerun_of_many_is_one_request():
+    items = [{"name": "I%d" % number, "playbook": "Playbook 2"} for number in range(300)]
+    fake = FakeXsoar()
+    run(fake, incidents=items)
+    fake.calls = []
+    result = run(fake, incidents=items)
+    assert not result["changed"]
+    assert fake.paths() == ["/incidents/search", "/incidents/search"]  # 200 names per search
+
+
+def test_update_existing_keeps_severity_and_sends_only_changes():
+    fake = FakeXsoar()
+    run(fake, name="U", severity="critical")
+    result = run(fake, name="U", details="second", update_existing=True)
+    assert result["action"] == "updated" and result["changed_fields"] == ["details"]
+    stored = list(fake.incidents.values())[0]
+    assert stored["severity"] == 4 and stored["details"] == "second"
+    assert run(fake, name="U", update_existing=True)["action"] == "none"
+
+
+def test_check_mode_plans_without_writing():
+    fake = FakeXsoar(incidents=[{"id": "1", "name": "C", "status": 1, "version": 1}])
+    result = run(fake, check_mode=True, incidents=[{"name": "C", "state": "closed"}, {"name": "N"}])
+    assert [item["action"] for item in result["incidents"]] == ["closed", "created"]
+    assert fake.paths() == ["/incidents/search"]
+
+
+def test_saas_create_without_id_waits_for_the_index_for_one_and_for_bulk():
+    for options in ({"name": "S"}, {"incidents": [{"name": "S%d" % n} for n in range(5)]}):
+        fake = FakeXsoar(no_id=True, index_lag=3)
+        result = run(fake, **options)
+        incidents = [result["incident"]] if "incident" in result else [item["incident"] for item in result["incidents"]]
+        assert all(incident.get("id") for incident in incidents)
+        creates = len(incidents)
+        assert fake.paths().count("/incident") == creates  # never re-sent
+        assert fake.paths().count("/incidents/search") == 1 + 4  # the existence search, then 3 misses and a hit
+        assert fake.slept == [0.5, 1, 2]
+
+
+def test_saas_id_not_found_within_wait_for_id_is_a_warning_not_a_resend():
+    fake = FakeXsoar(no_id=True, index_lag=1000)
+    result = run(fake, name="S", wait_for_id=0)
+    assert result["action"] == "created" and result["changed"]
+    assert "raise wait_for_id" in result["warnings"][0]
+    assert fake.paths().count("/incident") == 1
+
+
+def test_lost_answer_is_found_not_resent():
+    fake = FakeXsoar(create_faults=["lost"])
+    result = run(fake, name="L")
+    assert result["action"] == "created" and result["incident"]["id"]
+    assert fake.paths().count("/incident") == 1
+
+
+def test_failed_gateway_create_is_resent_only_after_the_wait():
+    fake = FakeXsoar(create_faults=["failed"])
+    result = run(fake, name="F", wait_for_id=3)
+    assert result["action"] == "created"
+    assert fake.paths().count("/incident") == 2
+    assert sum(fake.slept) >= 3 - 0.01  # the whole wait came before the re-send
+
+
+def test_timeout_not_found_is_unknown_and_changed_never_resent():
+    fake = FakeXsoar(create_faults=["timeout"], index_lag=1000)
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, name="T", wait_for_id=2)
+    assert error.value.result["action"] == "unknown" and error.value.result["changed"] is True
+    assert "its outcome is unknown" in str(error.value) and "not sent again" in str(error.value)
+    assert fake.paths().count("/incident") == 1
+
+
+def test_bulk_unknown_item_is_reported_as_possibly_changed():
+    fake = FakeXsoar(create_faults=[None, "timeout"], index_lag=1000)
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, incidents=[{"name": "A"}, {"name": "B"}, {"name": "C"}], wait_for_id=1, continue_on_item_error=True)
+    items = error.value.result["incidents"]
+    assert [item["action"] for item in items] == ["created", "unknown", "created"]
+    assert items[1]["changed"] is True and error.value.result["changed"] is True
+
+
+def test_unreachable_server_stops_the_bulk_and_reports_the_rest_as_not_attempted():
+    fake = FakeXsoar(create_faults=[None, "unreachable"])
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, incidents=[{"name": "A"}, {"name": "B"}, {"name": "C"}, {"name": "D"}], continue_on_item_error=True)
+    items = error.value.result["incidents"]
+    assert [item["action"] for item in items] == ["created", "failed", "not_attempted", "not_attempted"]
+    assert "2 not attempted" in str(error.value)
+    assert fake.paths().count("/incident") == 2
+
+
+def test_close_on_xsoar8_uses_the_legacy_prefix_with_a_filter():
+    fake = FakeXsoar(incidents=[{"id": "1", "name": "C", "status": 1, "version": 1}], api_key_id="17")
+    result = run(fake, incidents=[{"name": "C", "state": "closed", "close_reason": "Resolved"}])
+    assert result["incidents"][0]["action"] == "closed"
+    path, payload, base = fake.calls[-1]
+    assert (path, base) == ("/incident/batchClose", "https://xsoar.example.com/xsoar")
+    assert payload["filter"] == {} and payload["closeReason"] == "Resolved"
+
+
+def test_stale_version_gets_the_clear_message():
+    fake = FakeXsoar(incidents=[{"id": "1", "name": "V", "status": 1, "version": 1, "details": "a"}])
+
+    def stale(payload):
+        raise XsoarResponseError("POST /incident: HTTP 400 DB version conflict", 400)
+    fake._incident = stale
+    with pytest.raises(incident_state.ItemsFailed, match="changed on the server while this task ran .HTTP 400, stale version"):
+        run(fake, name="V", details="b", update_existing=True)
+
+
+def test_close_options_per_item_only_with_closed():
+    with pytest.raises(Exception, match=r"incidents\[0\]\.close_reason only applies with state: closed"):
+        incident_state.prepare(params(incidents=[{"name": "a", "close_reason": "Resolved"}]))
+
+
+def test_saas_look_up_never_takes_an_older_incident_of_the_same_name():
+    # an open "D" the existence search missed (index lag, or a search racing another run)
+    fake = FakeXsoar(incidents=[{"id": "1", "name": "D", "status": 1, "version": 1, "created": "2026-11-30T10:00:00Z"}],
+                     no_id=True, index_lag=2)
+    fake.hidden["1"] = 1
+    result = run(fake, name="D")
+    assert result["action"] == "created"
+    assert result["incident"]["id"] != "1" and result["incident"]["id"] in fake.incidents
+    assert fake.paths().count("/incident") == 1
+
+
+def test_unknown_creates_stay_unknown_when_the_server_becomes_unreachable():
+    fake = FakeXsoar(create_faults=["timeout", "unreachable"])
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, incidents=[{"name": "A"}, {"name": "B"}, {"name": "C"}])
+    items = error.value.result["incidents"]
+    assert [item["action"] for item in items] == ["unknown", "failed", "not_attempted"]
+    assert items[0]["changed"] is True and "outcome is unknown" in items[0]["msg"]
+    assert fake.paths() == ["/incidents/search", "/incident", "/incident"]  # no look-up against a dead server
+
+
+def test_unreadable_create_answer_is_looked_up():
+    fake = FakeXsoar()
+    create = fake._incident
+
+    def unreadable(payload):
+        create(payload)
+        raise XsoarResponseError("POST /incident answered HTTP 200 with a body that is not JSON", 200)
+    fake._incident = unreadable
+    result = run(fake, name="M")
+    assert result["action"] == "created" and result["incident"]["id"]
+    assert fake.paths() == ["/incidents/search", "/incident", "/incidents/search"]

@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The planner, from a table of cases: no client, no server."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.xsoar.connector.plugins.module_utils import desired, planner
+from ansible_collections.xsoar.connector.plugins.module_utils.planner import Close, Create, Delete, Noop, Update
+
+OPEN = {"id": "1", "version": 3, "name": "U", "status": 1, "severity": 4, "details": "first", "created": "2026-11-29T10:00:02Z",
+        "playbookId": "pb-1", "CustomFields": {"team": "blue", "site": "a"},
+        "labels": [{"type": "Instance", "value": ""}, {"type": "Brand", "value": "Manual"},
+                   {"type": "Source", "value": "ansible"}]}
+OLDER_OPEN = dict(OPEN, id="0", created="2026-11-29T10:00:01Z")
+CLOSED = dict(OPEN, id="9", status=2, created="2026-11-29T10:00:03Z")
+TASK = {"match_closed": False, "update_existing": False}
+UPDATE = dict(TASK, update_existing=True)
+
+
+def item(**options):
+    options.setdefault("name", "U")
+    return desired.desired_record(options, {})
+
+
+# (case, item options, matches, task, expected action type, expected details)
+CASES = [
+    ("nothing matches: create with the create-time default severity",
+     {}, [], TASK, Create, {"body": {"name": "U", "severity": 0}}),
+    ("severity given: created with it",
+     {"severity": "high"}, [], TASK, Create, {"body": {"name": "U", "severity": 3}}),
+    ("an open match: nothing to do without update_existing",
+     {"severity": "low"}, [OPEN], TASK, Noop, {"incident": OPEN}),
+    ("update_existing with only details keeps the severity (the old bug reset it to 0)",
+     {"details": "second"}, [OPEN], UPDATE, Update, {"changes": {"details": "second"}}),
+    ("update_existing with no option but the name: no change",
+     {}, [OPEN], UPDATE, Noop, {"incident": OPEN}),
+    ("update_existing with the same values: no change",
+     {"severity": "critical", "details": "first"}, [OPEN], UPDATE, Noop, {"incident": OPEN}),
+    ("update_existing with another severity",
+     {"severity": "low"}, [OPEN], UPDATE, Update, {"changes": {"severity": 1}}),
+    ("the user's labels as they are: the server's Instance/Brand labels are no change",
+     {"labels": [{"type": "Source", "value": "ansible"}]}, [OPEN], UPDATE, Noop, {"incident": OPEN}),
+    ("a changed label: the server's labels are sent back unchanged beside the user's",
+     {"labels": [{"type": "Source", "value": "awx"}]}, [OPEN], UPDATE, Update,
+     {"changes": {"labels": [{"type": "Instance", "value": ""}, {"type": "Brand", "value": "Manual"},
+                             {"type": "Source", "value": "awx"}]}}),
+    ("a changed custom field: the merged set goes out",
+     {"custom_fields": {"site": "b"}}, [OPEN], UPDATE, Update,
+     {"changes": {"CustomFields": {"team": "blue", "site": "b"}}}),
+    ("a custom field already set: no change",
+     {"custom_fields": {"team": "blue"}}, [OPEN], UPDATE, Noop, {"incident": OPEN}),
+    ("a closed match does not count by default: create",
+     {}, [CLOSED], TASK, Create, {"body": {"name": "U", "severity": 0}}),
+    ("match_closed: the closed match counts",
+     {}, [CLOSED], dict(TASK, match_closed=True), Noop, {"incident": CLOSED}),
+    ("several open matches: the newest open one is the target",
+     {"details": "x"}, [OPEN, OLDER_OPEN], UPDATE, Update, {"incident": OPEN}),
+    ("closed: every open match, with the item's close options",
+     {"state": "closed", "close_reason": "Resolved", "close_notes": "n"}, [OPEN, OLDER_OPEN, CLOSED], TASK, Close,
+     {"ids": ["1", "0"], "close_reason": "Resolved", "close_notes": "n"}),
+    ("closed with nothing open: nothing to do",
+     {"state": "closed"}, [CLOSED], TASK, Noop, {"incident": None}),
+    ("absent: every match, closed ones included",
+     {"state": "absent"}, [OPEN, CLOSED], TASK, Delete, {"ids": ["1", "9"]}),
+    ("absent with nothing: nothing to do",
+     {"state": "absent"}, [], TASK, Noop, {"incident": None}),
+    ("start_investigation only goes into a create",
+     {"start_investigation": True}, [], TASK, Create, {"body": {"name": "U", "severity": 0, "createInvestigation": True}}),
+    ("start_investigation is never an update",
+     {"start_investigation": True}, [OPEN], UPDATE, Noop, {"incident": OPEN}),
+]
+
+
+@pytest.mark.parametrize("case, options, matches, task, kind, details", CASES, ids=[case[0] for case in CASES])
+def test_plan(case, options, matches, task, kind, details):
+    action = planner.plan(item(**options), matches, task)
+    assert isinstance(action, kind)
+    for field, value in details.items():
+        assert getattr(action, field) == value
+
+
+def test_plan_with_a_resolved_playbook():
+    wanted = item(playbook="Phishing")
+    assert planner.plan(wanted, [], TASK, "pb-7").body == {"name": "U", "severity": 0, "playbookId": "pb-7"}
+    assert planner.plan(wanted, [OPEN], UPDATE, "pb-1") == Noop(OPEN)
+    assert planner.plan(wanted, [OPEN], UPDATE, "pb-7").changes == {"playbookId": "pb-7"}
+
+
+@pytest.mark.parametrize("options, matches, task, needed", [
+    ({"playbook": "Phishing"}, [], TASK, True),           # a create needs the id
+    ({"playbook": "Phishing"}, [OPEN], TASK, False),      # the idempotent re-run searches no playbook
+    ({"playbook": "pb-1"}, [OPEN], UPDATE, False),        # the id itself, already attached
+    ({"playbook": "Phishing"}, [OPEN], UPDATE, True),     # a name must be resolved to be compared
+    ({"playbook": "Phishing", "state": "closed"}, [], TASK, False),
+    ({}, [], TASK, False),
+])
+def test_playbook_needed(options, matches, task, needed):
+    assert planner.playbook_needed(item(**options), matches, task) is needed
+
+
+def test_diff_of_an_update_shows_only_the_fields_given():
+    wanted = item(details="second")
+    action = planner.plan(wanted, [OPEN], UPDATE)
+    assert planner.diff(action, wanted) == {
+        "before": {"name": "U", "details": "first"}, "after": {"name": "U", "details": "second"}}
+
+
+def test_diff_of_a_create_and_a_close():
+    wanted = item(severity="high", start_investigation=True)
+    assert planner.diff(planner.plan(wanted, [], TASK), wanted) == {
+        "before": {}, "after": {"name": "U", "severity": 3}}
+    closing = item(state="closed", close_reason="Resolved")
+    assert planner.diff(planner.plan(closing, [OPEN], TASK), closing) == {
+        "before": {"ids": ["1"], "status": [1]}, "after": {"ids": ["1"], "status": [2], "closeReason": "Resolved"}}
+
+
+def test_labels_listed_by_the_user_with_a_server_type_are_managed():
+    wanted = item(labels=[{"type": "Brand", "value": "Manual"}, {"type": "Source", "value": "ansible"}])
+    assert planner.plan(wanted, [OPEN], UPDATE) == Noop(OPEN)
