@@ -40,6 +40,7 @@ class FakeXsoar:
         self.api_key_id = api_key_id
         self.url = "https://xsoar.example.com"
         self.retries = retries
+        self.timeout = 30  # the name lock derives its wait from timeout and retries
         self.calls = []
         self.slept = []
         self.hidden = {}  # id -> searches still to miss it
