@@ -17,7 +17,10 @@ simulator=$dir/tests/simulator/xsoar_simulator.py
 workdir=$(mktemp -d)
 tls_pid=
 cleanup() {
-    if [ -n "$tls_pid" ]; then kill "$tls_pid" && wait "$tls_pid" || true; fi
+    if [ -n "$tls_pid" ]; then
+        kill "$tls_pid" || true  # it may have exited already
+        wait "$tls_pid" || true
+    fi
     rm -rf "$workdir"
 }
 trap cleanup EXIT
