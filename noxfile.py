@@ -124,7 +124,38 @@ def keep_reports(session, setup):
             shutil.copytree(source, dest / name)
 
 
+def shell_files():
+    """The shell scripts git knows of: *.sh, and files whose first line names sh or bash."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    found = []
+    for name in filter(None, listed):
+        path = ROOT / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        with open(path, "rb") as handle:
+            first = handle.readline()
+        if name.endswith(".sh") or (first.startswith(b"#!") and first.split(b"/")[-1].split()[-1] in (b"sh", b"bash")):
+            found.append(name)
+    return found
+
+
+def require_shellcheck(session):
+    if not shutil.which("shellcheck"):
+        session.error("shellcheck is not installed (apt-get install shellcheck; .ci/run does it): "
+                      "ansible-test would skip its shellcheck test")
+
+
+@nox.session(python=False, tags=["lint"])
+def shellcheck(session):
+    """shellcheck over every shell script of the repository (ansible-test checks only *.sh of the collection)."""
+    require_shellcheck(session)
+    session.run("shellcheck", "--version", external=True, silent=True)
+    session.run("shellcheck", *shell_files(), external=True)
+
+
 def sanity(session, core):
+    require_shellcheck(session)
     ignores = [path for path in sorted((ROOT / "tests" / "sanity").glob("ignore-*.txt")) if path.read_text().strip()]
     if ignores:
         session.error("sanity issues are fixed, not ignored: %s must be empty" % ", ".join(map(str, ignores)))
