@@ -60,8 +60,7 @@ def documented_fragments(path):
     for line in own.splitlines():
         if line.startswith("| ") and not line.startswith("| ---"):
             first_cell = re.split(r"(?<!\\)\|", line)[1]
-            for fragment in re.findall(r"`([^`]+)`", first_cell):
-                yield fragment
+            yield from re.findall(r"`([^`]+)`", first_cell)
 
 
 def matches(fragment, message):
