@@ -3,6 +3,7 @@
 
     python readme_commands.py commands README.md     the lines to run, one per line
     python readme_commands.py env CONFIG             export lines for the simulator of CONFIG
+    python readme_commands.py reset CONFIG           the simulator forgets earlier targets' incidents
 
 `commands` prints, from the README's ```bash blocks, every line that runs a collection playbook
 (ansible-playbook xsoar.connector.*), an ad-hoc command on localhost (ansible localhost ...) or exports
@@ -12,7 +13,9 @@ an ANSIBLE_* setting: what a reader copies. Lines that export XSOAR_* are the re
 
 import re
 import shlex
+import ssl
 import sys
+import urllib.request
 
 import yaml
 
@@ -35,10 +38,22 @@ def exports(config_path):
             for var in ("url", "api_key", "api_key_id", "api_key_type", "ca_path") if config.get("xsoar_" + var)]
 
 
+def reset(config_path):
+    with open(config_path, encoding="utf-8") as handle:
+        config = yaml.safe_load(handle)
+    context = ssl.create_default_context(cafile=config["xsoar_ca_path"]) if config.get("xsoar_ca_path") else None
+    request = urllib.request.Request(config["xsoar_simulator_url"] + "/_simulator/reset", data=b"{}", method="POST")
+    with urllib.request.urlopen(request, context=context, timeout=30):
+        pass
+
+
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("commands", "env"):
+    if len(argv) != 3 or argv[1] not in ("commands", "env", "reset"):
         sys.exit(__doc__)
-    print("\n".join(commands(argv[2]) if argv[1] == "commands" else exports(argv[2])))
+    if argv[1] == "reset":
+        reset(argv[2])
+    else:
+        print("\n".join(commands(argv[2]) if argv[1] == "commands" else exports(argv[2])))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ done
 readme=$dir/README.md
 [ -f "$readme" ] || { echo "readme_commands: README.md not found above $PWD" >&2; exit 1; }
 
-ansible-playbook -e @$config ../playbooks_collection/reset.yml "$@"
+"$python" readme_commands.py reset "$config"
 "$python" readme_commands.py commands "$readme" > commands.txt
 cat commands.txt
 
@@ -31,7 +31,9 @@ while IFS= read -r line; do
 done < commands.txt
 set -x
 
-if grep -E 'No inventory was parsed|provided hosts list is empty|\[WARNING\]' output.log; then
+# Any warning fails (the implicit localhost's above all), except the one of this test's own layout:
+# ansible-test runs the target inside the collection's tree, which a reader's directory is not.
+if grep -F '[WARNING]' output.log | grep -vF 'running with default collection xsoar.connector'; then
     echo "readme_commands: the README's commands print warnings (above)" >&2
     exit 1
 fi
