@@ -285,9 +285,10 @@ def docs(session):
     checks = ROOT / "scripts" / "checks"
     session.run("python", str(checks / "render_reference.py"), *sorted(glob.glob("docs/reference/*.rst")))
     session.run("python", str(checks / "markdown_links.py"), "README.md", *sorted(glob.glob("docs/*.md")))
-    session.run("python", str(checks / "troubleshooting_complete.py"), "docs/troubleshooting.md",
-                *sorted(glob.glob("plugins/module_utils/*.py") + glob.glob("plugins/modules/*.py")
-                        + glob.glob("roles/*/tasks/*.yml")))
+    # every plugin type (modules, module_utils, filter, callback, ...), EDA plugins, roles, collection playbooks
+    sources = [path for pattern in ("plugins/*/*.py", "extensions/eda/plugins/*/*.py", "roles/*/tasks/*.yml", "playbooks/*.yml")
+               for path in sorted(glob.glob(pattern))]
+    session.run("python", str(checks / "troubleshooting_complete.py"), "docs/troubleshooting.md", *sources)
     session.run("antsibull-changelog", "lint")
 
 

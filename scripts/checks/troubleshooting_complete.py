@@ -2,8 +2,8 @@
 """Check that docs/troubleshooting.md has a row for every message the plugins and roles can print,
 and no row for a message that no longer exists.
 
-    python scripts/checks/troubleshooting_complete.py docs/troubleshooting.md plugins/module_utils/*.py \\
-        plugins/modules/*.py roles/*/tasks/*.yml
+    python scripts/checks/troubleshooting_complete.py docs/troubleshooting.md plugins/*/*.py \\
+        extensions/eda/plugins/*/*.py roles/*/tasks/*.yml playbooks/*.yml
 
 A row's first cell holds `code` fragments of the message, ``...`` where the message varies.
 """
@@ -37,14 +37,14 @@ def source_messages(path):
 
 
 def role_messages(path):
-    """The fail_msg of assert tasks and the msg of fail tasks in a role's task file."""
+    """The fail_msg of assert tasks and the msg of fail tasks in a role's task file or a playbook."""
     with open(path, encoding="utf-8") as handle:
         pending = list(yaml.safe_load(handle) or [])
     while pending:
         task = pending.pop()
         if not isinstance(task, dict):
             continue
-        for section in ("block", "rescue", "always"):
+        for section in ("block", "rescue", "always", "pre_tasks", "tasks", "post_tasks"):
             pending.extend(task.get(section) or [])
         for action, option in (("assert", "fail_msg"), ("fail", "msg")):
             for name in (action, "ansible.builtin." + action):
