@@ -255,8 +255,15 @@ def eda(session):
         session.skip("no tests/eda directory")
     install_core(session, TOOLS_CORE, *requirement_files("tests/eda-requirements.txt"))
     setup = collection_copy(session)
-    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/eda", *session.posargs,
-                env={"ANSIBLE_COLLECTIONS_PATH": str(setup.current_place)})
+    env = {
+        # the directory that holds ansible_collections/xsoar/connector (tests/eda/conftest.py reads it)
+        "XSOAR_EDA_COLLECTIONS": str(setup.current_place),
+        "ANSIBLE_COLLECTIONS_PATH": str(setup.current_place),
+    }
+    java = shutil.which("java")
+    if not os.environ.get("JAVA_HOME") and java:  # ansible-rulebook needs a Java 17 runtime
+        env["JAVA_HOME"] = str(Path(os.path.realpath(java)).parent.parent)
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *(session.posargs or ["tests/eda"]), env=env)
 
 
 DOCS_PACKAGES = ["ansible-core==%s.*" % TOOLS_CORE, "antsibull-docs==2.28.0", "antsibull-changelog", "docutils", "pyyaml"]
