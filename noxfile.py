@@ -269,22 +269,23 @@ def eda(session):
 DOCS_PACKAGES = ["ansible-core==%s.*" % TOOLS_CORE, "antsibull-docs==2.28.0", "antsibull-changelog", "docutils", "pyyaml"]
 
 
-def generate_reference(session, setup, dest):
-    """The reference pages as antsibull-docs writes them now (simplified RST, which GitHub renders)."""
-    dest.mkdir(mode=0o755, parents=True)  # antsibull-docs wants a directory only its owner can write
+def generate_reference(session):
+    """The reference pages as antsibull-docs writes them now (simplified RST, which GitHub renders), in a temp dir."""
+    session.install(*DOCS_PACKAGES)
+    setup = collection_copy(session)
+    dest = Path(session.create_tmp()) / "reference"
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(mode=0o755)  # antsibull-docs wants a directory only its owner can write
     session.run("antsibull-docs", "collection", "--use-current", "--squash-hierarchy", "--fail-on-error",
                 "--output-format", "simplified-rst", "--no-add-antsibull-docs-version", "--dest-dir", str(dest),
                 "xsoar.connector", env={"ANSIBLE_COLLECTIONS_PATH": str(setup.current_place)}, silent=True)
+    return dest
 
 
 @nox.session(python=PYTHONS[TOOLS_CORE], tags=["docs"])
 def docs(session):
     """docs/reference/ is what the module docs generate, renders as on GitHub; links, troubleshooting rows, changelog."""
-    session.install(*DOCS_PACKAGES)
-    setup = collection_copy(session)
-    generated = Path(session.create_tmp()) / "reference"
-    shutil.rmtree(generated, ignore_errors=True)
-    generate_reference(session, setup, generated)
+    generated = generate_reference(session)
     diff = subprocess.run(["diff", "-ru", "docs/reference", str(generated)], capture_output=True, text=True, check=False)
     if diff.returncode != 0:
         print("\n".join(diff.stdout.splitlines()[:200]))
@@ -302,11 +303,7 @@ def docs(session):
 @nox.session(name="docs-fix", python=PYTHONS[TOOLS_CORE], default=False)
 def docs_fix(session):
     """Regenerate docs/reference/ from the module and role docs."""
-    session.install(*DOCS_PACKAGES)
-    setup = collection_copy(session)
-    generated = Path(session.create_tmp()) / "reference"
-    shutil.rmtree(generated, ignore_errors=True)
-    generate_reference(session, setup, generated)
+    generated = generate_reference(session)
     shutil.rmtree(ROOT / "docs" / "reference")
     shutil.copytree(generated, ROOT / "docs" / "reference")
     session.log("regenerated docs/reference/ (%d pages)" % len(list(generated.glob("*.rst"))))
