@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# AWX / Automation Platform checks (scripts/test.sh awx runs this in the tools venv):
+# AWX / Automation Platform checks (nox -e awx runs this in its session venv):
 #
 #  1. artifact: `ansible-galaxy collection build` from a copy of the collection that also holds
 #     what a developer checkout collects (.venv, tests/output, __pycache__, old tarballs...): the
@@ -18,12 +18,15 @@
 #     failing playbook with the failure_incident callback enabled by the project's ansible.cfg alone
 #     (tests/awx/callback_project/): the job fails as without it, and one incident names the failure.
 #
-# Needs XSOAR_TEST_COLLECTION (the collection copy scripts/test.sh makes) and .venv/tools.
+# Needs XSOAR_TEST_COLLECTION (the collection copy nox -e awx makes) and python with the packages of
+# tests/tools-requirements.txt on PATH.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-collection=${XSOAR_TEST_COLLECTION:?"run through scripts/test.sh awx (it sets XSOAR_TEST_COLLECTION)"}
-export PATH="$root/.venv/tools/bin:$PATH"
+collection=${XSOAR_TEST_COLLECTION:?"run through nox -e awx (it sets XSOAR_TEST_COLLECTION)"}
+# nox runs this in its session venv (on PATH); run alone, the tools venv of scripts/venv.sh
+[ -n "${VIRTUAL_ENV:-}" ] || export PATH="$root/.venv/tools/bin:$PATH"
+python=$(command -v python)
 unset VIRTUAL_ENV PYTHONPATH ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS
 
 work=$(mktemp -d "${XSOAR_TEST_TMP:-${TMPDIR:-/tmp}}/awx-test.XXXXXX")
@@ -93,7 +96,7 @@ done
 
 section "docs/quickstart.md with the installed collection (simulator xsoar8)"
 sim=$work/sim-quickstart
-if XSOAR_INTEGRATION_CONFIG="" SIMULATOR_PYTHON="$root/.venv/tools/bin/python" \
+if XSOAR_INTEGRATION_CONFIG="" SIMULATOR_PYTHON="$python" \
     "$root/scripts/simulator.sh" start xsoar8 "$sim" >/dev/null; then
     python "$collection/tests/awx/quickstart.py" --simulator-dir "$sim" --collections-path "$work/installed" \
         --work "$work/quickstart"
@@ -151,7 +154,7 @@ fi
 for profile in ${TEST_PROFILES:-xsoar6 xsoar8 xsoar8-saas-advanced}; do
     section "AWX job via ansible-runner ($profile)"
     sim=$work/sim-$profile
-    if ! XSOAR_INTEGRATION_CONFIG="" SIMULATOR_PYTHON="$root/.venv/tools/bin/python" \
+    if ! XSOAR_INTEGRATION_CONFIG="" SIMULATOR_PYTHON="$python" \
         "$root/scripts/simulator.sh" start "$profile" "$sim" >/dev/null; then
         check 1 "simulator $profile starts"
         continue

@@ -16,9 +16,10 @@
 #   <workdir>/integration_config.yml   the vars below
 #   $XSOAR_INTEGRATION_CONFIG          the same file for ansible-test; default
 #                                      tests/integration/integration_config.yml ("" = don't)
-# and prints the URL. The simulator's log is <workdir>/simulator.log. The python that runs
-# it is $SIMULATOR_PYTHON, else .venv/ansible-2.21's, else python3 (--tls needs the
-# `cryptography` package or the openssl command).
+# and prints the URL (scripts/simulator_env.py writes the files). With $SIMULATOR_STATE_FILE set,
+# the incidents persist in that file across restarts (the demo uses it; tests start empty).
+# The simulator's log is <workdir>/simulator.log. The python that runs it is $SIMULATOR_PYTHON,
+# else .venv/ansible-2.21's, else python3 (--tls needs the `cryptography` package or openssl).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -79,6 +80,7 @@ start() {
     local -a args=(--deployment "$deployment" --api-key "$key" --api-key-type "$key_type"
                    --port 0 --port-file "$workdir/port.json")
     [ -n "$key_id" ] && args+=(--api-key-id "$key_id")
+    [ -n "${SIMULATOR_STATE_FILE:-}" ] && args+=(--state-file "$SIMULATOR_STATE_FILE")
     if [ ${#tls[@]} -gt 0 ]; then
         mkdir -p "$workdir/certs"
         args+=(--tls --cert-dir "$workdir/certs")
@@ -110,61 +112,7 @@ start() {
     local config=${XSOAR_INTEGRATION_CONFIG-$root/tests/integration/integration_config.yml}
     XSOAR_PROFILE=$profile XSOAR_DEPLOYMENT=$deployment SIM_KEY=$key SIM_KEY_ID=$key_id \
     SIM_KEY_TYPE=$key_type SIM_WORKDIR=$workdir SIM_CONFIG=$config \
-    "$python" - <<'EOF'
-import json
-import os
-
-env = os.environ
-workdir = env["SIM_WORKDIR"]
-with open(os.path.join(workdir, "port.json"), encoding="utf-8") as handle:
-    info = json.load(handle)
-values = {
-    "xsoar_profile": env["XSOAR_PROFILE"],
-    "xsoar_deployment": env["XSOAR_DEPLOYMENT"],
-    "xsoar_url": info["url"],
-    "xsoar_api_key": env["SIM_KEY"],
-    "xsoar_api_key_id": env["SIM_KEY_ID"],
-    "xsoar_api_key_type": env["SIM_KEY_TYPE"],
-    "xsoar_ca_path": info.get("ca_path") or "",
-    "xsoar_simulator_url": info["url"],
-}
-
-
-def write(path, text):
-    tmp = "%s.tmp%d" % (path, os.getpid())
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
-# JSON strings are valid YAML scalars
-config = "---\n# written by scripts/simulator.sh; a new key every start\n" + "".join(
-    "%s: %s\n" % (name, json.dumps(value)) for name, value in values.items())
-write(os.path.join(workdir, "integration_config.yml"), config)
-if env["SIM_CONFIG"]:
-    write(env["SIM_CONFIG"], config)
-
-
-def shell_quote(value):
-    return "'" + value.replace("'", "'\"'\"'") + "'"
-
-
-exports = {
-    "XSOAR_URL": values["xsoar_url"],
-    "XSOAR_API_KEY": values["xsoar_api_key"],
-    "XSOAR_API_KEY_ID": values["xsoar_api_key_id"],
-    "XSOAR_API_KEY_TYPE": values["xsoar_api_key_type"],
-    "XSOAR_CA_PATH": values["xsoar_ca_path"],
-    "XSOAR_SIMULATOR_URL": values["xsoar_simulator_url"],
-}
-lines = ["# written by scripts/simulator.sh (profile %s)" % values["xsoar_profile"]]
-for name, value in exports.items():
-    # an empty value is left unset rather than set to "", so modules use their default
-    lines.append("export %s=%s" % (name, shell_quote(value)) if value else "unset %s" % name)
-write(os.path.join(workdir, "env"), "\n".join(lines) + "\n")
-print(info["url"])
-EOF
+    "$python" "$root/scripts/simulator_env.py"
 }
 
 case "${1:-}" in

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: xsoar_connector_test
 short_description: Prove that an XSOAR connector works, and say what to fix when it does not
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Like the "Test connector" button of Kibana's XSOAR connector. Runs named checks against the server and
     fails at the first one that does not pass, with a message that says what to change.

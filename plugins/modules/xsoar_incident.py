@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: xsoar_incident
 short_description: Create, update, close and delete Cortex XSOAR incidents, idempotent on the incident name
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Opens an XSOAR incident with the fields of Kibana's XSOAR connector action (name, playbook, start
     investigation, severity or the alerting rule's severity, and a JSON body of extra fields), and the common

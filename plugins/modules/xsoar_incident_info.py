@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: xsoar_incident_info
 short_description: Find Cortex XSOAR incidents by name, id or query
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Searches XSOAR incidents (C(POST /incidents/search)) by exact name (O(name)), by id (O(ids)) or with an
     XSOAR query (O(query)), or lists the newest incidents when none of them is given.

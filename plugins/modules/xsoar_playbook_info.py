@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: xsoar_playbook_info
 short_description: List the Cortex XSOAR playbooks an API key can see
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the playbooks of the XSOAR server (C(POST /playbook/search)) with their id, name and tags, read in
     pages of 100 (real tenants hold thousands, and one full listing can take longer than the timeout).

@@ -7,7 +7,8 @@ scripts/awx-test.sh calls it with the collection installed from the built tarbal
 code blocks run, with the simulator's address in place of https://xsoar.example.com and its key in
 the environment (step 2) or in a vars file for `vault_xsoar_api_key` (step 4). Checks: every command
 succeeds; the ad-hoc create reports changed once and not again; the playbook in check mode sends no
-incident, then creates it, then changes nothing; step 5 closes both incidents.
+incident, then creates it, then changes nothing; step 5 closes both incidents; no command prints a
+warning (step 2's ANSIBLE_* settings apply).
 """
 
 import argparse
@@ -80,6 +81,12 @@ def main():
         if simulator[value]:
             env[name] = simulator[value]
 
+    # step 2's ANSIBLE_* settings (the page's own lines), for every command after it
+    for line in commands(block_with(bash, "export XSOAR_URL=")):
+        for assignment in re.findall(r"\b(ANSIBLE_[A-Z_]+=\S+)", line) if line.startswith("export ") else []:
+            name, value = assignment.split("=", 1)
+            env[name] = value
+
     outputs = []
 
     def run(command, environment):
@@ -122,6 +129,7 @@ def main():
     statuses = dict((incident_name, incident.get("status")) for incident_name, incident in stored(simulator).items())
     check(statuses and set(statuses.values()) == {2}, "step 5 closed every incident the page opened: %s" % statuses)
     check(not any(simulator["xsoar_api_key"] in output for output in outputs), "no output shows the key")
+    check(not any("[WARNING]" in output for output in outputs), "no command prints a warning (the implicit localhost)")
     return 1 if failures else 0
 
 

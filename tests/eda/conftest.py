@@ -1,6 +1,6 @@
 """Fixtures of the EDA tests: an XSOAR simulator subprocess per profile, and the installed collection.
 
-Run through scripts/eda-test.sh, which builds and installs the collection into a temporary
+Run through nox -e eda, which builds and installs the collection into a temporary
 collections path ($XSOAR_EDA_COLLECTIONS) and provides ansible-rulebook in the venv.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ PROFILES = {
 def collections_path() -> Path:
     path = os.environ.get("XSOAR_EDA_COLLECTIONS")
     if not path:
-        pytest.fail("XSOAR_EDA_COLLECTIONS is not set: run the EDA tests through scripts/eda-test.sh")
+        pytest.fail("XSOAR_EDA_COLLECTIONS is not set: run the EDA tests through nox -e eda")
     return Path(path)
 
 

@@ -1,7 +1,7 @@
 """The collection's rulebooks run by the real ansible-rulebook against the simulator.
 
 Each test starts `ansible-rulebook -r xsoar.connector.<rulebook>` with the collection installed in a
-temporary collections path (scripts/eda-test.sh), the connection passed from the XSOAR_* environment
+temporary collections path (nox -e eda), the connection passed from the XSOAR_* environment
 with -E, as the docs say to run it.
 """
 from __future__ import annotations

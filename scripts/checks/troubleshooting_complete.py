@@ -1,0 +1,94 @@
+#!/usr/bin/env python
+"""Check that docs/troubleshooting.md has a row for every message the plugins and roles can print,
+and no row for a message that no longer exists.
+
+    python scripts/checks/troubleshooting_complete.py docs/troubleshooting.md plugins/*/*.py \\
+        extensions/eda/plugins/*/*.py roles/*/tasks/*.yml playbooks/*.yml
+
+A row's first cell holds `code` fragments of the message, ``...`` where the message varies.
+"""
+import ast
+import re
+import sys
+
+import yaml
+
+
+def source_messages(path):
+    """The message texts of a plugin file: its string literals, minus docstrings, module docs,
+    dict keys and values, comparisons and regular expressions (lookup data, not messages)."""
+    with open(path, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    data = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr):
+            data.add(id(node.value))
+        if isinstance(node, ast.Assign) and any(
+                getattr(target, "id", "") in ("DOCUMENTATION", "EXAMPLES", "RETURN") for target in node.targets):
+            data.add(id(node.value))
+        if isinstance(node, (ast.Dict, ast.Subscript, ast.Compare)):
+            data.update(id(sub) for sub in ast.walk(node))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in data:
+            text = node.value
+            # a message has words; a 20-character floor leaves out keys, formats and names
+            if len(text) >= 20 and " " in text and "\n" not in text and not text.startswith("^"):
+                yield "%s:%d" % (path, node.lineno), text
+
+
+def role_messages(path):
+    """The fail_msg of assert tasks and the msg of fail tasks in a role's task file or a playbook."""
+    with open(path, encoding="utf-8") as handle:
+        pending = list(yaml.safe_load(handle) or [])
+    while pending:
+        task = pending.pop()
+        if not isinstance(task, dict):
+            continue
+        for section in ("block", "rescue", "always", "pre_tasks", "tasks", "post_tasks"):
+            pending.extend(task.get(section) or [])
+        for action, option in (("assert", "fail_msg"), ("fail", "msg")):
+            for name in (action, "ansible.builtin." + action):
+                text = (task.get(name) or {}).get(option) if isinstance(task.get(name), dict) else None
+                if isinstance(text, str):
+                    yield "%s (task %r)" % (path, task.get("name")), " ".join(text.split())
+
+
+def documented_fragments(path):
+    """`code` spans of the first cell of each table row, above the ansible-core section."""
+    with open(path, encoding="utf-8") as handle:
+        own = handle.read().split("\n## From ansible-core")[0]
+    for line in own.splitlines():
+        if line.startswith("| ") and not line.startswith("| ---"):
+            first_cell = re.split(r"(?<!\\)\|", line)[1]
+            yield from re.findall(r"`([^`]+)`", first_cell)
+
+
+def matches(fragment, message):
+    """A fragment matches when its parts between `...` appear in the message in that order."""
+    position = 0
+    for part in (part for part in fragment.split("...") if part.strip()):
+        position = message.find(part, position)
+        if position < 0:
+            return False
+        position += len(part)
+    return True
+
+
+def main():
+    page, sources = sys.argv[1], sys.argv[2:]
+    messages = [message for path in sources
+                for message in (role_messages(path) if path.endswith(".yml") else source_messages(path))]
+    fragments = [fragment for fragment in documented_fragments(page) if fragment not in ("message contains", "detail contains")]
+    undocumented = ["%s: %s" % (where, text) for where, text in messages
+                    if not any(matches(fragment, text) for fragment in fragments)]
+    stale = [fragment for fragment in fragments if not any(matches(fragment, text) for _where, text in messages)]
+    for where in undocumented:
+        print("not in %s: %s" % (page, where))
+    for fragment in stale:
+        print("in %s but no message contains it: %s" % (page, fragment))
+    print("%d messages in the plugins and roles, %d rows' fragments in %s" % (len(messages), len(fragments), page))
+    return 1 if undocumented or stale or not messages else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
