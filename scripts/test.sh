@@ -2,7 +2,7 @@
 # The old step names of the test command, run as nox sessions (README "Tests" has the nox commands):
 #
 #   scripts/test.sh                          everything: nox (through .ci/run)
-#   scripts/test.sh sanity|units|simulator|lint|awx ...    those groups
+#   scripts/test.sh sanity|units|simulator|lint|awx|eda ...    those groups
 #   scripts/test.sh integration [TARGET...]  ansible-test integration against the simulator
 #
 #   TEST_VENVS="ansible-2.21 ansible-2.16"   the ansible-core versions (default: both)
@@ -24,10 +24,10 @@ while [ $# -gt 0 ]; do
         -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
         sanity|units) for core in "${cores[@]}"; do sessions+=("$1-$core"); done ;;
         unit) for core in "${cores[@]}"; do sessions+=("units-$core"); done ;;
-        simulator|awx) sessions+=("$1") ;;
+        simulator|awx|eda) sessions+=("$1") ;;
         lint) sessions+=(lint ansible-lint shellcheck docs-check docs extra-checks build-import-check) ;;
         integration) integration=1; shift; targets=("$@"); break ;;
-        *) echo "test.sh: unknown step '$1' (sanity, units, simulator, lint, awx, integration; -h for help)" >&2; exit 2 ;;
+        *) echo "test.sh: unknown step '$1' (sanity, units, simulator, lint, awx, eda, integration; -h for help)" >&2; exit 2 ;;
     esac
     shift
 done

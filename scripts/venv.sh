@@ -7,8 +7,6 @@
 #                                     tools of tests/tools-requirements.txt (ansible-lint,
 #                                     antsibull-docs, antsibull-changelog, ansible-builder,
 #                                     ansible-runner)
-#   scripts/venv.sh eda            -> .venv/eda: Python 3.12 + ansible-core 2.21.* and
-#                                     tests/eda-requirements.txt (ansible-rulebook)
 #
 # Both also get tests/requirements.txt (and tests/unit/requirements.txt,
 # tests/integration/requirements.txt when present). A stamp file holding the hash of all
@@ -17,13 +15,13 @@
 # then pyenv's versions, then pythonX.Y on PATH.
 set -euo pipefail
 
-usage() { echo "usage: $0 ansible-2.16|ansible-2.21|tools|eda" >&2; exit 2; }
+usage() { echo "usage: $0 ansible-2.16|ansible-2.21|tools" >&2; exit 2; }
 [ $# -eq 1 ] || usage
 
 name=$1
 case "$name" in
     ansible-2.16) pyver=3.11; core='ansible-core==2.16.*'; override=${PYTHON_3_11:-} ;;
-    ansible-2.21|tools|eda) pyver=3.12; core='ansible-core==2.21.*'; override=${PYTHON_3_12:-} ;;
+    ansible-2.21|tools) pyver=3.12; core='ansible-core==2.21.*'; override=${PYTHON_3_12:-} ;;
     *) usage ;;
 esac
 pyver_tuple="${pyver/./, }"
@@ -53,7 +51,6 @@ for extra in tests/unit/requirements.txt tests/integration/requirements.txt; do
     [ -f "$root/$extra" ] && reqs+=("$root/$extra")
 done
 [ "$name" = tools ] && reqs+=("$root/tests/tools-requirements.txt")
-[ "$name" = eda ] && reqs+=("$root/tests/eda-requirements.txt")
 
 python=""
 if [ -n "$override" ]; then
