@@ -32,7 +32,7 @@ description:
     The wait is bounded by O(timeout) and O(retries), which default lower than the modules' for that reason.
   - In check mode (C(--check)) it only searches and reports what it would open or close.
   - The API key appears in no output, also with C(-vvv).
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - xsoar.connector developers (@xsoar-connector)
 requirements:

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: alert_to_incident
 short_description: Turn alert payloads (Kibana webhook or generic) into xsoar_incident bulk items
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Turns alerts, as a webhook delivers them, into the items of
     O(xsoar.connector.xsoar_incident#module:incidents), one item per incident name, with the rule's severity kept and C(state=closed) when the alert recovered.
