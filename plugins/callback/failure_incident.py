@@ -347,7 +347,7 @@ def items_failed_message(items, result):
     """The module's bulk failure message minus its hints at module options and results the callback lacks."""
     outcomes = result.get("incidents", [])
     failed = [outcome for outcome in outcomes if outcome.get("failed")]
-    not_run = len(items) - len(outcomes)
+    not_run = len([outcome for outcome in outcomes if outcome.get("action") == "not_attempted"])
     return "%d of %d incidents failed (first: %s: %s)%s" % (
         len(failed), len(items), failed[0]["name"], failed[0]["msg"], "; %d not attempted" % not_run if not_run else "")
 
