@@ -153,7 +153,7 @@ except ImportError:
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
 
-from ansible_collections.xsoar.connector.plugins.module_utils import arguments, client as xsoar_client  # noqa: E402
+from ansible_collections.xsoar.connector.plugins.module_utils import arguments, client as xsoar_client  # noqa: E402,F811
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_poller  # noqa: E402
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (  # noqa: E402
     XsoarAuthError,
