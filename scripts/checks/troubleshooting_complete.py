@@ -28,6 +28,12 @@ def source_messages(path):
             data.add(id(node.value))
         if isinstance(node, (ast.Dict, ast.Subscript, ast.Compare)):
             data.update(id(sub) for sub in ast.walk(node))
+        # constant tables (words looked up in error texts) and namedtuple field lists are data too
+        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Tuple, ast.List, ast.Set)) and all(
+                isinstance(element, ast.Constant) for element in node.value.elts):
+            data.update(id(element) for element in node.value.elts)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "namedtuple":
+            data.update(id(sub) for sub in ast.walk(node))
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in data:
             text = node.value
