@@ -465,9 +465,8 @@ class CallbackModule(CallbackBase):
             except incident_state.ItemsFailed as error:
                 self._report(client, error.result, check_mode)
                 to_open = set(item["name"] for item in items if item["state"] == "present")
-                opened = sum(1 for outcome in error.result.get("incidents", [])
-                             if outcome["name"] in to_open and not outcome.get("failed")
-                             and outcome["action"] != "not_attempted")
+                opened = sum(1 for outcome in error.result.get("incidents", []) if all((
+                    outcome["name"] in to_open, not outcome.get("failed"), outcome["action"] != "not_attempted")))
                 raise NotSent(client.redact(items_failed_message(items, error.result)), opening - opened)
             except XsoarError as error:
                 raise XsoarError(client.redact(error))

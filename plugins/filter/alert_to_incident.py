@@ -158,8 +158,8 @@ def alert_id(alert):
 
 def is_recovered(alert):
     """Kibana's recovered action group, or the status that Alertmanager-like senders use."""
-    return (_text(_part(alert, "alert").get("actionGroup")).lower() == "recovered"
-            or _text(alert.get("status")).lower() in RECOVERED_STATUSES)
+    action_group = _text(_part(alert, "alert").get("actionGroup")).lower()
+    return action_group == "recovered" or _text(alert.get("status")).lower() in RECOVERED_STATUSES
 
 
 def alert_time(alert):

@@ -134,6 +134,11 @@ def prepare(params, diff=True):
 _PLAIN_TYPES = {"str": str, "bool": bool, "dict": dict}
 
 
+def _plain_label(label):
+    """A label already in its final shape: a dict of exactly type and value, both strings."""
+    return isinstance(label, dict) and set(label) == {"type", "value"} and all(isinstance(part, str) for part in label.values())
+
+
 def plain_item(item):
     """Whether a bulk item already has exactly the types its spec converts to (the common case).
 
@@ -149,9 +154,7 @@ def plain_item(item):
         if value is None or spec["type"] == "raw":
             continue
         if option == "labels":
-            if not (isinstance(value, list) and all(
-                    isinstance(label, dict) and set(label) == {"type", "value"}
-                    and all(isinstance(part, str) for part in label.values()) for label in value)):
+            if not (isinstance(value, list) and all(_plain_label(label) for label in value)):
                 return False
         elif not isinstance(value, _PLAIN_TYPES[spec["type"]]) or (spec["type"] != "bool" and isinstance(value, bool)):
             return False

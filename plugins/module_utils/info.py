@@ -194,9 +194,11 @@ def status_matches(incident, status):
 
 def plan_matches(incident, plan):
     """What the plan asks for, checked on the client: exact name, one of the ids, status."""
-    return ((plan["name"] is None or names_match(plan["name"], incident))
-            and (plan["ids"] is None or str(incident.get("id")) in plan["ids"])
-            and status_matches(incident, plan["status"]))
+    return all((
+        plan["name"] is None or names_match(plan["name"], incident),
+        plan["ids"] is None or str(incident.get("id")) in plan["ids"],
+        status_matches(incident, plan["status"]),
+    ))
 
 
 def select_fields(incident, fields):

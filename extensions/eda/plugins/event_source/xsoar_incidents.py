@@ -22,7 +22,8 @@ short_description: Receive new Cortex XSOAR incidents as events.
 description:
   - An ansible-rulebook event source plugin that polls C(POST /incidents/search) of a Cortex XSOAR
     server (XSOAR 6, XSOAR 8 on-premises and cloud) every O(interval) seconds and puts each new incident
-    matching O(query) on the queue once, as C({"incident": {...}, "event": "new"}).
+    matching O(query) on the queue once, as an event with the keys C(incident) (the incident) and
+    C(event) (V(new)).
   - With O(modified=true) an incident comes again, with C(event) V(modified), each time its version
     goes up.
   - Starts from now; O(replay=true) delivers the incidents that already match at start too.
