@@ -161,6 +161,8 @@ class Client:
         self.sleep = sleep
         self._secrets = {self._api_key}
         self.request_count = 0
+        # the Date header of the last answer: the server's clock, for callers that need "now" on the server
+        self.last_answer_date = None
         # set once the server could not be reached after every retry: later requests fail at once
         self.unreachable = None
         self._not_connected = False
@@ -305,6 +307,7 @@ class Client:
             raise failure
         except rexc.RequestException as error:
             raise XsoarConnectionError(self.redact("request to %s failed: %s" % (self.url, _reason(error))))
+        self.last_answer_date = raw.headers.get("Date")
         text = self.redact(body.decode("utf-8", "replace"))
         json_data = None
         if text.strip() and not looks_like_html(raw.headers.get("Content-Type"), text):

@@ -8,6 +8,10 @@ first show up in a search with a `created` time older than incidents already see
 therefore re-reads a window of `lookback` seconds behind the newest time seen (server clock, so the
 poller's own clock does not matter), and remembers the ids in that window: an incident is delivered
 once, however late it is indexed within the window, and memory stays bounded by the window.
+
+"Start from now" is the server's clock at the first answer (its HTTP Date header), not the first
+answer's contents: an incident created before the source started but indexed after its first poll is
+older than that start, so it is recorded, not delivered.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,6 +20,7 @@ __metaclass__ = type
 
 import calendar
 import re
+from email.utils import mktime_tz, parsedate_tz
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api
 
@@ -45,6 +50,12 @@ def parse_time(text):
     return seconds
 
 
+def parse_http_date(text):
+    """Seconds since the epoch of an HTTP Date header (RFC 9110: whole seconds, GMT), else None."""
+    parsed = parsedate_tz(text) if text else None
+    return float(mktime_tz(parsed)) if parsed else None
+
+
 def _version(incident):
     version = incident.get("version")
     return version if isinstance(version, int) and not isinstance(version, bool) else -1
@@ -66,6 +77,7 @@ class Tracker:
         self.known = {}  # id -> ((version, time), time): delivered or recorded, within the window
         self.first = True
         self.replay = replay
+        self.started = None  # "now" at start (server clock): older incidents seen later are not events
 
     def time_of(self, incident):
         return parse_time(incident.get(self.field))
@@ -86,12 +98,18 @@ class Tracker:
         start = self.window_start(max(times))
         return min(times) < start  # the read reaches past the window
 
-    def select(self, incidents):
-        """The events of one read, oldest first: {"incident": ..., "event": "new" | "modified"}."""
+    def select(self, incidents, server_now=None):
+        """The events of one read, oldest first: {"incident": ..., "event": "new" | "modified"}.
+
+        `server_now`: the server's time of the read (seconds since the epoch), which on the first
+        read is the start; without it the start is the newest time in the first read.
+        """
         incidents = [incident for incident in incidents if isinstance(incident, dict) and incident.get("id")]
         times = [t for t in (self.time_of(incident) for incident in incidents) if t is not None]
         if times:
             self.newest = max(times + ([self.newest] if self.newest is not None else []))
+        if self.first and not self.replay:
+            self.started = max([t for t in (server_now, self.newest) if t is not None] or [None])
         start = self.window_start()
         stamped = []
         for incident in incidents:
@@ -118,10 +136,14 @@ class Tracker:
         previous = self.known.get(key)
         self.known[key] = (max(marker, previous[0]) if previous else marker, moment)
         if previous is None:
+            own_time = self.time_of(incident)
+            if self.started is not None and own_time is not None and own_time < self.started:
+                return None  # it existed before the start and was indexed after it
             if not self.modified:
                 return "new"
             created = parse_time(incident.get("created"))
-            return "new" if start is None or created is None or created >= start else "modified"
+            since = [t for t in (start, self.started) if t is not None]
+            return "new" if not since or created is None or created >= max(since) else "modified"
         if self.modified and marker > previous[0]:
             return "modified"
         return None
@@ -139,5 +161,5 @@ def poll(client, tracker, query=DEFAULT_QUERY, page_size=DEFAULT_PAGE_SIZE):
     while True:
         total, incidents = incidents_api.search(client, incident_filter, limit)
         if tracker.covered(incidents, total, limit):
-            return tracker.select(incidents)
+            return tracker.select(incidents, parse_http_date(client.last_answer_date))
         limit *= 2  # rare (more than a page within the window): one wider read, not page-by-page state

@@ -114,6 +114,26 @@ def test_new_incidents_once_each(source, sim, caplog):
 
 
 @pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
+def test_made_before_the_start_but_indexed_after_it_is_no_event(source, sim):
+    """SaaS indexes a new incident seconds late: the first poll cannot see the ones just made."""
+    old = [sim.create("Before start %d" % index) for index in range(2)]
+    time.sleep(1.1)  # past the second of the server's Date header, the start's resolution
+
+    async def scenario():
+        run = Run(source, dict(connection(sim), interval=INTERVAL))
+        await first_poll(sim, run)
+        new = await asyncio.to_thread(sim.create, "After start")
+        await run.finish(1, timeout=15, polls=10)
+        return run, new
+
+    run, new = asyncio.run(scenario())
+    assert run.ids() == [new["id"]]
+    # made before the new one, the old ones were searchable in the polls after its event: seen, skipped
+    found = sim.api("/incidents/search", {"filter": {"query": "-status:closed", "page": 0, "size": 100}}).json()
+    assert set(incident["id"] for incident in old) <= set(incident["id"] for incident in found["data"])
+
+
+@pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
 def test_closed_incidents_are_not_events(source, sim):
     async def scenario():
         # a longer interval, so that create and close both happen between two polls

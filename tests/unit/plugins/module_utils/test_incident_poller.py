@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.xsoar.connector.plugins.module_utils.incident_poller import Tracker, parse_time, poll
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_poller import Tracker, parse_http_date, parse_time, poll
 
 T0 = "2026-12-01T10:00:00Z"
 
@@ -45,6 +45,17 @@ def test_parse_time(text, expected):
     assert result == pytest.approx(expected) if expected is not None else result is None
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Tue, 01 Dec 2026 10:00:00 GMT", 1796119200.0),
+    ("Tue, 01 Dec 2026 12:00:00 +0200", 1796119200.0),
+    ("", None),
+    (None, None),
+    ("soon", None),
+])
+def test_parse_http_date(text, expected):
+    assert parse_http_date(text) == expected
+
+
 def ids(events):
     return [event["incident"]["id"] for event in events]
 
@@ -55,6 +66,32 @@ def test_starts_from_now_then_each_new_incident_once():
     events = tracker.select(newest_first(incident(1, 0), incident(2, 5), incident(3, 10), incident(4, 12)))
     assert ids(events) == ["3", "4"] and [event["event"] for event in events] == ["new", "new"]
     assert tracker.select(newest_first(incident(2, 5), incident(3, 10), incident(4, 12))) == []
+
+
+def test_created_before_the_start_and_indexed_after_it_is_no_event():
+    """The server's index lags: incidents 1 and 2 existed at start, but only 1 was searchable yet."""
+    tracker = Tracker(lookback=60)
+    assert tracker.select([incident(1, 0)], server_now=parse_time(at(10))) == []
+    assert ids(tracker.select(newest_first(incident(1, 0), incident(2, 8), incident(3, 11)))) == ["3"]
+    # without the server's clock the first read's newest time is the start: 2 would have been an event
+    tracker = Tracker(lookback=60)
+    assert tracker.select([incident(1, 0)]) == []
+    assert ids(tracker.select(newest_first(incident(1, 0), incident(2, 8), incident(3, 11)))) == ["2", "3"]
+
+
+def test_modified_mode_ignores_changes_made_before_the_start():
+    tracker = Tracker(lookback=60, modified=True)
+    assert tracker.select([], server_now=parse_time(at(10))) == []
+    late = incident(1, 0, modified=5, version=2)  # changed before the start, indexed after it
+    changed = incident(2, 0, modified=12, version=3)  # created before the start, changed after it
+    events = tracker.select([changed, late])
+    assert [(event["incident"]["id"], event["event"]) for event in events] == [("2", "modified")]
+
+
+def test_replay_ignores_the_start():
+    tracker = Tracker(lookback=60, replay=True)
+    assert ids(tracker.select([incident(1, 0)], server_now=parse_time(at(10)))) == ["1"]
+    assert ids(tracker.select(newest_first(incident(1, 0), incident(2, 8)))) == ["2"]
 
 
 def test_replay_delivers_what_exists_at_start():
@@ -130,11 +167,14 @@ class FakeClient:
     def __init__(self, incidents):
         self.incidents = newest_first(*incidents)
         self.sizes = []
+        self.last_answer_date = None
 
     def post(self, path, body):
         flt = body["filter"]
         self.sizes.append(flt["size"])
         page = self.incidents[flt["page"] * flt["size"]:(flt["page"] + 1) * flt["size"]]
+
+        self.last_answer_date = "Tue, 01 Dec 2026 10:01:40 GMT"  # T0 + 100 s
 
         class Answer:
             json = {"total": len(self.incidents), "data": page or None}
@@ -149,3 +189,12 @@ def test_poll_reads_wider_until_the_window_is_covered():
     events = poll(client, tracker, page_size=10)
     assert sorted(ids(events), key=int) == [str(i) for i in range(1, 26)]
     assert client.sizes == [10, 20, 40]
+
+
+def test_poll_takes_the_start_from_the_servers_date_header():
+    client = FakeClient([incident(1, 0), incident(2, 99)])
+    tracker = Tracker(lookback=300)
+    assert poll(client, tracker) == []
+    assert tracker.started == parse_time("2026-12-01T10:01:40Z")
+    client.incidents = newest_first(incident(1, 0), incident(2, 99), incident(3, 50), incident(4, 101))
+    assert ids(poll(client, tracker)) == ["4"]  # 3 was created before the start
