@@ -1,0 +1,75 @@
+#!/usr/bin/env python
+"""Run every default nox session in two lanes at once: .ci/run's way of using both cores of a CI machine.
+
+    python scripts/ci_lanes.py NOX [NOX OPTION ...]
+
+NOX is the nox executable. The sessions tagged ``lane-1`` in noxfile.py run in one nox process, all
+the others in a second one, side by side; each output line is shown with its lane's prefix as it
+comes and kept whole in .ci-lanes/lane-N.log. An integration session spends about half of its time
+waiting (the simulator's index lag, timeouts and slow answers on purpose), which is what the other
+lane uses. The exit status is 1 when either lane fails.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+LANE_TAG = "lane-1"
+LOG_DIR = ".ci-lanes"
+
+
+def default_sessions(nox, options):
+    """[(name, tags)] of the sessions a plain ``nox`` run would run, in its order."""
+    listed = subprocess.run([nox, *options, "--list", "--json"], capture_output=True, text=True, check=True).stdout
+    return [(entry["session"], entry.get("tags") or []) for entry in json.loads(listed)]
+
+
+def split(sessions):
+    """(lane 1, lane 2): the sessions tagged LANE_TAG, and the others."""
+    first = [name for name, tags in sessions if LANE_TAG in tags]
+    second = [name for name, tags in sessions if LANE_TAG not in tags]
+    return first, second
+
+
+def run_lane(number, command, results):
+    """Run one lane, echo its lines prefixed, keep its log; results[number] = (exit status, seconds)."""
+    started = time.monotonic()
+    prefix = "[lane %d] " % number
+    with open(os.path.join(LOG_DIR, "lane-%d.log" % number), "w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   errors="replace", bufsize=1)
+        for line in process.stdout:
+            log.write(line)
+            sys.stdout.write(prefix + line)
+        results[number] = (process.wait(), time.monotonic() - started)
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.exit(__doc__)
+    nox, options = argv[1], argv[2:]
+    lanes = [lane for lane in split(default_sessions(nox, options)) if lane]
+    os.makedirs(LOG_DIR, exist_ok=True)
+    results = {}
+    threads = []
+    for number, names in enumerate(lanes, 1):
+        print("[lane %d] sessions: %s" % (number, " ".join(names)), flush=True)
+        thread = threading.Thread(target=run_lane, args=(number, [nox, *options, "--sessions", *names], results))
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    failed = False
+    for number in sorted(results):
+        status, seconds = results[number]
+        failed = failed or status != 0
+        print("lane %d: %s in %d s (log: %s/lane-%d.log)"
+              % (number, "passed" if status == 0 else "FAILED (exit %d)" % status, seconds, LOG_DIR, number))
+    return 1 if failed or len(results) != len(lanes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
