@@ -108,17 +108,33 @@ def retry_delay(attempt, retry_after=None):
 
 
 def environment_settings(url, settings):
-    """(verify, proxies) as requests would derive them from the environment, for every request of a run.
+    """(verify, proxies, proxy origin) as requests would derive them from the environment, once per run.
 
     The proxy option wins over HTTP(S)_PROXY / NO_PROXY; ca_path over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE.
-    A .netrc is not used: its basic auth would replace the API key's Authorization header.
+    A .netrc is not used: its basic auth would replace the API key's Authorization header. The origin
+    names the setting the proxy came from, for messages (None without a proxy).
     """
     proxy = settings.get("proxy")
-    proxies = {"http": proxy, "https": proxy} if proxy else requests.utils.get_environ_proxies(url)
+    if proxy:
+        proxies, origin = {"http": proxy, "https": proxy}, "the proxy option (XSOAR_PROXY)"
+    else:
+        proxies = requests.utils.get_environ_proxies(url) or None
+        applies = proxies and requests.utils.select_proxy(url, proxies)
+        origin = "the %s environment variable" % environment_proxy_variable(url) if applies else None
     verify = settings.get("ca_path") or settings.get("validate_certs", True)
     if verify is True:
         verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    return verify, proxies or None
+    return verify, proxies, origin
+
+
+def environment_proxy_variable(url):
+    """The variable requests takes url's proxy from: <scheme>_proxy, then all_proxy, lower case first."""
+    scheme = url.partition(":")[0].lower()
+    for name in (scheme + "_proxy", "all_proxy"):
+        for variable in (name, name.upper()):
+            if os.environ.get(variable):
+                return variable
+    return scheme.upper() + "_PROXY"
 
 
 def server_message(data, text):
@@ -168,8 +184,7 @@ class Client:
         self._not_connected = False
         self.session = requests.Session()
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
-        self._verify, self._proxies = environment_settings(self.url, settings)
-        self._proxy_option = bool(settings.get("proxy"))
+        self._verify, self._proxies, self._proxy_origin = environment_settings(self.url, settings)
         # resolved once above: requests would re-read the proxy and netrc environment per request
         self.session.trust_env = False
 
@@ -346,10 +361,7 @@ class Client:
     def _proxy_message(self, url, error):
         """What went wrong with the proxy, naming the setting it came from (never its credentials)."""
         proxy = requests.utils.select_proxy(url, self._proxies or {}) or ""
-        if self._proxy_option:
-            setting = "the proxy option (XSOAR_PROXY)"
-        else:
-            setting = "the %s environment variable" % ("HTTPS_PROXY" if url.startswith("https:") else "HTTP_PROXY")
+        setting = self._proxy_origin
         # host:port only: the whole proxy value is no_log, so Ansible would mask it in the message
         shown = "at " + without_credentials(proxy).rpartition("://")[2].rpartition("@")[2]
         reason = _reason(error)

@@ -367,6 +367,22 @@ def test_environment_is_resolved_once(monkeypatch, http_server):
     assert Client(settings(validate_certs=False))._verify is False
 
 
+@pytest.mark.parametrize("environment, option, origin", [
+    ({"HTTPS_PROXY": "http://p:1"}, None, "the HTTPS_PROXY environment variable"),
+    ({"https_proxy": "http://p:1"}, None, "the https_proxy environment variable"),
+    ({"ALL_PROXY": "http://p:1"}, None, "the ALL_PROXY environment variable"),
+    ({"HTTPS_PROXY": "http://p:1"}, "http://mine:8080", "the proxy option (XSOAR_PROXY)"),
+    ({"HTTP_PROXY": "http://p:1"}, None, None),  # an https url takes no http proxy
+    ({}, None, None),
+])
+def test_the_proxy_origin_names_the_setting_it_came_from(monkeypatch, environment, option, origin):
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert Client(settings(url="https://xsoar.example.com", proxy=option))._proxy_origin == origin
+
+
 def test_untrusted_certificate_is_not_retried(https_server):
     https_server.script = [("answer", 201, {"id": "1"}, {})]
     client, sleeps = served_client(https_server, retries=3)
