@@ -91,6 +91,9 @@ async def first_poll(sim, run, count=1):
 def test_new_incidents_once_each(source, sim, caplog):
     caplog.set_level(logging.DEBUG)
     old = [sim.create("Before start %d" % index) for index in range(3)]
+    # On SaaS the first poll cannot see them yet (index lag): they are told from new ones by the start,
+    # the server's Date header, which has whole seconds; so they are made before the start's second.
+    time.sleep(1.1)
 
     async def scenario():
         run = Run(source, dict(connection(sim), interval=INTERVAL))
@@ -104,6 +107,7 @@ def test_new_incidents_once_each(source, sim, caplog):
     assert all(event["event"] == "new" for event in run.events)
     assert run.events[0]["incident"]["name"] == "After start 0"
     assert run.events[0]["incident"]["severity"] == 2
+    # the new ones were searchable only after the old ones (made earlier, same lag): seen, and skipped
     assert not set(run.ids()) & set(incident["id"] for incident in old)
     # every search is the open incidents, newest first, with an explicit size (a real server needs one)
     for entry in searches(sim):
@@ -111,26 +115,6 @@ def test_new_incidents_once_each(source, sim, caplog):
         assert flt["query"] == "-status:closed" and flt["size"] == 100
         assert flt["sort"] == [{"field": "created", "asc": False}]
     assert sim.key not in caplog.text
-
-
-@pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
-def test_made_before_the_start_but_indexed_after_it_is_no_event(source, sim):
-    """SaaS indexes a new incident seconds late: the first poll cannot see the ones just made."""
-    old = [sim.create("Before start %d" % index) for index in range(2)]
-    time.sleep(1.1)  # past the second of the server's Date header, the start's resolution
-
-    async def scenario():
-        run = Run(source, dict(connection(sim), interval=INTERVAL))
-        await first_poll(sim, run)
-        new = await asyncio.to_thread(sim.create, "After start")
-        await run.finish(1, timeout=15, polls=10)
-        return run, new
-
-    run, new = asyncio.run(scenario())
-    assert run.ids() == [new["id"]]
-    # made before the new one, the old ones were searchable in the polls after its event: seen, skipped
-    found = sim.api("/incidents/search", {"filter": {"query": "-status:closed", "page": 0, "size": 100}}).json()
-    assert set(incident["id"] for incident in old) <= set(incident["id"] for incident in found["data"])
 
 
 @pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
