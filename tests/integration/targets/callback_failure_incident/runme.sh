@@ -8,15 +8,10 @@
 # same exit code, no traceback). Every run is -vvv; the key, and every 8 characters of it, must be in none of them.
 # No `set -x`: it would print the key.
 set -eu
-config=../../integration_config.yml
-work=$(mktemp -d "${TMPDIR:-/tmp}/xsoar-callback.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-out=$work/output  # everything searched for the key; $work/xsoar.env holds it on purpose
-mkdir "$out"
-key=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["xsoar_api_key"])' "$config")
-[ "${#key}" -ge 16 ] || { echo "FAIL: no API key in $config"; exit 1; }
+# config, key, work and out (everything searched for the key; $work/xsoar.env holds it on purpose)
+. ../setup_xsoar_secrets/secrets_setup.sh callback
 
-(umask 077 && python xsoar_env.py "$config" >"$work/xsoar.env")
+xsoar_env "$work/xsoar.env"
 # shellcheck disable=SC1091
 . "$work/xsoar.env"
 # ansible-test enables its own callbacks through the environment, which would win over ansible.cfg.
@@ -139,12 +134,7 @@ warned item-fails "1 of 5 incidents failed (first: "
 warned item-fails "4 not attempted; 5 incident(s) not sent"
 
 echo "=== searching $(find "$out" -type f | wc -l) files for the key and every 8 characters of it"
-grep -rlF -- "$key" "$out" && fail "the API key appears in the files above"
-for ((i = 0; i + 8 <= ${#key}; i++)); do
-    if grep -rlF -- "${key:i:8}" "$out"; then
-        fail "characters $i to $((i + 8)) of the API key appear in the files above"
-    fi
-done
+leak_check || fail "the API key, or 8 characters of it, appears in the files named above"
 # the search looked at the right output
 grep -qF 'xsoar.connector.failure_incident: created: Ansible failure: Callback failures / Restart the payment service on host01' "$out/first.out" \
     || fail "the first run's -vvv output lacks the incident names"

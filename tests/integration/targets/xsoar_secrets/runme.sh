@@ -5,13 +5,8 @@
 # integration_config.yml (a new one every simulator start), never written here. No `set -x`: it
 # would print the key itself.
 set -eu
-config=../../integration_config.yml
-work=$(mktemp -d "${TMPDIR:-/tmp}/xsoar-secrets.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-out=$work/output  # everything searched for the key; $work/adhoc.env holds it on purpose
-mkdir "$out"
-key=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["xsoar_api_key"])' "$config")
-[ "${#key}" -ge 16 ] || { echo "FAIL: no API key in $config"; exit 1; }
+# config, key, work and out (everything searched for the key; $work/adhoc.env holds it on purpose)
+. ../setup_xsoar_secrets/secrets_setup.sh secrets
 
 # ANSIBLE_DEBUG prints module arguments in clear by design: the promise is for normal and -vvv runs.
 export ANSIBLE_DEBUG=0 ANSIBLE_LOG_PATH=$out/ansible.log
@@ -34,13 +29,7 @@ run check-mode ansible-playbook -vvv --check --diff -i hosts.ini -e @$config -e 
 run echo ansible-playbook -vvv -i hosts.ini -e @$config echo.yml
 
 # Ad hoc, with the connection in XSOAR_* variables (the env fallback path of every option)
-(umask 077 && python - "$config" >"$work/adhoc.env") <<'PY'
-import shlex, sys, yaml
-c = yaml.safe_load(open(sys.argv[1]))
-env = {"XSOAR_URL": c["xsoar_url"], "XSOAR_API_KEY": c["xsoar_api_key"], "XSOAR_API_KEY_ID": c["xsoar_api_key_id"],
-       "XSOAR_API_KEY_TYPE": c["xsoar_api_key_type"], "XSOAR_CA_PATH": c["xsoar_ca_path"], "XSOAR_RETRIES": "0"}
-print("\n".join("export %s=%s" % (name, shlex.quote(value)) for name, value in env.items() if value))
-PY
+xsoar_env "$work/adhoc.env" --set XSOAR_RETRIES=0
 (
     # shellcheck disable=SC1091
     . "$work/adhoc.env"
@@ -54,40 +43,11 @@ PY
 )
 
 # The modules' own argument specs: api_key and proxy are no_log, and nothing else is by accident.
-python - <<'PY'
-import importlib, os, sys
-from ansible.module_utils import basic
-sys.path[:0] = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)
-specs = {}
-class Captured(Exception):
-    pass
-def capture(self, argument_spec, **kwargs):
-    specs[current] = argument_spec
-    raise Captured()
-basic.AnsibleModule.__init__ = capture
-for current in ("xsoar_incident", "xsoar_incident_info", "xsoar_playbook_info", "xsoar_connector_test"):
-    module = importlib.import_module("ansible_collections.xsoar.connector.plugins.modules." + current)
-    try:
-        module.main()
-    except Captured:
-        pass
-for name, spec in sorted(specs.items()):
-    assert spec["api_key"].get("no_log") is True, name
-    secret_looking = [o for o in spec if any(w in o for w in ("key", "token", "secret", "pass"))]
-    assert all("no_log" in spec[o] for o in secret_looking), (name, secret_looking)
-    # proxy: its address may carry user:password@
-    assert sorted(o for o in spec if spec[o].get("no_log")) == ["api_key", "proxy"], name
-print("argument specs: api_key and proxy are no_log in %s" % ", ".join(sorted(specs)))
-assert len(specs) == 4
-PY
+python argument_specs.py
 
-echo "=== searching $(find "$out" -type f | wc -l) files for the key"
+echo "=== searching $(find "$out" -type f | wc -l) files for the key and every 8 characters of it"
 ls -l "$out"
-if grep -rlF -- "$key" "$out"; then
-    echo "FAIL: the API key appears in the files above"
-    exit 1
-fi
-python leak_check.py "$config" "$out"
+leak_check || { echo "FAIL: the API key, or 8 characters of it, appears in the files named above"; exit 1; }
 # The search looked at the right output: it holds what the runs should show, but not the key.
 grep -qF 'Secrets: created' "$out/playbook.out" || { echo "FAIL: playbook output lacks the incident name"; exit 1; }
 grep -qF 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' "$out/playbook.out" \

@@ -5,6 +5,8 @@
 
 The key comes from CONFIG (integration_config.yml), never from the command line. A piece of the key is
 as bad as the key: a server that echoes it and a cut snippet would show its beginning or its end.
+Each leak is reported by file (the whole key, or how many pieces of it), never by what leaked.
+Used by the runme.sh of targets whose aliases have needs/target/setup_xsoar_secrets.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,6 +29,9 @@ def main(config, directory):
     with open(config, encoding="utf-8") as handle:
         key = yaml.safe_load(handle)["xsoar_api_key"]
     wanted = pieces(key)
+    if not wanted:
+        print("FAIL: the key in %s is shorter than %d characters: nothing to search for" % (config, PIECE))
+        return 1
     leaks = []
     checked = 0
     for root, dummy, files in os.walk(directory):
@@ -36,8 +41,10 @@ def main(config, directory):
                 text = handle.read()
             checked += 1
             found = sorted(piece for piece in wanted if piece in text)
-            if found:
-                # say where, never what: the pieces are the key
+            # say where, never what: the pieces are the key
+            if key in text:
+                leaks.append("%s: the whole key" % path)
+            elif found:
                 leaks.append("%s: %d piece(s) of %d characters of the key" % (path, len(found), PIECE))
     print("searched %d files for any %d characters of the key" % (checked, PIECE))
     for leak in leaks:
