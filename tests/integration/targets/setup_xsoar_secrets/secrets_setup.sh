@@ -15,7 +15,7 @@ mkdir "$out"
 key=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["xsoar_api_key"])' "$config")
 [ "${#key}" -ge 16 ] || { echo "FAIL: no API key in $config"; exit 1; }
 
-xsoar_env() {  # xsoar_env FILE [URL] [--set NAME=VALUE]...: the XSOAR_* exports, in a file only the owner reads
+xsoar_env() {  # xsoar_env FILE [--set NAME=VALUE]...: the XSOAR_* exports, in a file only the owner reads
     local file=$1
     shift
     (umask 077 && python "$secrets/xsoar_env.py" "$config" "$@" >"$file")

@@ -1,13 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Usage: xsoar_env.py CONFIG [URL] [--set NAME=VALUE]...: print `export XSOAR_*=...` lines.
+"""Usage: xsoar_env.py CONFIG [--set NAME=VALUE]...: print `export XSOAR_*=...` lines.
 
 The lines hold the connection to the simulator in CONFIG (integration_config.yml): XSOAR_URL,
 XSOAR_API_KEY, XSOAR_API_KEY_ID, XSOAR_API_KEY_TYPE and XSOAR_CA_PATH, each exported even when empty
 (an empty XSOAR_API_KEY_ID or XSOAR_CA_PATH means unset, as AWX sends them), so that no XSOAR_* of the
-caller's environment gets in. URL, if given, replaces the url (an address where XSOAR is down); each
---set adds or replaces one variable (such as XSOAR_RETRIES=0).
+caller's environment gets in. Each --set adds or replaces one variable (such as XSOAR_RETRIES=0).
 
 A runme.sh writes them to a private file and sources it, so the key is on no command line and in no
 `set -x` trace.
@@ -23,9 +22,9 @@ import shlex
 import yaml
 
 
-def variables(config, url=None, extra=()):
+def variables(config, extra=()):
     env = {
-        "XSOAR_URL": url if url is not None else config["xsoar_url"],
+        "XSOAR_URL": config["xsoar_url"],
         "XSOAR_API_KEY": config["xsoar_api_key"],
         "XSOAR_API_KEY_ID": config.get("xsoar_api_key_id") or "",
         "XSOAR_API_KEY_TYPE": config.get("xsoar_api_key_type") or "standard",
@@ -40,7 +39,6 @@ def variables(config, url=None, extra=()):
 def main():
     parser = argparse.ArgumentParser(description="export lines for the simulator's XSOAR_* variables")
     parser.add_argument("config", help="integration_config.yml")
-    parser.add_argument("url", nargs="?", help="a url in place of the simulator's")
     parser.add_argument("--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
                         help="one more variable, or another value for one of them")
     args = parser.parse_args()
@@ -49,7 +47,7 @@ def main():
             parser.error("--set takes NAME=VALUE")
     with open(args.config, encoding="utf-8") as handle:
         config = yaml.safe_load(handle)
-    for name, value in variables(config, args.url, args.extra).items():
+    for name, value in variables(config, args.extra).items():
         print("export %s=%s" % (name, shlex.quote(value)))
 
 
