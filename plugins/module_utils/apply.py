@@ -8,13 +8,19 @@ reached the server). Here a create without an id in its answer (XSOAR 8 SaaS), a
 outcome is unknown, are looked up by name with one bounded wait (`wait_for_id`), the same for one
 item and for a thousand. A create is sent again only when the failure allows it (a gateway error or a
 dropped connection, not a server still working on it) and the whole wait did not find it.
+
+A bulk task's writes go `parallel_writes` at a time, each thread on its own connection: every item
+is another incident (names are unique in a task, and the name lock is held for the whole run), so
+the order of the writes does not change what the server ends up with, only how long it takes.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
@@ -41,35 +47,58 @@ def failed(error, action="failed", changed=False):
 
 
 def apply(client, steps, task, known=None, now=time.monotonic):
-    """Send each step's action in order; steps are (desired, action). Returns one outcome per step.
+    """Send each step's action, started in order; steps are (desired, action). Returns one outcome per step.
 
     `known`: {name: ids of the incidents the existence search found}; a look-up after a create never
     takes one of those for the new incident.
 
-    Stops at the first failure unless continue_on_item_error, and always once the server is
-    unreachable (the rest would only pay the same timeouts): those items are `not_attempted`.
+    Up to `parallel_writes` writes are in flight at once. After the first failure (unless
+    continue_on_item_error), and always once the server is unreachable (the rest would only pay the
+    same timeouts), no more are started: those items are `not_attempted`.
     """
-    outcomes = []
+    known = known or {}
     pending = []
-    stop = None
-    unreachable = None
-    for desired, action in steps:
+    run = _Run()
+
+    def step(index):
+        desired, action = steps[index]
+        stop = run.stop
         if stop is not None:
-            outcomes.append(dict(outcome("not_attempted", {}), msg="not attempted: %s" % stop))
-            continue
+            return dict(outcome("not_attempted", {}), msg="not attempted: %s" % stop)
         try:
-            result = write(client, desired, action, pending, (known or {}).get(desired["name"], ()))
+            result = write(client, desired, action, pending, known.get(desired["name"], ()))
         except XsoarUnreachableError as error:
-            result = failed(error)
-            stop = "the server was unreachable at an earlier item"
-            unreachable = error
+            run.stopped("the server was unreachable at an earlier item", error)
+            return failed(error)
         except XsoarError as error:
             result = failed(error)
-        outcomes.append(result)
         if result.get("failed") and not task.get("continue_on_item_error"):
-            stop = "an earlier item failed (continue_on_item_error: true would try it)"
-    settle(client, pending, task, now, unreachable)
+            run.stopped("an earlier item failed (continue_on_item_error: true would try it)")
+        return result
+
+    workers = min(task.get("parallel_writes") or 1, len(steps))
+    if workers <= 1:
+        outcomes = [step(index) for index in range(len(steps))]
+    else:
+        # map starts the steps in order and gives the outcomes in order (an unexpected exception too)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(step, range(len(steps))))
+    settle(client, pending, task, now, run.unreachable)
     return outcomes
+
+
+class _Run:
+    """Why the steps not yet started are not attempted (the first reason wins), shared by the threads."""
+
+    def __init__(self):
+        self.stop = None
+        self.unreachable = None
+        self._lock = threading.Lock()
+
+    def stopped(self, reason, unreachable=None):
+        with self._lock:
+            self.stop = self.stop or reason
+            self.unreachable = self.unreachable or unreachable
 
 
 def write(client, desired, action, pending, known=()):

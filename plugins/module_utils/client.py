@@ -14,6 +14,7 @@ import os
 import random
 import secrets
 import string
+import threading
 import time
 import traceback
 
@@ -161,7 +162,8 @@ class Client:
     """XSOAR REST client for one module run.
 
     `settings` holds the validated connection options (see arguments.validate_connection).
-    Every error it raises is an XsoarError whose message is redacted of the key.
+    Every error it raises is an XsoarError whose message is redacted of the key. Threads may share
+    it (apply.py sends bulk writes side by side): each thread gets its own keep-alive session.
     """
 
     def __init__(self, settings, sleep=time.sleep):
@@ -181,12 +183,26 @@ class Client:
         self.last_answer_date = None
         # set once the server could not be reached after every retry: later requests fail at once
         self.unreachable = None
-        self._not_connected = False
-        self.session = requests.Session()
-        self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         self._verify, self._proxies, self._proxy_origin = environment_settings(self.url, settings)
-        # resolved once above: requests would re-read the proxy and netrc environment per request
-        self.session.trust_env = False
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._sessions = []
+        self.session = self._new_session()
+
+    def _new_session(self):
+        session = requests.Session()
+        session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+        # resolved once in __init__: requests would re-read the proxy and netrc environment per request
+        session.trust_env = False
+        with self._lock:
+            self._sessions.append(session)
+        self._local.session = session
+        return session
+
+    def _thread_session(self):
+        """This thread's session (requests.Session is not made to be shared between threads)."""
+        session = getattr(self._local, "session", None)
+        return session if session is not None else self._new_session()
 
     @property
     def deployment_family(self):
@@ -198,11 +214,12 @@ class Client:
         return self.url + (CLOUD_API_PREFIX if self.api_key_id else "")
 
     def close(self):
-        self.session.close()
+        for session in self._sessions:
+            session.close()
 
     def redact(self, text):
         text = str(text)
-        for secret in self._secrets:
+        for secret in tuple(self._secrets):  # another thread may add a signed header's value
             if secret:
                 text = text.replace(secret, "********")
         return text
@@ -232,9 +249,11 @@ class Client:
         url = (self.api_base if base is None else base) + api_path
         data = None if payload is None else json.dumps(payload, allow_nan=False)
         last_problem = None
+        not_connected = False  # the last attempt found no server at all
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
             retry_after = None
+            not_connected = False
             try:
                 response = self._send(method, url, data)
             except _CertificateRejected:
@@ -246,6 +265,7 @@ class Client:
                 last_problem = str(problem)
             except XsoarConnectionError as problem:
                 last_problem = str(problem)
+                not_connected = isinstance(problem, _NotConnected)
             else:
                 if response.status not in RETRY_STATUSES or response.status in expected:
                     return self._checked(response, method, api_path, expected)
@@ -260,13 +280,13 @@ class Client:
         raise self._given_up(self.redact(
             "%s %s failed after %d attempt%s (retries=%d); last error: %s"
             % (method, api_path, attempts, "" if attempts == 1 else "s", self.retries, last_problem)
-        ))
+        ), not_connected)
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _given_up(self, message):
+    def _given_up(self, message, not_connected):
         """The error after the last attempt: XsoarUnreachableError when even it found no server."""
-        if not self._not_connected:
+        if not not_connected:
             return XsoarConnectionError(message)
         self.unreachable = message
         return XsoarUnreachableError(message)
@@ -286,11 +306,11 @@ class Client:
 
         Every body is redacted here, before anything parses, quotes or cuts it.
         """
-        self.request_count += 1
-        self._not_connected = False
+        with self._lock:
+            self.request_count += 1
         deadline = time.monotonic() + self.timeout
         try:
-            raw = self.session.request(
+            raw = self._thread_session().request(
                 method, url, data=data, headers=self._auth_headers(), timeout=self.timeout,
                 verify=self._verify, cert=self._cert, proxies=self._proxies, allow_redirects=False, stream=True,
             )
@@ -303,10 +323,8 @@ class Client:
                 raise _CertificateRejected(self.redact(tls_message(self.url, error, self._cert)))
             raise XsoarConnectionError(self.redact(tls_message(self.url, error, self._cert)))
         except rexc.ProxyError as error:
-            self._not_connected = True
             raise _NotConnected(self.redact(self._proxy_message(url, error)))
         except rexc.ConnectTimeout:
-            self._not_connected = True
             raise _NotConnected(
                 "no connection to %s within %gs: check the url, firewalls and proxy settings, or raise timeout"
                 % (self.url, self.timeout))
@@ -317,9 +335,7 @@ class Client:
         except rexc.ConnectionError as error:
             if client_certificate_problem(error):
                 raise _CertificateRejected(self.redact(tls_message(self.url, error, self._cert)))
-            failure = self._connection_failure(error)
-            self._not_connected = isinstance(failure, _NotConnected)
-            raise failure
+            raise self._connection_failure(error)
         except rexc.RequestException as error:
             raise XsoarConnectionError(self.redact("request to %s failed: %s" % (self.url, _reason(error))))
         self.last_answer_date = raw.headers.get("Date")

@@ -49,6 +49,10 @@ ITEM_OPTIONS = (
 )
 CLOSE_OPTIONS = ("close_reason", "close_notes")
 DEFAULT_WAIT_FOR_ID = 60
+# Writes of a bulk task in flight at once: a few connections hide the round trip of each, and stay far
+# from what a server's API is shared with (its UI, integrations, other playbooks).
+DEFAULT_PARALLEL_WRITES = 4
+MAX_PARALLEL_WRITES = 16
 
 ITEM_OPTION_SPEC = dict(
     # raw, not str: ansible-core 2.21 would turn a list into the name "['a', 'b']"
@@ -74,6 +78,7 @@ TASK_OPTION_SPEC = dict(
     update_existing=dict(type="bool", default=False),
     wait_for_id=dict(type="float", default=DEFAULT_WAIT_FOR_ID),
     continue_on_item_error=dict(type="bool", default=False),
+    parallel_writes=dict(type="int", default=DEFAULT_PARALLEL_WRITES),
 )
 # Items inherit what they leave out from the task, so their options have no defaults.
 BULK_ITEM_SPEC = dict(
@@ -127,6 +132,7 @@ def prepare(params, diff=True):
     check_close_options(params, items)
     task = dict((option, params.get(option, spec.get("default"))) for option, spec in TASK_OPTION_SPEC.items())
     task["wait_for_id"] = check_wait_for_id(task["wait_for_id"])
+    task["parallel_writes"] = check_parallel_writes(task["parallel_writes"])
     task["diff"] = diff
     return {"items": items, "task": task, "bulk": params.get("incidents") is not None}
 
@@ -180,6 +186,15 @@ def check_wait_for_id(seconds):
         raise XsoarInputError("wait_for_id %r is out of range: give the seconds to wait for a new incident's id,"
                               " from 0 to 3600" % seconds)
     return seconds
+
+
+def check_parallel_writes(count):
+    if count is None:
+        return DEFAULT_PARALLEL_WRITES
+    if not 1 <= count <= MAX_PARALLEL_WRITES:
+        raise XsoarInputError("parallel_writes %r is out of range: give how many writes may be in flight at once,"
+                              " from 1 (one after the other) to %d" % (count, MAX_PARALLEL_WRITES))
+    return count
 
 
 def check_close_options(params, items):

@@ -169,14 +169,28 @@ options:
       - From 0 to 3600.
     type: float
     default: 60
+  parallel_writes:
+    description:
+      - With O(incidents), how many writes (creates, updates, closes, deletes) are in flight at once, each on
+        its own keep-alive connection. Every item is another incident, so the order does not change the
+        result; it hides the round trip to the server, which makes most of a bulk task's time against a
+        remote server.
+      - Writes are started in the order of O(incidents). After a failed item (unless
+        O(continue_on_item_error=true)) no more are started; those already in flight still finish and
+        are reported.
+      - V(1) sends one after the other. Lower it if the server answers HTTP 429 (too many requests).
+      - From 1 to 16.
+    type: int
+    default: 4
   incidents:
     description:
       - Bulk mode, mutually exclusive with O(name). Each item takes the incident options of the single form
         (O(name) required, O(state), O(severity) or O(rule_severity), O(playbook), O(start_investigation),
         O(type), O(details), O(owner), O(labels), O(custom_fields), O(occurred), O(body), O(close_reason),
         O(close_notes)); the options given at the top level are defaults for every item.
-      - One keep-alive session, one incident search per 200 names (paged when needed), a playbook search per
-        playbook name only when an item is to be created or updated, then one write per item that needs one.
+      - Keep-alive connections, one incident search per 200 names (paged when needed), a playbook search per
+        playbook name only when an item is to be created or updated, then one write per item that needs one,
+        O(parallel_writes) at a time.
         Duplicate names in the list are an error.
       - Returns RV(incidents), one result per item in order.
     type: list
@@ -241,8 +255,8 @@ options:
   continue_on_item_error:
     description:
       - With O(incidents), V(false) stops at the first item that fails and fails the task, reporting what was
-        done before it and the rest as V(not_attempted); V(true) goes on with the other items and fails the
-        task at the end.
+        done before it (and by the writes already in flight, see O(parallel_writes)) and the rest as
+        V(not_attempted); V(true) goes on with the other items and fails the task at the end.
       - When the server cannot be reached at all, the task stops there either way and reports the rest as
         V(not_attempted), rather than paying the same timeouts for each.
     type: bool
@@ -406,7 +420,8 @@ ids:
 incidents:
   description:
     - Bulk mode, one result per item of O(incidents), in order; items after a failed one are
-      V(not_attempted) unless O(continue_on_item_error=true).
+      V(not_attempted) unless O(continue_on_item_error=true) (writes already in flight then, see
+      O(parallel_writes), finish and are reported).
   returned: when O(incidents) is given
   type: list
   elements: dict

@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+import time
+
 import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
@@ -44,13 +47,15 @@ class FakeXsoar:
         self.calls = []
         self.slept = []
         self.hidden = {}  # id -> searches still to miss it
+        self.lock = threading.Lock()  # one request at a time, as a server serialises its store
 
     def sleep(self, seconds):
         self.slept.append(seconds)
 
     def post(self, path, payload, expected=(200,), idempotent=True, base=None):
-        self.calls.append((path, payload, base))
-        return getattr(self, "_" + path.strip("/").replace("/", "_"))(payload)
+        with self.lock:
+            self.calls.append((path, payload, base))
+            return getattr(self, "_" + path.strip("/").replace("/", "_"))(payload)
 
     def _incidents_search(self, payload):
         flt = payload["filter"]
@@ -116,8 +121,9 @@ class FakeXsoar:
 
 def params(**changes):
     values = dict((option, None) for option in incident_state.module_argument_spec())
+    # one write at a time unless a test says otherwise: the order of the faults above is then the items'
     values.update(state="present", start_investigation=False, match_closed=False, update_existing=False,
-                  continue_on_item_error=False, wait_for_id=60)
+                  continue_on_item_error=False, wait_for_id=60, parallel_writes=1)
     values.update(changes)
     return values
 
@@ -283,3 +289,92 @@ def test_unreadable_create_answer_is_looked_up():
     result = run(fake, name="M")
     assert result["action"] == "created" and result["incident"]["id"]
     assert fake.paths() == ["/incidents/search", "/incident", "/incidents/search"]
+
+
+class SlowXsoar(FakeXsoar):
+    """Creates take `delay` seconds outside the store's lock (a server working on several at once);
+    records how many were in flight at most. `fail`: names whose create is refused."""
+
+    def __init__(self, delay=0.02, fail=(), hold=None, **options):
+        super(SlowXsoar, self).__init__(**options)
+        self.delay = delay
+        self.fail = set(fail)
+        self.hold = hold or {}  # name -> event the create waits for before answering
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.counter = threading.Lock()
+
+    def post(self, path, payload, expected=(200,), idempotent=True, base=None):
+        if path != "/incident":
+            return super(SlowXsoar, self).post(path, payload, expected, idempotent, base)
+        with self.counter:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if payload.get("name") in self.hold:
+                assert self.hold[payload["name"]].wait(5)
+            time.sleep(self.delay)
+            if payload.get("name") in self.fail:
+                with self.lock:
+                    self.calls.append((path, payload, base))
+                raise XsoarResponseError("POST /incident: HTTP 400 Failed creating incident", 400)
+            return super(SlowXsoar, self).post(path, payload, expected, idempotent, base)
+        finally:
+            with self.counter:
+                self.in_flight -= 1
+
+
+def test_parallel_writes_create_every_item_once_and_report_in_order():
+    items = [{"name": "P%02d" % number} for number in range(40)]
+    fake = SlowXsoar()
+    result = run(fake, incidents=items, parallel_writes=4)
+    assert [item["name"] for item in result["incidents"]] == [item["name"] for item in items]
+    assert [item["action"] for item in result["incidents"]] == ["created"] * 40
+    assert sorted(incident["name"] for incident in fake.incidents.values()) == [item["name"] for item in items]
+    assert len(set(item["incident"]["id"] for item in result["incidents"])) == 40
+    assert fake.paths().count("/incident") == 40
+    assert 1 < fake.most_in_flight <= 4
+    # and one at a time when asked
+    fake = SlowXsoar()
+    run(fake, incidents=[{"name": "Q%d" % number} for number in range(8)], parallel_writes=1)
+    assert fake.most_in_flight == 1
+
+
+def test_parallel_writes_start_no_more_after_a_failure():
+    """P1 fails while P0 is still in flight: P0 finishes and is reported, nothing after P1 is sent."""
+    release = threading.Event()
+    fake = SlowXsoar(delay=0, fail=["P1"], hold={"P0": release})
+    items = [{"name": "P%d" % number} for number in range(10)]
+
+    def release_after_the_failure():
+        deadline = time.monotonic() + 5
+        while not any(payload.get("name") == "P1" for path, payload, base in list(fake.calls)):
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        time.sleep(0.05)  # the worker that failed P1 takes the next item and finds the stop
+        release.set()
+
+    helper = threading.Thread(target=release_after_the_failure)
+    helper.start()
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, incidents=items, parallel_writes=2)
+    helper.join()
+    actions = [item["action"] for item in error.value.result["incidents"]]
+    assert actions == ["created", "failed"] + ["not_attempted"] * 8
+    assert sorted(incident["name"] for incident in fake.incidents.values()) == ["P0"]
+
+
+def test_parallel_writes_stop_when_the_server_is_unreachable():
+    fake = SlowXsoar(delay=0, create_faults=["unreachable"])
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, incidents=[{"name": "U%d" % number} for number in range(20)], parallel_writes=4,
+            continue_on_item_error=True)
+    actions = [item["action"] for item in error.value.result["incidents"]]
+    assert actions.count("failed") == 1 and actions.count("not_attempted") >= 20 - 4
+    assert actions.index("failed") < 4  # one of the first writes in flight met the unreachable server
+
+
+@pytest.mark.parametrize("count", [0, 17, -1])
+def test_parallel_writes_out_of_range_is_refused_before_any_request(count):
+    with pytest.raises(incident_state.XsoarError, match="parallel_writes %d is out of range" % count):
+        incident_state.prepare(params(incidents=[{"name": "A"}], parallel_writes=count))
