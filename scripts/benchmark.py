@@ -3,6 +3,7 @@
 
     .venv/ansible-2.21/bin/python scripts/benchmark.py [--count 200]
     .venv/ansible-2.21/bin/python scripts/benchmark.py --pairs 5 --counts 200,1000 [--collection DIR]
+        [--latency-ms MS] [--parallel-writes N]
 
 Starts an XSOAR 6 simulator (scripts/simulator.sh), installs nothing (the collection is used from
 this checkout), and prints wall times and the HTTP requests the simulator counted for:
@@ -16,7 +17,9 @@ With --pairs P it measures instead, for each COUNT, P interleaved pairs of (one 
 incidents, the floor): the floor is an ansible-playbook start with one trivial task plus the same
 COUNT + 1 requests sent by a plain keep-alive requests session (scripts/benchmark/floor_requests.py).
 Interleaving spreads the machine's noise over both sides. --collection measures another checkout of
-the collection (for example `git archive main` unpacked) with the same harness.
+the collection (for example `git archive main` unpacked) with the same harness. --latency-ms makes
+every API request of both sides wait that long at the simulator (a remote server), --parallel-writes
+sets the bulk task's option (its default otherwise).
 """
 
 import argparse
@@ -34,8 +37,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLAYBOOKS = os.path.join(ROOT, "scripts", "benchmark")
 
 
-def control(url, path, method="GET"):
-    request = urllib.request.Request(url + "/_simulator/" + path, method=method, data=b"{}" if method == "POST" else None)
+def control(url, path, method="GET", body=None):
+    data = json.dumps(body or {}).encode() if method == "POST" else None
+    request = urllib.request.Request(url + "/_simulator/" + path, method=method, data=data)
     with urllib.request.urlopen(request, context=ssl.create_default_context()) as answer:
         return json.loads(answer.read() or b"{}")
 
@@ -109,13 +113,13 @@ def floor(env, workdir, names):
     return time.time() - started
 
 
-def pairs(env, url, workdir, counts, rounds):
+def pairs(env, url, workdir, counts, rounds, bulk_options):
     for count in counts:
         ratios = []
         for round_number in range(rounds):
             names = ["Pair %d %d %d" % (count, round_number, index) for index in range(count)]
             control(url, "reset", "POST")
-            bulk, bulk_requests = measure(env, url, "xsoar_bulk.yml", {"names": names})
+            bulk, bulk_requests = measure(env, url, "xsoar_bulk.yml", dict(bulk_options, names=names))
             control(url, "reset", "POST")
             before = control(url, "stats")["total"]
             base = floor(env, workdir, ["Floor " + name for name in names])
@@ -133,13 +137,17 @@ def main():
     parser.add_argument("--pairs", type=int, default=0, help="interleaved pairs of bulk vs. floor per count")
     parser.add_argument("--counts", default="200,1000", help="incident counts for --pairs")
     parser.add_argument("--collection", default=ROOT, help="the checkout of the collection to measure")
+    parser.add_argument("--latency-ms", type=float, default=0, help="the simulator's wait per API request")
+    parser.add_argument("--parallel-writes", type=int, help="the bulk task's parallel_writes (its default otherwise)")
     options = parser.parse_args()
     count = options.count
     workdir = tempfile.mkdtemp(prefix="xsoar-bench.")
     try:
         env, url = start_simulator(workdir, options.collection)
+        control(url, "config", "POST", {"latency_ms": options.latency_ms})
         if options.pairs:
-            pairs(env, url, workdir, [int(text) for text in options.counts.split(",")], options.pairs)
+            bulk_options = {} if options.parallel_writes is None else {"parallel_writes": options.parallel_writes}
+            pairs(env, url, workdir, [int(text) for text in options.counts.split(",")], options.pairs, bulk_options)
             return
         rows = []
 

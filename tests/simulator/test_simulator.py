@@ -593,7 +593,7 @@ def test_runtime_config(private_sims):
     assert sim.control("GET", "config") == {"deployment": "xsoar8-opp", "api_key_id": KEY_ID,
                                             "api_key_type": "standard", "drop_names": None,
                                             "index_lag": 0.0, "extra_playbooks": 0,
-                                            "playbook_cost_ms": 30.0}
+                                            "playbook_cost_ms": 30.0, "latency_ms": 0}
     sim.control("POST", "config", {"deployment": "xsoar8-saas"})
     assert sim.control("GET", "config")["index_lag"] == 5.0  # the SaaS default
     assert "id" not in sim.create(name="saas now").json()
@@ -603,9 +603,21 @@ def test_runtime_config(private_sims):
                         timeout=5)
     assert bad.status_code == 400  # advanced keys exist on XSOAR 8 only
     for bad in ({"api_key": 5}, {"index_lag": -1}, {"index_lag": "1"}, {"extra_playbooks": 1.5},
-                {"extra_playbooks": 10 ** 6}, {"playbook_cost_ms": True}):
+                {"extra_playbooks": 10 ** 6}, {"playbook_cost_ms": True}, {"latency_ms": -5}):
         assert requests.post(sim.url + "/_simulator/config", json=bad,
                              timeout=5).status_code == 400, bad
+
+
+def test_latency_delays_every_api_request_not_the_control_api(private_sims):
+    sim = private_sims("xsoar6")
+    sim.control("POST", "config", {"latency_ms": 300})
+    started = time.monotonic()
+    sim.create(name="far away")
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    sim.control("GET", "incidents")
+    assert time.monotonic() - started < 0.3
+    assert sim.control("POST", "config", {"latency_ms": None})["latency_ms"] == 0
 
 
 # --- search --------------------------------------------------------------------------------------

@@ -573,7 +573,7 @@ def write_json_atomically(path: Path, obj) -> None:
 
 
 OPTIONAL_SETTINGS = {"api_key_id", "drop_names"}
-NUMBER_SETTINGS = {"index_lag", "playbook_cost_ms"}  # None: the deployment's default
+NUMBER_SETTINGS = {"index_lag", "playbook_cost_ms", "latency_ms"}  # None: the deployment's default
 INTEGER_SETTINGS = {"extra_playbooks"}
 MAX_EXTRA_PLAYBOOKS = 10000
 
@@ -588,6 +588,7 @@ class Config:
     index_lag: Optional[float] = None
     extra_playbooks: int = 0
     playbook_cost_ms: Optional[float] = None
+    latency_ms: Optional[float] = None
 
     @property
     def xsoar8(self) -> bool:
@@ -634,7 +635,7 @@ class Config:
         return {"deployment": self.deployment, "api_key_id": self.api_key_id,
                 "api_key_type": self.api_key_type, "drop_names": self.drop_names,
                 "index_lag": self.effective_index_lag, "extra_playbooks": self.extra_playbooks,
-                "playbook_cost_ms": self.effective_playbook_cost_ms}
+                "playbook_cost_ms": self.effective_playbook_cost_ms, "latency_ms": self.latency_ms or 0}
 
 
 FAULT_KINDS = {"status", "html", "empty", "malformed", "null_data", "drop", "slow", "echo_headers",
@@ -734,6 +735,8 @@ class Simulator:
         if path.startswith(CONTROL_PREFIX):
             return self.control(method, path[len(CONTROL_PREFIX):], body)
         api_path = self.api_path(path)
+        if self.config.latency_ms:  # a remote server: the network's round trip and the server's own work
+            time.sleep(self.config.latency_ms / 1000)
         fault = self.take_fault(method, api_path)
         reply = self.answer(method, path, api_path, headers, body, fault)
         self.log(method, raw_path, api_path, headers, body, reply, fault)
@@ -1148,7 +1151,7 @@ class Simulator:
 
     def control_config(self, data: dict) -> dict:
         allowed = {"deployment", "api_key", "api_key_id", "api_key_type", "drop_names",
-                   "index_lag", "extra_playbooks", "playbook_cost_ms"}
+                   "index_lag", "extra_playbooks", "playbook_cost_ms", "latency_ms"}
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown config keys: {sorted(unknown)}")
@@ -1358,10 +1361,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--playbook-cost-ms", type=float, metavar="MS",
                         help=f"milliseconds /playbook/search spends per playbook it returns "
                              f"(default {DEFAULT_PLAYBOOK_COST_MS:g})")
+    parser.add_argument("--latency-ms", type=float, metavar="MS",
+                        help="milliseconds every API request waits before it is handled (a remote server; default 0)")
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
     args = parser.parse_args(argv)
     config = Config(args.deployment, args.api_key, args.api_key_id, args.api_key_type,
-                    args.drop_names, args.index_lag, args.extra_playbooks, args.playbook_cost_ms)
+                    args.drop_names, args.index_lag, args.extra_playbooks, args.playbook_cost_ms, args.latency_ms)
     problem = config.problem()
     if problem:
         parser.error(problem)
