@@ -249,11 +249,10 @@ class Client:
         url = (self.api_base if base is None else base) + api_path
         data = None if payload is None else json.dumps(payload, allow_nan=False)
         last_problem = None
-        not_connected = False  # the last attempt found no server at all
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
             retry_after = None
-            not_connected = False
+            not_connected = False  # this attempt found no server at all
             try:
                 response = self._send(method, url, data)
             except _CertificateRejected:
