@@ -128,12 +128,21 @@ warned bad-bool "unable to convert to bool: The value 'maybe' is not a valid boo
 XSOAR_URL='' same_rc no-url failures.yml
 warned no-url "url is empty: set url (or XSOAR_URL)"
 
-# a create that XSOAR refuses: the rest are not attempted, and the warning counts them
+# a create that XSOAR refuses: no more are started, and the warning counts what was not opened. The
+# writes go 4 at a time (parallel_writes), so those already in flight when the refusal came are opened:
+# not sent = the refused one + the not attempted ones, and the simulator holds the rest.
 control reset
 control fail-create
 same_rc item-fails failures.yml
 warned item-fails "1 of 5 incidents failed (first: "
-warned item-fails "4 not attempted; 5 incident(s) not sent"
+text=$(tr '\n' ' ' <"$out/item-fails.err" | tr -s ' ')
+pattern='failed \(first: .*\)(; ([0-9]+) not attempted)?; ([0-9]+) incident\(s\) not sent'
+[[ "$text" =~ $pattern ]] || fail "item-fails: the warning does not count what was not sent"
+not_attempted=${BASH_REMATCH[2]:-0} not_sent=${BASH_REMATCH[3]}
+[ "$not_sent" -eq $((not_attempted + 1)) ] \
+    || fail "item-fails: $not_sent not sent, but 1 refused and $not_attempted not attempted"
+opened=$(python simulator_control.py "$config" count-incidents)
+[ "$opened" -eq $((5 - not_sent)) ] || fail "item-fails: $opened incidents on the simulator, expected $((5 - not_sent))"
 
 echo "=== searching $(find "$out" -type f | wc -l) files for the key and every 8 characters of it"
 leak_check || fail "the API key, or 8 characters of it, appears in the files named above"
