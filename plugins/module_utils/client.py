@@ -186,8 +186,7 @@ class Client:
         self._verify, self._proxies, self._proxy_origin = environment_settings(self.url, settings)
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._sessions = []
-        self.session = self._new_session()
+        self._sessions = []  # every thread's, for close()
 
     def _new_session(self):
         session = requests.Session()

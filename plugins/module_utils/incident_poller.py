@@ -104,24 +104,23 @@ class Tracker:
         `server_now`: the server's time of the read (seconds since the epoch), which on the first
         read is the start; without it the start is the newest time in the first read.
         """
-        incidents = [incident for incident in incidents if isinstance(incident, dict) and incident.get("id")]
-        times = [t for t in (self.time_of(incident) for incident in incidents) if t is not None]
+        timed = [(incident, self.time_of(incident)) for incident in incidents
+                 if isinstance(incident, dict) and incident.get("id")]
+        times = [own_time for incident, own_time in timed if own_time is not None]
         if times:
             self.newest = max(times + ([self.newest] if self.newest is not None else []))
         if self.first and not self.replay:
             self.started = max([t for t in (server_now, self.newest) if t is not None] or [None])
         start = self.window_start()
         stamped = []
-        for incident in incidents:
-            moment = self.time_of(incident)
-            if moment is None:
-                moment = self.newest  # no usable time: kept for the window, then forgotten
+        for incident, own_time in timed:
+            moment = self.newest if own_time is None else own_time  # no usable time: kept for the window, then forgotten
             if start is None or moment is None or moment >= start:
-                stamped.append((moment if moment is not None else 0.0, incident))
-        stamped.sort(key=lambda pair: (pair[0], str(pair[1]["id"])))
+                stamped.append((moment if moment is not None else 0.0, incident, own_time))
+        stamped.sort(key=lambda entry: (entry[0], str(entry[1]["id"])))
         events = []
-        for moment, incident in stamped:
-            kind = self._kind(incident, moment, start)
+        for moment, incident, own_time in stamped:
+            kind = self._kind(incident, moment, own_time, start)
             if kind and not (self.first and not self.replay):
                 events.append({"incident": incident, "event": kind})
         self.first = False
@@ -129,14 +128,16 @@ class Tracker:
             self.known = dict((key, value) for key, value in self.known.items() if value[1] >= start)
         return events
 
-    def _kind(self, incident, moment, start):
-        """"new", "modified" or None (already delivered), and remember the incident."""
+    def _kind(self, incident, moment, own_time, start):
+        """"new", "modified" or None (already delivered), and remember the incident.
+
+        `moment` is the time it is kept under (`own_time`, its own `created`/`modified`, or the newest).
+        """
         key = str(incident["id"])
         marker = (_version(incident), moment)
         previous = self.known.get(key)
         self.known[key] = (max(marker, previous[0]) if previous else marker, moment)
         if previous is None:
-            own_time = self.time_of(incident)
             if self.started is not None and own_time is not None and own_time < self.started:
                 return None  # it existed before the start and was indexed after it
             if not self.modified:

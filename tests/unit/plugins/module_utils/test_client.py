@@ -358,7 +358,7 @@ def test_environment_is_resolved_once(monkeypatch, http_server):
     client = Client(settings(url="https://xsoar.example.com"))
     assert client._proxies["https"] == "http://proxy.example:3128"
     assert client._verify == "/etc/ssl/bundle.pem"
-    assert client.session.trust_env is False
+    assert client._thread_session().trust_env is False
     client = Client(settings(url="https://xsoar.example.com", proxy="http://mine:8080", ca_path="/ca.pem"))
     assert client._proxies == {"http": "http://mine:8080", "https": "http://mine:8080"}
     assert client._verify == "/ca.pem"
