@@ -229,6 +229,7 @@ def integration(session, core, profile):
     if status != 0:
         session.log("--- simulator log (last 40 lines) ---")
         session.log("\n".join((workdir / "simulator.log").read_text(errors="replace").splitlines()[-40:]))
+        session.run("python", str(ROOT / "scripts" / "checks" / "integration_failures.py"), session.name, str(log))
         session.error("ansible-test integration failed (exit %d); its output: %s" % (status, log))
 
 
@@ -259,6 +260,13 @@ def simulator(session):
     """The simulator's own tests (tests/simulator), so that the other tests test against the real API."""
     session.install(*requirement_files("tests/requirements.txt", "tests/simulator/requirements.txt"))
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/simulator", *session.posargs)
+
+
+@nox.session(python=PYTHONS[TOOLS_CORE], tags=["pytest"])
+def scripts(session):
+    """The tests of the project's own tools in scripts/ (tests/scripts)."""
+    session.install(*requirement_files("tests/requirements.txt"))
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/scripts", *session.posargs)
 
 
 @nox.session(python=PYTHONS[TOOLS_CORE], tags=["pytest"])

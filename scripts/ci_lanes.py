@@ -7,7 +7,9 @@ NOX is the nox executable. The sessions tagged ``lane-1`` in noxfile.py run in o
 the others in a second one, side by side; each output line is shown with its lane's prefix as it
 comes and kept whole in .ci-lanes/lane-N.log. An integration session spends about half of its time
 waiting (the simulator's index lag, timeouts and slow answers on purpose), which is what the other
-lane uses. The exit status is 1 when either lane fails.
+lane uses. CI shows only the end of the output, so after both lanes have ended, the failure summaries
+an integration session printed (scripts/checks/integration_failures.py) are printed again, last.
+The exit status is 1 when either lane fails.
 """
 
 import json
@@ -16,6 +18,9 @@ import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks"))
+from integration_failures import BEGIN_MARK, END_MARK  # noqa: E402 (a sibling directory's module)
 
 LANE_TAG = "lane-1"
 LOG_DIR = ".ci-lanes"
@@ -34,16 +39,25 @@ def split(sessions):
     return first, second
 
 
-def run_lane(number, command, results):
-    """Run one lane, echo its lines prefixed, keep its log; results[number] = (exit status, seconds)."""
+def run_lane(number, command, results, summaries):
+    """Run one lane, echo its lines prefixed, keep its log and its failure summaries' lines.
+
+    results[number] = (exit status, seconds); summaries[number] = [line of a summary, ...].
+    """
     started = time.monotonic()
     prefix = "[lane %d] " % number
+    kept = summaries[number] = []
+    in_summary = False
     with open(os.path.join(LOG_DIR, "lane-%d.log" % number), "w", encoding="utf-8") as log:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    errors="replace", bufsize=1)
         for line in process.stdout:
             log.write(line)
             sys.stdout.write(prefix + line)
+            in_summary = in_summary or line.startswith(BEGIN_MARK)
+            if in_summary:
+                kept.append(line)
+                in_summary = not line.startswith(END_MARK)
         results[number] = (process.wait(), time.monotonic() - started)
 
 
@@ -54,14 +68,18 @@ def main(argv):
     lanes = [lane for lane in split(default_sessions(nox, options)) if lane]
     os.makedirs(LOG_DIR, exist_ok=True)
     results = {}
+    summaries = {}
     threads = []
     for number, names in enumerate(lanes, 1):
         print("[lane %d] sessions: %s" % (number, " ".join(names)), flush=True)
-        thread = threading.Thread(target=run_lane, args=(number, [nox, *options, "--sessions", *names], results))
+        thread = threading.Thread(target=run_lane, args=(number, [nox, *options, "--sessions", *names], results, summaries))
         thread.start()
         threads.append(thread)
     for thread in threads:
         thread.join()
+    for number in sorted(summaries):
+        for line in summaries[number]:
+            sys.stdout.write("[lane %d] %s" % (number, line))
     failed = False
     for number in sorted(results):
         status, seconds = results[number]
