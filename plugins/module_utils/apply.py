@@ -28,7 +28,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarOutcomeUnknown,
     XsoarUnreachableError,
 )
-from ansible_collections.xsoar.connector.plugins.module_utils.planner import Close, Create, Delete, Update, action_name
+from ansible_collections.xsoar.connector.plugins.module_utils.planner import Close, Create, Dedupe, Delete, Update, action_name
 
 # Seconds between look-ups for new incidents: quick at first, then every few seconds (demisto-sdk polls every 10 s).
 LOOKUP_DELAYS = (0.5, 1, 2, 4)
@@ -103,6 +103,11 @@ class _Run:
 
 def write(client, desired, action, pending, known=()):
     """One action's request; a create that needs a look-up joins `pending` and is settled later."""
+    if isinstance(action, Dedupe):
+        # the kept incident first: if closing the duplicates fails after it, a re-run closes them
+        result = write(client, desired, action.action, pending, known)
+        api.close(client, action.close.ids, action.close.close_reason, action.close.close_notes)
+        return dict(result, action=action_name(action), changed=True, closed_duplicates=action.close.ids)
     if isinstance(action, Create):
         return send_create(client, desired, action.body, pending, sends=1, known=known)
     if isinstance(action, Update):

@@ -76,6 +76,7 @@ ITEM_OPTION_SPEC = dict(
 TASK_OPTION_SPEC = dict(
     match_closed=dict(type="bool", default=False),
     update_existing=dict(type="bool", default=False),
+    close_duplicates=dict(type="bool", default=False),
     wait_for_id=dict(type="float", default=DEFAULT_WAIT_FOR_ID),
     continue_on_item_error=dict(type="bool", default=False),
     parallel_writes=dict(type="int", default=DEFAULT_PARALLEL_WRITES),

@@ -63,9 +63,11 @@ def resolve_playbooks(client, items, existing, task):
 
 def planned_outcome(action):
     """Check mode: what apply would report, without a request."""
-    result = outcome(planner.action_name(action), getattr(action, "incident", None) or {})
+    result = outcome(planner.action_name(action), getattr(planner.main_action(action), "incident", None) or {})
     if isinstance(action, (planner.Close, planner.Delete)):
         result.update(ids=action.ids, incident=action.incidents[0])
+    if isinstance(action, planner.Dedupe):
+        result.update(closed_duplicates=action.close.ids)
     return result
 
 
@@ -74,9 +76,10 @@ def item_result(item, action, matches, task, playbook_ids, result):
     counted = planner.counted_matches(item, matches, task)
     result = dict(result, name=item["name"], matches=len(counted))
     result["warnings"] = list(item["warnings"]) + result.get("warnings", [])
-    if isinstance(action, planner.Update):
-        result["changed_fields"] = sorted(action.changes)
-    if item["state"] == "present" and len(counted) > 1 and result.get("incident"):
+    update = planner.main_action(action)
+    if isinstance(update, planner.Update):
+        result["changed_fields"] = sorted(update.changes)
+    if item["state"] == "present" and len(counted) > 1 and result.get("incident") and not isinstance(action, planner.Dedupe):
         result["warnings"].append(
             "%d incidents are named %r; the newest %s one (id %s) was used"
             % (len(counted), item["name"], "open" if any(planner.is_open(i) for i in counted) else "closed",

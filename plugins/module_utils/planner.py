@@ -4,7 +4,8 @@
 """The pure planner: a desired record and the incidents of its name -> the one write it needs.
 
 No client, no I/O: `plan(desired, matches, task, playbook_id)` returns Create, Update, Close,
-Delete or Noop; check mode stops here, and the diff is built from the plan.
+Delete or Noop, or with close_duplicates a Dedupe of one of those and the Close of the duplicates;
+check mode stops here, and the diff is built from the plan.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,6 +28,10 @@ Update = namedtuple("Update", "incident changes")  # the current incident (its i
 Close = namedtuple("Close", "ids incidents close_reason close_notes")
 Delete = namedtuple("Delete", "ids incidents")
 Noop = namedtuple("Noop", "incident")  # the incident left as it is, or None when nothing matched
+# close_duplicates: `action` (Update or Noop) for the oldest open incident of the name, `close` the others
+Dedupe = namedtuple("Dedupe", "action close")
+# XSOAR's own close reason for a duplicate (one of its default close reasons)
+DUPLICATE_CLOSE_REASON = "Duplicate"
 
 
 def is_open(incident):
@@ -58,13 +63,42 @@ def plan(desired, matches, task, playbook_id=None):
             return Noop(None)
         return Close([incident["id"] for incident in counted], counted, desired["close_reason"], desired["close_notes"])
     wanted = wanted_fields(desired, playbook_id)
+    open_matches = [incident for incident in matches if is_open(incident)]
+    if task.get("close_duplicates") and len(open_matches) > 1:
+        # every run, on every controller, keeps the same one: the oldest is the first that was opened
+        keep = oldest(open_matches)
+        others = [incident for incident in open_matches if incident is not keep]
+        return Dedupe(keep_action(keep, wanted, task),
+                      Close([incident["id"] for incident in others], others, DUPLICATE_CLOSE_REASON, duplicate_notes(keep)))
     incident = target(desired, matches, task)
     if incident is None:
         return Create(create_body(desired, wanted))
+    return keep_action(incident, wanted, task)
+
+
+def keep_action(incident, wanted, task):
+    """Update or Noop of the incident a present item stands for."""
     if not task.get("update_existing"):
         return Noop(incident)
     changes = field_changes(incident, wanted)
     return Update(incident, changes) if changes else Noop(incident)
+
+
+def main_action(action):
+    """The action on the incident the item stands for: a Dedupe's action on the kept one, else itself."""
+    return action.action if isinstance(action, Dedupe) else action
+
+
+def oldest(incidents):
+    """The incident created first; the same time (or none) is decided by the lower id, so all runs agree."""
+    def order(incident):
+        ident = str(incident.get("id") or "")
+        return (str(incident.get("created") or ""), len(ident), ident)
+    return min(incidents, key=order)
+
+
+def duplicate_notes(keep):
+    return "Duplicate of incident %s (the oldest open one of this name): closed by xsoar.connector (close_duplicates)" % keep.get("id")
 
 
 def wanted_fields(desired, playbook_id=None):
@@ -90,7 +124,7 @@ def playbook_needed(desired, matches, task):
     searches no playbook."""
     if desired["playbook"] is None or desired["state"] != "present":
         return False
-    action = plan(desired, matches, task)
+    action = main_action(plan(desired, matches, task))
     return isinstance(action, Create) or (isinstance(action, Update) and "playbookId" in action.changes)
 
 
@@ -146,6 +180,10 @@ def view(incident, wanted):
 
 def diff(action, desired, playbook_id=None):
     """{before, after} of one item's managed fields (ids and status for close and delete)."""
+    if isinstance(action, Dedupe):
+        kept, closed = diff(action.action, desired, playbook_id), diff(action.close, desired)
+        return {"before": dict(kept["before"], duplicates=closed["before"]),
+                "after": dict(kept["after"], duplicates=closed["after"])}
     if isinstance(action, Create):
         return {"before": {}, "after": dict((k, v) for k, v in action.body.items() if k != "createInvestigation")}
     if isinstance(action, Close):
@@ -168,5 +206,7 @@ def diff(action, desired, playbook_id=None):
 
 
 def action_name(action):
-    """What the result reports: created, updated, closed, deleted or none."""
+    """What the result reports: created, updated, closed, deleted or none; deduplicated when only duplicates close."""
+    if isinstance(action, Dedupe):
+        return "updated" if isinstance(action.action, Update) else "deduplicated"
     return {Create: "created", Update: "updated", Close: "closed", Delete: "deleted"}.get(type(action), "none")

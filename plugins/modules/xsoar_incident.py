@@ -149,6 +149,22 @@ options:
         nothing.
     type: bool
     default: false
+  close_duplicates:
+    description:
+      - For items with O(state=present), when the search finds more than one open incident of the name, keep
+        the oldest (first created; the same time is decided by the lower id) and close the others with
+        XSOAR's close reason C(Duplicate) and a note naming the kept incident. O(update_existing) then acts
+        on the kept one, and RV(incident) is the kept one.
+      - Duplicates of one name come from runs on two machines at the same instant (the name lock covers
+        only the machine that runs the module). Every run on every controller picks the same incident to
+        keep, so whichever run comes next converges on it.
+      - It acts on what the task's search finds. An incident created by another controller a moment ago may
+        not be searchable yet (XSOAR 8 SaaS indexes new incidents after a few seconds), so the duplicate
+        of a create that just happened is closed by the next run, not this one.
+      - V(false) leaves duplicates open, uses the newest open one and warns.
+    type: bool
+    default: false
+    version_added: 1.1.0
   close_reason:
     description:
       - The close reason with O(state=closed), for example V(Resolved) or V(False Positive).
@@ -182,6 +198,7 @@ options:
       - From 1 to 16.
     type: int
     default: 4
+    version_added: 1.1.0
   incidents:
     description:
       - Bulk mode, mutually exclusive with O(name). Each item takes the incident options of the single form
@@ -394,14 +411,17 @@ action:
       says so.
     - V(unknown) means the create was sent but no answer or search confirmed it (see O(wait_for_id)); the
       task fails, reported as changed because the incident may exist. A re-run finds it if it was stored.
+    - V(deduplicated) means O(close_duplicates) closed the duplicates of an incident and left it as it was
+      (an update of the kept incident is V(updated), with RV(closed_duplicates) too).
   returned: in the single form
   type: str
-  choices: [created, updated, closed, deleted, dropped, unknown, none]
+  choices: [created, updated, closed, deleted, dropped, unknown, deduplicated, none]
   sample: created
 matches:
   description:
     - How many incidents had exactly this name (open ones, or all with O(match_closed=true); open ones for
-      O(state=closed); all for O(state=absent)). With more than one, the newest open one is used.
+      O(state=closed); all for O(state=absent)). With more than one, the newest open one is used (the
+      oldest with O(close_duplicates=true)).
   returned: in the single form
   type: int
   sample: 1
@@ -411,6 +431,13 @@ changed_fields:
   type: list
   elements: str
   sample: [details, severity]
+closed_duplicates:
+  description: The ids of the duplicates O(close_duplicates) closed (or would close, in check mode).
+  returned: when O(close_duplicates=true) found more than one open incident of the name
+  type: list
+  elements: str
+  sample: ["43"]
+  version_added: 1.1.0
 ids:
   description: The ids of the incidents closed or deleted.
   returned: when O(state) is V(closed) or V(absent) and something matched
@@ -441,6 +468,11 @@ incidents:
       description: As RV(ids).
       type: list
       elements: str
+    closed_duplicates:
+      description: As RV(closed_duplicates).
+      type: list
+      elements: str
+      version_added: 1.1.0
     changed:
       description: Whether this item changed something.
       type: bool

@@ -123,7 +123,7 @@ def params(**changes):
     values = dict((option, None) for option in incident_state.module_argument_spec())
     # one write at a time unless a test says otherwise: the order of the faults above is then the items'
     values.update(state="present", start_investigation=False, match_closed=False, update_existing=False,
-                  continue_on_item_error=False, wait_for_id=60, parallel_writes=1)
+                  continue_on_item_error=False, close_duplicates=False, wait_for_id=60, parallel_writes=1)
     values.update(changes)
     return values
 
@@ -167,6 +167,50 @@ def test_check_mode_plans_without_writing():
     fake = FakeXsoar(incidents=[{"id": "1", "name": "C", "status": 1, "version": 1}])
     result = run(fake, check_mode=True, incidents=[{"name": "C", "state": "closed"}, {"name": "N"}])
     assert [item["action"] for item in result["incidents"]] == ["closed", "created"]
+    assert fake.paths() == ["/incidents/search"]
+
+
+# two controllers created "D" in the same second: 5 first, then 12
+DUPLICATES = [{"id": "12", "name": "D", "status": 1, "version": 1, "created": "2026-12-01T10:00:00.200Z"},
+              {"id": "5", "name": "D", "status": 1, "version": 1, "created": "2026-12-01T10:00:00.100Z"}]
+
+
+def test_close_duplicates_keeps_the_oldest_and_closes_the_others_as_duplicates():
+    fake = FakeXsoar(incidents=DUPLICATES)
+    result = run(fake, name="D", close_duplicates=True)
+    assert (result["action"], result["changed"]) == ("deduplicated", True)
+    assert result["incident"]["id"] == "5" and result["closed_duplicates"] == ["12"]
+    assert result["warnings"] == []
+    assert fake.paths() == ["/incidents/search", "/incident/batchClose"]
+    close = fake.calls[-1][1]
+    assert close["ids"] == ["12"] and close["closeReason"] == "Duplicate"
+    assert "Duplicate of incident 5 " in close["closeNotes"]
+    assert [fake.incidents[i]["status"] for i in ("5", "12")] == [1, 2]
+    # converged: the next run, from any controller, finds one incident and does nothing
+    fake.calls = []
+    again = run(fake, name="D", close_duplicates=True)
+    assert (again["action"], again["changed"], again["incident"]["id"]) == ("none", False, "5")
+    assert fake.paths() == ["/incidents/search"]
+
+
+def test_close_duplicates_updates_the_kept_one_in_bulk_and_in_check_mode_writes_nothing():
+    fake = FakeXsoar(incidents=DUPLICATES)
+    options = dict(incidents=[{"name": "D", "details": "new"}, {"name": "E"}], close_duplicates=True, update_existing=True)
+    planned = run(fake, check_mode=True, **options)["incidents"]
+    assert [(item["action"], item.get("closed_duplicates")) for item in planned] == [("updated", ["12"]), ("created", None)]
+    assert fake.paths() == ["/incidents/search"]
+    done = run(fake, **options)["incidents"]
+    assert [(item["action"], item.get("closed_duplicates")) for item in done] == [("updated", ["12"]), ("created", None)]
+    assert planned[0]["changed_fields"] == done[0]["changed_fields"] == ["details"]
+    assert fake.incidents["5"]["details"] == "new" and fake.incidents["12"]["status"] == 2
+    assert "details" not in fake.incidents["12"]
+
+
+def test_without_close_duplicates_the_newest_is_used_with_a_warning():
+    fake = FakeXsoar(incidents=DUPLICATES)
+    result = run(fake, name="D")
+    assert (result["action"], result["incident"]["id"]) == ("none", "12")
+    assert "2 incidents are named 'D'" in result["warnings"][0]
     assert fake.paths() == ["/incidents/search"]
 
 

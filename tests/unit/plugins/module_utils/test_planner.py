@@ -10,7 +10,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils import desired, planner
-from ansible_collections.xsoar.connector.plugins.module_utils.planner import Close, Create, Delete, Noop, Update
+from ansible_collections.xsoar.connector.plugins.module_utils.planner import Close, Create, Dedupe, Delete, Noop, Update
 
 OPEN = {"id": "1", "version": 3, "name": "U", "status": 1, "severity": 4, "details": "first", "created": "2026-11-29T10:00:02Z",
         "playbookId": "pb-1", "CustomFields": {"team": "blue", "site": "a"},
@@ -20,6 +20,10 @@ OLDER_OPEN = dict(OPEN, id="0", created="2026-11-29T10:00:01Z")
 CLOSED = dict(OPEN, id="9", status=2, created="2026-11-29T10:00:03Z")
 TASK = {"match_closed": False, "update_existing": False}
 UPDATE = dict(TASK, update_existing=True)
+DEDUPE = dict(TASK, close_duplicates=True)
+# created in the same second as each other: the lower id is the older ("9" sorts after "10" as text)
+SAME_TIME_9 = dict(OPEN, id="9")
+SAME_TIME_10 = dict(OPEN, id="10")
 
 
 def item(**options):
@@ -74,6 +78,67 @@ CASES = [
     ("start_investigation is never an update",
      {"start_investigation": True}, [OPEN], UPDATE, Noop, {"incident": OPEN}),
 ]
+
+
+def kept_and_closed(action):
+    """(the kept incident's id, what the dedupe closes) of a Dedupe."""
+    return action.action.incident["id"], action.close
+
+
+# close_duplicates: (case, item options, matches newest first, task, kept id, closed ids, kept action type)
+DEDUPE_CASES = [
+    ("two open: the oldest is kept, the newer closed as a duplicate of it",
+     {}, [OPEN, OLDER_OPEN], DEDUPE, "0", ["1"], Noop),
+    ("the order of the matches does not matter",
+     {}, [OLDER_OPEN, OPEN], DEDUPE, "0", ["1"], Noop),
+    ("the same created time: the lower id is kept, compared as a number (9 < 10)",
+     {}, [SAME_TIME_10, SAME_TIME_9], DEDUPE, "9", ["10"], Noop),
+    ("a closed match is neither kept nor closed again",
+     {}, [CLOSED, OPEN, OLDER_OPEN], dict(DEDUPE, match_closed=True), "0", ["1"], Noop),
+    ("with update_existing, the kept one is updated",
+     {"details": "second"}, [OPEN, OLDER_OPEN], dict(DEDUPE, update_existing=True), "0", ["1"], Update),
+    ("three open: the two newer ones are closed",
+     {}, [dict(OPEN, id="2", created="2026-11-29T10:00:05Z"), OPEN, OLDER_OPEN], DEDUPE, "0", ["2", "1"], Noop),
+]
+
+
+@pytest.mark.parametrize("case, options, matches, task, kept, closed, kind", DEDUPE_CASES, ids=[case[0] for case in DEDUPE_CASES])
+def test_close_duplicates(case, options, matches, task, kept, closed, kind):
+    action = planner.plan(item(**options), matches, task)
+    assert isinstance(action, Dedupe)
+    kept_id, close = kept_and_closed(action)
+    assert isinstance(action.action, kind)
+    assert kept_id == kept
+    assert close.ids == closed
+    assert close.close_reason == "Duplicate"
+    assert "Duplicate of incident %s " % kept in close.close_notes
+    assert planner.action_name(action) == ("updated" if kind is Update else "deduplicated")
+
+
+@pytest.mark.parametrize("options, matches, task", [
+    ({}, [OPEN, OLDER_OPEN], TASK),                       # off by default: the newest open one, a warning
+    ({}, [OPEN], DEDUPE),                                 # one open incident is no duplicate
+    ({}, [OPEN, CLOSED], dict(DEDUPE, match_closed=True)),  # a closed one of the name is history, not a duplicate
+    ({"state": "closed"}, [OPEN, OLDER_OPEN], DEDUPE),   # closing or deleting acts on all of them anyway
+    ({"state": "absent"}, [OPEN, OLDER_OPEN], DEDUPE),
+])
+def test_no_dedupe(options, matches, task):
+    assert not isinstance(planner.plan(item(**options), matches, task), Dedupe)
+
+
+def test_diff_of_a_dedupe_shows_the_duplicates_closing():
+    wanted = item(details="second")
+    action = planner.plan(wanted, [OPEN, OLDER_OPEN], dict(DEDUPE, update_existing=True))
+    change = planner.diff(action, wanted)
+    assert change["before"]["duplicates"] == {"ids": ["1"], "status": [1]}
+    assert change["after"]["duplicates"]["status"] == [2]
+    assert change["after"]["duplicates"]["closeReason"] == "Duplicate"
+    assert (change["before"]["details"], change["after"]["details"]) == ("first", "second")
+
+
+def test_a_dedupe_resolves_the_playbook_only_for_an_update_of_the_kept_one():
+    assert planner.playbook_needed(item(playbook="Phishing"), [OPEN, OLDER_OPEN], DEDUPE) is False
+    assert planner.playbook_needed(item(playbook="Phishing"), [OPEN, OLDER_OPEN], dict(DEDUPE, update_existing=True)) is True
 
 
 @pytest.mark.parametrize("case, options, matches, task, kind, details", CASES, ids=[case[0] for case in CASES])
