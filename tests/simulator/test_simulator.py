@@ -10,6 +10,7 @@ import signal
 import string
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -618,6 +619,23 @@ def test_latency_delays_every_api_request_not_the_control_api(private_sims):
     sim.control("GET", "incidents")
     assert time.monotonic() - started < 0.3
     assert sim.control("POST", "config", {"latency_ms": None})["latency_ms"] == 0
+
+
+def test_peak_in_flight_counts_requests_answered_at_once(private_sims):
+    sim = private_sims("xsoar6")
+    sim.control("POST", "faults", {"faults": [{"kind": "slow", "delay": 0.5, "method": "POST",
+                                               "api_path": "/incident", "times": 3}]})
+    threads = [threading.Thread(target=sim.create, kwargs={"name": "at once %d" % n}) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sim.create(name="after them")
+    peaks = sim.control("GET", "stats")["peak_in_flight"]
+    assert peaks["POST /incident"] == 3
+    sim.control("POST", "reset", {"requests": True})
+    sim.create(name="alone")
+    assert sim.control("GET", "stats")["peak_in_flight"] == {"POST /incident": 1}
 
 
 # --- search --------------------------------------------------------------------------------------

@@ -663,6 +663,11 @@ ECHO_FORMATS = {"json": "application/json", "text": "text/plain; charset=utf-8",
                 "html": "text/html; charset=utf-8"}
 
 
+def endpoint_key(method: str, api_path: Optional[str], raw_path: str) -> str:
+    """How stats name an endpoint: "POST /incident" (without the deployment's prefix when in the API)."""
+    return f"{method} {api_path or urlsplit(raw_path).path}"
+
+
 def parse_fault(spec) -> dict:
     """Validate one fault definition from the control API; return it with defaults filled in."""
     if not isinstance(spec, dict) or spec.get("kind") not in FAULT_KINDS:
@@ -748,18 +753,29 @@ class Simulator:
         self.faults: list = []
         self.requests: list = []
         self.nonces: dict = {}  # nonce -> time (s) after which it can be forgotten
+        # requests being answered now, and the most at once since the request log was reset, per endpoint
+        self.in_flight: dict = {}
+        self.peak_in_flight: dict = {}
 
     def handle(self, method: str, raw_path: str, headers: dict, body: bytes) -> Reply:
         path = urlsplit(raw_path).path
         if path.startswith(CONTROL_PREFIX):
             return self.control(method, path[len(CONTROL_PREFIX):], body)
         api_path = self.api_path(path)
-        if self.config.latency_ms:  # a remote server: the network's round trip and the server's own work
-            time.sleep(self.config.latency_ms / 1000)
-        fault = self.take_fault(method, api_path)
-        reply = self.answer(method, path, api_path, headers, body, fault)
-        self.log(method, raw_path, api_path, headers, body, reply, fault)
-        return reply
+        endpoint = endpoint_key(method, api_path, raw_path)
+        with self.lock:
+            self.in_flight[endpoint] = self.in_flight.get(endpoint, 0) + 1
+            self.peak_in_flight[endpoint] = max(self.peak_in_flight.get(endpoint, 0), self.in_flight[endpoint])
+        try:
+            if self.config.latency_ms:  # a remote server: the network's round trip and the server's own work
+                time.sleep(self.config.latency_ms / 1000)
+            fault = self.take_fault(method, api_path)
+            reply = self.answer(method, path, api_path, headers, body, fault)
+            self.log(method, raw_path, api_path, headers, body, reply, fault)
+            return reply
+        finally:
+            with self.lock:
+                self.in_flight[endpoint] -= 1
 
     # --- routing and auth ---------------------------------------------------------------------
 
@@ -1080,11 +1096,12 @@ class Simulator:
     def stats(self) -> dict:
         by_endpoint: dict = {}
         for entry in self.requests:
-            key = f"{entry['method']} {entry['api_path'] or urlsplit(entry['path']).path}"
+            key = endpoint_key(entry["method"], entry["api_path"], entry["path"])
             by_endpoint[key] = by_endpoint.get(key, 0) + 1
         return {"total": len(self.requests),
                 "writes": sum(1 for entry in self.requests if entry["write"]),
-                "by_endpoint": by_endpoint}
+                "by_endpoint": by_endpoint,
+                "peak_in_flight": dict(self.peak_in_flight)}
 
     # --- control API --------------------------------------------------------------------------
 
@@ -1123,6 +1140,8 @@ class Simulator:
             self.store.save()
         if "requests" in chosen:
             self.requests = []
+            with self.lock:
+                self.peak_in_flight = {}
         if "faults" in chosen:
             self.faults = []
         if "nonces" in chosen:
