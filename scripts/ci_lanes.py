@@ -14,6 +14,7 @@ The exit status is 1 when either lane fails.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -39,7 +40,19 @@ def split(sessions):
     return first, second
 
 
-def run_lane(number, command, results, summaries):
+def stop_lanes(processes):
+    """A signal handler that ends every lane's whole process tree (each lane is a session of its own)."""
+    def handler(signum, _frame):
+        for process in processes:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        sys.exit(128 + signum)
+    return handler
+
+
+def run_lane(number, command, results, summaries, processes):
     """Run one lane, echo its lines prefixed, keep its log and its failure summaries' lines.
 
     results[number] = (exit status, seconds); summaries[number] = [line of a summary, ...].
@@ -49,8 +62,10 @@ def run_lane(number, command, results, summaries):
     kept = summaries[number] = []
     in_summary = False
     with open(os.path.join(LOG_DIR, "lane-%d.log" % number), "w", encoding="utf-8") as log:
+        # a session of its own: stop_lanes ends nox, ansible-test and the simulators under it together
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   errors="replace", bufsize=1)
+                                   errors="replace", bufsize=1, start_new_session=True)
+        processes.append(process)
         for line in process.stdout:
             log.write(line)
             sys.stdout.write(prefix + line)
@@ -69,10 +84,13 @@ def main(argv):
     os.makedirs(LOG_DIR, exist_ok=True)
     results = {}
     summaries = {}
+    processes = []
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop_lanes(processes))
     threads = []
     for number, names in enumerate(lanes, 1):
         print("[lane %d] sessions: %s" % (number, " ".join(names)), flush=True)
-        thread = threading.Thread(target=run_lane, args=(number, [nox, *options, "--sessions", *names], results, summaries))
+        thread = threading.Thread(target=run_lane, args=(number, [nox, *options, "--sessions", *names], results, summaries, processes))
         thread.start()
         threads.append(thread)
     for thread in threads:

@@ -638,6 +638,28 @@ def test_peak_in_flight_counts_requests_answered_at_once(private_sims):
     assert sim.control("GET", "stats")["peak_in_flight"] == {"POST /incident": 1}
 
 
+def test_clearing_the_faults_ends_the_slow_answers_in_progress(private_sims):
+    sim = private_sims("xsoar6")
+    sim.control("POST", "faults", {"faults": [{"kind": "slow", "delay": 30, "method": "POST",
+                                               "api_path": "/incident"}]})
+    answers = []
+    started = time.monotonic()
+    thread = threading.Thread(target=lambda: answers.append(sim.create(name="held")))
+    thread.start()
+    while not sim.control("GET", "stats")["peak_in_flight"]:
+        time.sleep(0.01)
+    sim.control("DELETE", "faults")
+    # answered and logged before the clearing returned: a request log reset now would not get it later
+    assert [entry["fault"] for entry in sim.control("GET", "requests")["requests"]] == ["slow"]
+    thread.join()
+    assert time.monotonic() - started < 10
+    assert answers[0].status_code == 200
+    sim.control("POST", "faults", {"faults": [{"kind": "slow", "delay": 0.3, "method": "POST", "api_path": "/incident"}]})
+    started = time.monotonic()
+    sim.create(name="slow again")  # a fault added after the clearing sleeps in full
+    assert time.monotonic() - started >= 0.3
+
+
 # --- search --------------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -756,6 +756,9 @@ class Simulator:
         # requests being answered now, and the most at once since the request log was reset, per endpoint
         self.in_flight: dict = {}
         self.peak_in_flight: dict = {}
+        # slow answers sleep on this; clearing the faults wakes them (faults_cleared counts the clearings)
+        self.faults_changed = threading.Condition(self.lock)
+        self.faults_cleared = 0
 
     def handle(self, method: str, raw_path: str, headers: dict, body: bytes) -> Reply:
         path = urlsplit(raw_path).path
@@ -774,8 +777,9 @@ class Simulator:
             self.log(method, raw_path, api_path, headers, body, reply, fault)
             return reply
         finally:
-            with self.lock:
+            with self.faults_changed:
                 self.in_flight[endpoint] -= 1
+                self.faults_changed.notify_all()
 
     # --- routing and auth ---------------------------------------------------------------------
 
@@ -794,13 +798,31 @@ class Simulator:
         if fault["kind"] == "slow":
             if fault["after_store"]:
                 reply = self.process(method, path, api_path, headers, body)
-                time.sleep(fault["delay"])
+                self.sleep_unless_cleared(fault["delay"])
                 return reply
-            time.sleep(fault["delay"])
+            self.sleep_unless_cleared(fault["delay"])
             return self.process(method, path, api_path, headers, body)
         if fault["after_store"]:
             self.process(method, path, api_path, headers, body)
         return fault_reply(fault, dict(headers), self.config.api_key)
+
+    def sleep_unless_cleared(self, seconds: float) -> None:
+        """A slow fault's wait, cut short when the faults are cleared: its client may have given up long ago."""
+        with self.faults_changed:
+            cleared = self.faults_cleared
+            self.faults_changed.wait_for(lambda: self.faults_cleared != cleared, timeout=seconds)
+
+    def clear_faults(self) -> None:
+        """No more faults, and no answer still held by one: the slow answers in progress end now.
+
+        Waits (at most 5 s) until the API requests in progress are answered and logged, so that a
+        request log reset right after this does not receive them later.
+        """
+        with self.faults_changed:
+            self.faults = []
+            self.faults_cleared += 1
+            self.faults_changed.notify_all()
+            self.faults_changed.wait_for(lambda: not any(self.in_flight.values()), timeout=5)
 
     def process(self, method, path, api_path, headers, body) -> Reply:
         elsewhere = self.route_elsewhere(path, api_path)
@@ -1135,6 +1157,8 @@ class Simulator:
         if unknown:
             raise ValueError(f"unknown reset parts: {sorted(unknown)}")
         chosen = {part for part in parts if data.get(part)} if data else parts
+        if "faults" in chosen:  # first: the answers it ends are logged before the log is reset
+            self.clear_faults()
         if "incidents" in chosen:
             self.store.clear()
             self.store.save()
@@ -1142,8 +1166,6 @@ class Simulator:
             self.requests = []
             with self.lock:
                 self.peak_in_flight = {}
-        if "faults" in chosen:
-            self.faults = []
         if "nonces" in chosen:
             self.nonces = {}
         return {"reset": sorted(chosen)}
@@ -1184,7 +1206,7 @@ class Simulator:
         return {"faults": self.faults}
 
     def control_clear_faults(self, _data: dict) -> dict:
-        self.faults = []
+        self.clear_faults()
         return {"faults": []}
 
     def control_config(self, data: dict) -> dict:
