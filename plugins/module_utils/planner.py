@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The pure planner: a desired record and the incidents of its name -> the one write it needs.
+"""The pure planner: a desired record and the incidents of its name -> the write it needs.
+
+With close_duplicates, also the close of the other open incidents of the name.
 
 No client, no I/O: `plan(desired, matches, task, playbook_id)` returns Create, Update, Close,
 Delete or Noop, or with close_duplicates a Dedupe of one of those and the Close of the duplicates;
