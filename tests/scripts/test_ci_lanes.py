@@ -1,0 +1,54 @@
+"""scripts/ci_lanes.py with a stand-in nox (fake_nox.py): the lanes, the summaries at the end, the exit."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CI_LANES = os.path.join(HERE, "..", "..", "scripts", "ci_lanes.py")
+FAKE_NOX = os.path.join(HERE, "fake_nox.py")
+
+
+def start(tmp_path, **env):
+    return subprocess.Popen([sys.executable, CI_LANES, sys.executable, FAKE_NOX], cwd=tmp_path, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, **env))
+
+
+def test_a_failed_lane_fails_the_run_and_its_summary_comes_again_last(tmp_path):
+    process = start(tmp_path)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 1
+    lines = output.splitlines()
+    assert "[lane 1] sessions: a" in lines and "[lane 2] sessions: b" in lines
+    assert "[lane 2] session b passes" in lines
+    summary = "[lane 1] === integration failures: a"
+    assert lines.count(summary) == 2
+    # the second copy comes after everything the lanes printed, just before the lanes' results
+    again = len(lines) - 1 - lines[::-1].index(summary)
+    assert lines[again:again + 4][-1] == "[lane 1] === end of integration failures"
+    assert lines[again + 4].startswith("lane 1: FAILED (exit 1)")
+    assert lines[again + 5].startswith("lane 2: passed")
+    assert "more output after the summary" not in "".join(lines[again:])
+    assert (tmp_path / ".ci-lanes" / "lane-2.log").read_text(encoding="utf-8").splitlines()[-1] == "session b passes"
+
+
+def test_a_signal_ends_every_lane(tmp_path):
+    pids = tmp_path / "pids"
+    process = start(tmp_path, FAKE_NOX_HANG="1", FAKE_NOX_PIDS=str(pids))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (pids.exists() and len(pids.read_text().split()) == 2):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM
+    for pid in pids.read_text().split():
+        for _ in range(100):
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("lane process %s still runs" % pid)
