@@ -18,7 +18,7 @@ def start(tmp_path, **env):
 
 def test_a_failed_lane_fails_the_run_and_its_summary_comes_again_last(tmp_path):
     process = start(tmp_path)
-    output, _ = process.communicate(timeout=60)
+    output = process.communicate(timeout=60)[0]
     assert process.returncode == 1
     lines = output.splitlines()
     assert "[lane 1] sessions: a" in lines and "[lane 2] sessions: b" in lines
@@ -44,11 +44,16 @@ def test_a_signal_ends_every_lane(tmp_path):
     process.communicate(timeout=30)
     assert process.returncode == 128 + signal.SIGTERM
     for pid in pids.read_text().split():
-        for _ in range(100):
-            try:
-                os.kill(int(pid), 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("lane process %s still runs" % pid)
+        assert ended(int(pid), seconds=5), "lane process %s still runs" % pid
+
+
+def ended(pid, seconds):
+    """Whether the process is gone within that many seconds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
