@@ -7,13 +7,15 @@ NOX is the nox executable. The sessions tagged ``lane-1`` in noxfile.py run in o
 the others in a second one, side by side; each output line is shown with its lane's prefix as it
 comes and kept whole in .ci-lanes/lane-N.log. An integration session spends about half of its time
 waiting (the simulator's index lag, timeouts and slow answers on purpose), which is what the other
-lane uses. CI shows only the end of the output, so after both lanes have ended, the failure summaries
-an integration session printed (scripts/checks/integration_failures.py) are printed again, last.
-The exit status is 1 when either lane fails.
+lane uses. CI shows only the end of the output, so after both lanes have ended, what a failed lane
+said of its failures is printed again, last: the summaries its integration sessions printed
+(scripts/checks/integration_failures.py), ansible-test's ERROR/FATAL lines (sanity, units), pytest's
+FAILED lines and nox's failed sessions. The exit status is 1 when either lane fails.
 """
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,6 +27,10 @@ from integration_failures import BEGIN_MARK, END_MARK  # noqa: E402 (a sibling d
 
 LANE_TAG = "lane-1"
 LOG_DIR = ".ci-lanes"
+# the lines that say what failed, outside an integration summary
+FAILURE_LINE = re.compile(r"^(ERROR: |FATAL: |FAILED |nox > Session \S+ (failed|aborted))")
+# a failed lane's lines printed again at the end, at most (the rest is in its log)
+KEPT_LINES = 300
 
 
 def default_sessions(nox, options):
@@ -53,9 +59,9 @@ def stop_lanes(processes):
 
 
 def run_lane(number, command, results, summaries, processes):
-    """Run one lane, echo its lines prefixed, keep its log and its failure summaries' lines.
+    """Run one lane, echo its lines prefixed, keep its log and the lines that say what failed.
 
-    results[number] = (exit status, seconds); summaries[number] = [line of a summary, ...].
+    results[number] = (exit status, seconds); summaries[number] = [those lines, ...].
     """
     started = time.monotonic()
     prefix = "[lane %d] " % number
@@ -70,9 +76,9 @@ def run_lane(number, command, results, summaries, processes):
             log.write(line)
             sys.stdout.write(prefix + line)
             in_summary = in_summary or line.startswith(BEGIN_MARK)
-            if in_summary:
+            if (in_summary or FAILURE_LINE.match(line)) and len(kept) < KEPT_LINES:
                 kept.append(line)
-                in_summary = not line.startswith(END_MARK)
+            in_summary = in_summary and not line.startswith(END_MARK)
         results[number] = (process.wait(), time.monotonic() - started)
 
 
@@ -96,8 +102,9 @@ def main(argv):
     for thread in threads:
         thread.join()
     for number in sorted(summaries):
-        for line in summaries[number]:
-            sys.stdout.write("[lane %d] %s" % (number, line))
+        if results.get(number, (1,))[0] != 0:
+            for line in summaries[number]:
+                sys.stdout.write("[lane %d] %s" % (number, line))
     failed = False
     for number in sorted(results):
         status, seconds = results[number]

@@ -18,9 +18,12 @@ if os.environ.get("FAKE_NOX_PIDS"):
         pids.write("%d\n" % os.getpid())
 print("session %s starts" % session, flush=True)
 if session == "a":
+    print("ERROR: tests/x.py:1:1: a sanity error")
     print("=== integration failures: a\n--- target_x: the end of its output\nFAIL: x\n=== end of integration failures")
     print("more output after the summary")
+    print("nox > Session a failed.")
     sys.exit(1)
+print("ERROR: a line of a lane that passes")
 if os.environ.get("FAKE_NOX_HANG"):
     time.sleep(300)
 print("session b passes")

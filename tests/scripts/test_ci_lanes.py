@@ -23,14 +23,21 @@ def test_a_failed_lane_fails_the_run_and_its_summary_comes_again_last(tmp_path):
     lines = output.splitlines()
     assert "[lane 1] sessions: a" in lines and "[lane 2] sessions: b" in lines
     assert "[lane 2] session b passes" in lines
-    summary = "[lane 1] === integration failures: a"
-    assert lines.count(summary) == 2
-    # the second copy comes after everything the lanes printed, just before the lanes' results
-    again = len(lines) - 1 - lines[::-1].index(summary)
-    assert lines[again:again + 4][-1] == "[lane 1] === end of integration failures"
-    assert lines[again + 4].startswith("lane 1: FAILED (exit 1)")
-    assert lines[again + 5].startswith("lane 2: passed")
-    assert "more output after the summary" not in "".join(lines[again:])
+    # what the failed lane said of its failures comes again after everything the lanes printed, just
+    # before the lanes' results; nothing of the lane that passed
+    again = [
+        "[lane 1] ERROR: tests/x.py:1:1: a sanity error",
+        "[lane 1] === integration failures: a",
+        "[lane 1] --- target_x: the end of its output",
+        "[lane 1] FAIL: x",
+        "[lane 1] === end of integration failures",
+        "[lane 1] nox > Session a failed.",
+    ]
+    assert lines[-2 - len(again):-2] == again
+    assert lines[-2].startswith("lane 1: FAILED (exit 1)")
+    assert lines[-1].startswith("lane 2: passed")
+    assert lines.count("[lane 1] === integration failures: a") == 2
+    assert lines.count("[lane 2] ERROR: a line of a lane that passes") == 1
     assert (tmp_path / ".ci-lanes" / "lane-2.log").read_text(encoding="utf-8").splitlines()[-1] == "session b passes"
 
 
