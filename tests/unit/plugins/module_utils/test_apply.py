@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
+from ansible_collections.xsoar.connector.plugins.module_utils import apply, incident_state
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarOutcomeUnknown,
     XsoarResponseError,
@@ -384,38 +384,59 @@ def test_parallel_writes_create_every_item_once_and_report_in_order():
     assert fake.most_in_flight == 1
 
 
-def test_parallel_writes_start_no_more_after_a_failure():
+@pytest.fixture
+def stop_seen(monkeypatch):
+    """An event set once the run has decided to start no more writes (after apply's own bookkeeping)."""
+    seen = threading.Event()
+    stopped = apply._Run.stopped
+
+    def stopped_and_tell(run, *args, **kwargs):
+        stopped(run, *args, **kwargs)
+        seen.set()
+
+    monkeypatch.setattr(apply._Run, "stopped", stopped_and_tell)
+    return seen
+
+
+def test_parallel_writes_start_no_more_after_a_failure(stop_seen):
     """P1 fails while P0 is still in flight: P0 finishes and is reported, nothing after P1 is sent."""
-    release = threading.Event()
-    fake = SlowXsoar(delay=0, fail=["P1"], hold={"P0": release})
+    fake = SlowXsoar(delay=0, fail=["P1"], hold={"P0": stop_seen})
     items = [{"name": "P%d" % number} for number in range(10)]
-
-    def release_after_the_failure():
-        deadline = time.monotonic() + 5
-        while not any(payload.get("name") == "P1" for path, payload, base in list(fake.calls)):
-            assert time.monotonic() < deadline
-            time.sleep(0.005)
-        time.sleep(0.05)  # the worker that failed P1 takes the next item and finds the stop
-        release.set()
-
-    helper = threading.Thread(target=release_after_the_failure)
-    helper.start()
     with pytest.raises(incident_state.ItemsFailed) as error:
         run(fake, incidents=items, parallel_writes=2)
-    helper.join()
     actions = [item["action"] for item in error.value.result["incidents"]]
     assert actions == ["created", "failed"] + ["not_attempted"] * 8
     assert sorted(incident["name"] for incident in fake.incidents.values()) == ["P0"]
 
 
-def test_parallel_writes_stop_when_the_server_is_unreachable():
-    fake = SlowXsoar(delay=0, create_faults=["unreachable"])
+class UnreachableOnce(SlowXsoar):
+    """The first create meets an unreachable server; every other one is answered only once the run
+    has stopped starting writes (so those in flight are the only ones, whatever the scheduling)."""
+
+    def __init__(self, stop_seen, **options):
+        super(UnreachableOnce, self).__init__(delay=0, **options)
+        self.stop_seen = stop_seen
+        self.met = False
+
+    def post(self, path, payload, expected=(200,), idempotent=True, base=None):
+        if path == "/incident":
+            with self.counter:
+                first, self.met = not self.met, True
+            if first:
+                raise XsoarUnreachableError("connection refused by xsoar.example.com")
+            assert self.stop_seen.wait(5)
+        return super(UnreachableOnce, self).post(path, payload, expected, idempotent, base)
+
+
+def test_parallel_writes_stop_when_the_server_is_unreachable(stop_seen):
+    fake = UnreachableOnce(stop_seen)
     with pytest.raises(incident_state.ItemsFailed) as error:
         run(fake, incidents=[{"name": "U%d" % number} for number in range(20)], parallel_writes=4,
             continue_on_item_error=True)
     actions = [item["action"] for item in error.value.result["incidents"]]
     assert actions.count("failed") == 1 and actions.count("not_attempted") >= 20 - 4
     assert actions.index("failed") < 4  # one of the first writes in flight met the unreachable server
+    assert set(actions[4:]) == {"not_attempted"}
 
 
 @pytest.mark.parametrize("count", [0, 17, -1])
