@@ -41,12 +41,12 @@ def sections(lines):
 
 
 def last_failed_task(lines):
-    """The heading and first lines of the last task that failed and was not ignored, or [].
+    """(heading, first lines) of the last task that failed and was not ignored, or (None, []).
 
     A script target runs playbooks that fail on purpose, and a rescued task looks failed too: the
     last failure before ansible-test gave up is the one that counts.
     """
-    last = []
+    last = (None, [])
     task = None
     index = 0
     while index < len(lines):
@@ -60,7 +60,7 @@ def last_failed_task(lines):
                 block.append(lines[index])
                 index += 1
             if not any(entry.strip() == IGNORED_LINE for entry in block):
-                last = ([task] if task else []) + block[:TASK_LINES]
+                last = (task or "(no task heading)", block[:TASK_LINES])
             continue
         index += 1
     return last
@@ -95,9 +95,11 @@ def summary(title, text):
     for target in failed_targets(by_target, error):
         task = last_failed_task(by_target[target])
         tail = failed_command_tail(by_target[target])
-        if task and task[0] not in tail:
+        heading, block = task
+        if block:
             out.append("--- %s: the last failed task" % target)
-            out.extend(task)
+            # when the end of the output shows its result, only the heading is missing there
+            out.extend([heading] if block[0] in tail else [heading] + block)
         out.append("--- %s: the end of its output" % target)
         out.extend(tail)
     out.extend(error)
