@@ -76,9 +76,9 @@ def item_result(item, action, matches, task, playbook_ids, result):
     counted = planner.counted_matches(item, matches, task)
     result = dict(result, name=item["name"], matches=len(counted))
     result["warnings"] = list(item["warnings"]) + result.get("warnings", [])
-    update = planner.main_action(action)
-    if isinstance(update, planner.Update):
-        result["changed_fields"] = sorted(update.changes)
+    kept = planner.main_action(action)
+    if isinstance(kept, planner.Update):
+        result["changed_fields"] = sorted(kept.changes)
     if item["state"] == "present" and len(counted) > 1 and result.get("incident") and not isinstance(action, planner.Dedupe):
         result["warnings"].append(
             "%d incidents are named %r; the newest %s one (id %s) was used"

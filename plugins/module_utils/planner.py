@@ -65,8 +65,8 @@ def plan(desired, matches, task, playbook_id=None):
             return Noop(None)
         return Close([incident["id"] for incident in counted], counted, desired["close_reason"], desired["close_notes"])
     wanted = wanted_fields(desired, playbook_id)
-    open_matches = [incident for incident in matches if is_open(incident)]
-    if task.get("close_duplicates") and len(open_matches) > 1:
+    open_matches = [incident for incident in matches if is_open(incident)] if task.get("close_duplicates") else []
+    if len(open_matches) > 1:
         # every run, on every controller, keeps the same one: the oldest is the first that was opened
         keep = oldest(open_matches)
         others = [incident for incident in open_matches if incident is not keep]

@@ -93,9 +93,8 @@ def summary(title, text):
     error = closing_error(lines)
     out = ["%s %s" % (BEGIN_MARK, title)]
     for target in failed_targets(by_target, error):
-        task = last_failed_task(by_target[target])
+        heading, block = last_failed_task(by_target[target])
         tail = failed_command_tail(by_target[target])
-        heading, block = task
         if block:
             out.append("--- %s: the last failed task" % target)
             # when the end of the output shows its result, only the heading is missing there
