@@ -10,41 +10,40 @@ set -eux
 # ansible-test hands script targets no vars: read the simulator settings it copied two levels up.
 config=../../integration_config.yml
 run() { ansible-playbook -i hosts.ini -e @"$config" "$@"; }
+wait_for_runs() {  # wait_for_runs DIR: wait for every run in $pids, then show their logs (DIR/*.log); fail if one failed
+    local failed=0 pid
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    cat "$1"/*.log
+    [ "$failed" -eq 0 ]
+}
 
 run -e phase=setup check.yml
 run -f 20 -e "incident_name='Concurrency: forks'" ensure.yml
 run -e phase=forks -e "incident_name='Concurrency: forks'" -e expected_runs=20 check.yml
 
+processes=$(mktemp -d)
 pids=()
 for n in $(seq 10); do
-    run -l localhost -e "incident_name='Concurrency: processes'" -e run_id="$n" ensure.yml >"process-$n.log" 2>&1 &
+    run -l localhost -e "incident_name='Concurrency: processes'" -e run_id="$n" ensure.yml >"$processes/$n.log" 2>&1 &
     pids+=("$!")
 done
-failed=0
-for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-cat process-*.log
-rm -f process-*.log
-[ "$failed" -eq 0 ]
+wait_for_runs "$processes"
+rm -rf "$processes"
 run -e phase=processes -e "incident_name='Concurrency: processes'" -e expected_runs=30 check.yml
 
 run -e phase=setup -e search_delay=1.5 check.yml
 controllers=$(mktemp -d)
+controller() {  # controller NAME: one run with close_duplicates, its name lock in a TMPDIR of its own
+    mkdir "$controllers/$1"
+    run -l localhost -e "incident_name='Concurrency: controllers'" -e run_id="c$1" -e close_duplicates=true \
+        -e controller_tmp="$controllers/$1" ensure.yml
+}
 pids=()
-for n in 1 2 3 next; do
-    mkdir "$controllers/$n"
-    command=(run -l localhost -e "incident_name='Concurrency: controllers'" -e run_id="c$n" -e close_duplicates=true
-             -e controller_tmp="$controllers/$n" ensure.yml)
-    if [ "$n" = next ]; then
-        # the next run, from a controller of its own, once the three have ended
-        failed=0
-        for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-        cat "$controllers"/*.log
-        [ "$failed" -eq 0 ]
-        "${command[@]}"
-    else
-        "${command[@]}" >"$controllers/$n.log" 2>&1 &
-        pids+=("$!")
-    fi
+for n in 1 2 3; do
+    controller "$n" >"$controllers/$n.log" 2>&1 &
+    pids+=("$!")
 done
+wait_for_runs "$controllers"
+controller next  # the next run, from a controller of its own, once the three have ended
 rm -rf "$controllers"
 run -e phase=controllers -e "incident_name='Concurrency: controllers'" check.yml
