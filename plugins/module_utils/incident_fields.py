@@ -243,6 +243,17 @@ def parse_time(value):
         return None
 
 
+def created_order(incident):
+    """A sort key of incidents by `created` as a time, then id as a number: every run orders them alike.
+
+    As text, XSOAR's times do not sort: Go trims trailing zeros of the fraction ("...:56.12Z" is
+    before "...:56.123Z") and XSOAR 6 writes local offsets. An unreadable time sorts first.
+    """
+    created = parse_time(incident.get("created"))
+    ident = str(incident.get("id") or "")
+    return (created is not None, created.timestamp() if created is not None else 0.0, len(ident), ident)
+
+
 def same_value(current, wanted):
     if isinstance(wanted, bool) or isinstance(current, bool):  # in Python, True == 1
         return type(wanted) is type(current) and wanted == current

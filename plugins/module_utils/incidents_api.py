@@ -15,7 +15,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarOutcomeUnknown,
     XsoarResponseError,
 )
-from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import names_match
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import created_order, names_match
 
 PAGE_SIZE = 1000  # the server's cap
 NAMES_PER_SEARCH = 200
@@ -62,7 +62,7 @@ def find_by_names(client, names, include_closed=False):
                 if include_closed or incident.get("status") not in CLOSED_STATUSES:
                     wanted[name].append(incident)
     for matches in wanted.values():
-        matches.sort(key=lambda incident: str(incident.get("created") or ""), reverse=True)
+        matches.sort(key=created_order, reverse=True)
     return wanted
 
 

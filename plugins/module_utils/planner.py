@@ -16,7 +16,7 @@ __metaclass__ = type
 
 from collections import namedtuple
 
-from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import same_value
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import created_order, same_value
 
 CLOSED_STATUSES = (2, 3)  # done, archived
 STATUS_CLOSED = 2
@@ -93,10 +93,7 @@ def main_action(action):
 
 def oldest(incidents):
     """The incident created first; the same time (or none) is decided by the lower id, so all runs agree."""
-    def order(incident):
-        ident = str(incident.get("id") or "")
-        return (str(incident.get("created") or ""), len(ident), ident)
-    return min(incidents, key=order)
+    return min(incidents, key=created_order)
 
 
 def duplicate_notes(keep):

@@ -486,3 +486,11 @@ def test_deep_body_gets_a_message(depth):
 
 def test_body_within_the_depth_is_accepted():
     assert fields.parse_body('{"a": ' * 50 + "1" + "}" * 50)
+
+
+def test_created_order_sorts_by_time_then_id_as_a_number():
+    incidents = [{"id": "10", "created": "2026-11-29T10:00:00.5Z"}, {"id": "9", "created": "2026-11-29T10:00:00.5Z"},
+                 {"id": "2", "created": "2026-11-29T10:00:00Z"}, {"id": "1", "created": "2026-11-29T10:00:00.45Z"},
+                 {"id": "7", "created": "2026-11-29T12:00:00.4+02:00"}, {"id": "8", "created": "never"}]
+    ordered = [incident["id"] for incident in sorted(incidents, key=fields.created_order)]
+    assert ordered == ["8", "2", "7", "1", "9", "10"]

@@ -97,6 +97,12 @@ DEDUPE_CASES = [
      {}, [CLOSED, OPEN, OLDER_OPEN], dict(DEDUPE, match_closed=True), "0", ["1"], Noop),
     ("with update_existing, the kept one is updated",
      {"details": "second"}, [OPEN, OLDER_OPEN], dict(DEDUPE, update_existing=True), "0", ["1"], Update),
+    ("created compared as times: Go trims the fraction's zeros, so .12 is older than .123 though it sorts after it as text",
+     {}, [dict(OPEN, id="3", created="2026-11-29T10:00:00.123Z"), dict(OPEN, id="4", created="2026-11-29T10:00:00.12Z")],
+     DEDUPE, "4", ["3"], Noop),
+    ("created compared as times: an offset (XSOAR 6 writes local time) is taken into account",
+     {}, [dict(OPEN, id="3", created="2026-11-29T10:30:00Z"), dict(OPEN, id="4", created="2026-11-29T11:00:00+01:00")],
+     DEDUPE, "4", ["3"], Noop),
     ("three open: the two newer ones are closed",
      {}, [dict(OPEN, id="2", created="2026-11-29T10:00:05Z"), OPEN, OLDER_OPEN], DEDUPE, "0", ["2", "1"], Noop),
 ]
