@@ -66,8 +66,12 @@ def find_python(version):
     candidates += [shutil.which("python" + version) or "", "/usr/bin/python" + version]
     for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK):
-            probe = subprocess.run([candidate, "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
-                                   capture_output=True, text=True, check=False)
+            probe = subprocess.run(
+                [candidate, "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if probe.returncode == 0 and probe.stdout.strip() == version:
                 return candidate
     return version  # let nox report that it is missing
@@ -87,7 +91,7 @@ def requirement_files(*names):
 
 def install_core(session, core, *extra):
     """ansible-core X.Y.* from the package index, the test requirements, then extra."""
-    session.install("ansible-core==%s.*" % core, *requirement_files("tests/requirements.txt"), *extra)
+    session.install(f"ansible-core=={core}.*", *requirement_files("tests/requirements.txt"), *extra)
 
 
 def collection_copy(session):
@@ -116,9 +120,19 @@ def venv_python(session):
 def ansible_test(session, core, setup, command, *args, **kwargs):
     """ansible-test COMMAND in the collection copy, without containers, on the session's Python."""
     try:
-        session.run("ansible-test", command, "--color", "no", "--python", CORE_PYTHON[core],
-                    "--python-interpreter", venv_python(session), *args,
-                    env={"ANSIBLE_TEST_CONTENT_ROOT": str(setup.current_path)}, **kwargs)
+        session.run(
+            "ansible-test",
+            command,
+            "--color",
+            "no",
+            "--python",
+            CORE_PYTHON[core],
+            "--python-interpreter",
+            venv_python(session),
+            *args,
+            env={"ANSIBLE_TEST_CONTENT_ROOT": str(setup.current_path)},
+            **kwargs,
+        )
     finally:
         keep_reports(session, setup)
 
@@ -135,8 +149,16 @@ def keep_reports(session, setup):
 
 def shell_files():
     """The shell scripts git knows of: *.sh, and files whose first line names sh or bash."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     found = []
     for name in filter(None, listed):
         path = ROOT / name
@@ -151,8 +173,10 @@ def shell_files():
 
 def require_shellcheck(session):
     if not shutil.which("shellcheck"):
-        session.error("shellcheck is not installed (apt-get install shellcheck; .ci/run does it): "
-                      "ansible-test would skip its shellcheck test")
+        session.error(
+            "shellcheck is not installed (apt-get install shellcheck; .ci/run does it): "
+            "ansible-test would skip its shellcheck test"
+        )
 
 
 @nox.session(python=False, tags=["lint"])
@@ -167,7 +191,7 @@ def sanity(session, core):
     require_shellcheck(session)
     ignores = [path for path in sorted((ROOT / "tests" / "sanity").glob("ignore-*.txt")) if path.read_text().strip()]
     if ignores:
-        session.error("sanity issues are fixed, not ignored: %s must be empty" % ", ".join(map(str, ignores)))
+        session.error("sanity issues are fixed, not ignored: {} must be empty".format(", ".join(map(str, ignores))))
     install_core(session, core)
     offline_bootstrap(session)
     setup = collection_copy(session)
@@ -176,7 +200,9 @@ def sanity(session, core):
 
 
 def units(session, core):
-    install_core(session, core, "pytest", "pytest-xdist", "pytest-mock", *requirement_files("tests/unit/requirements.txt"))
+    install_core(
+        session, core, "pytest", "pytest-xdist", "pytest-mock", *requirement_files("tests/unit/requirements.txt")
+    )
     offline_bootstrap(session)
     setup = collection_copy(session)
     with session.chdir(setup.current_path):
@@ -185,8 +211,15 @@ def units(session, core):
 
 def start_simulator(session, profile, workdir, config):
     """scripts/simulator.sh start: a simulator of that profile, its settings in workdir/env and config."""
-    session.run("bash", str(ROOT / "scripts" / "simulator.sh"), "start", profile, str(workdir), external=True,
-                env={"XSOAR_INTEGRATION_CONFIG": str(config), "SIMULATOR_PYTHON": venv_python(session)})
+    session.run(
+        "bash",
+        str(ROOT / "scripts" / "simulator.sh"),
+        "start",
+        profile,
+        str(workdir),
+        external=True,
+        env={"XSOAR_INTEGRATION_CONFIG": str(config), "SIMULATOR_PYTHON": venv_python(session)},
+    )
 
 
 def stop_simulator(session, workdir):
@@ -211,16 +244,30 @@ def integration(session, core, profile):
     setup = collection_copy(session)
     workdir = Path(session.create_tmp()) / ("simulator-" + profile)
     shutil.rmtree(workdir, ignore_errors=True)
-    log = workdir.parent / ("ansible-test-%s.log" % profile)
+    log = workdir.parent / (f"ansible-test-{profile}.log")
     targets = list(session.posargs)
     if not targets and profile != PROFILES[core][0]:
         targets = ["--exclude", ONE_PROFILE_ALIAS]
     start_simulator(session, profile, workdir, setup.current_path / "tests" / "integration" / "integration_config.yml")
     try:
-        status = tee(session, ["ansible-test", "integration", "--continue-on-error", "--color", "no",
-                               "--python", CORE_PYTHON[core], "--python-interpreter", venv_python(session)]
-                     + targets, log, setup.current_path,
-                     {"ANSIBLE_TEST_CONTENT_ROOT": str(setup.current_path)})
+        status = tee(
+            session,
+            [
+                "ansible-test",
+                "integration",
+                "--continue-on-error",
+                "--color",
+                "no",
+                "--python",
+                CORE_PYTHON[core],
+                "--python-interpreter",
+                venv_python(session),
+            ]
+            + targets,
+            log,
+            setup.current_path,
+            {"ANSIBLE_TEST_CONTENT_ROOT": str(setup.current_path)},
+        )
         keep_reports(session, setup)
         # before the simulator stops: it is asked for the requests it received
         session.run("python", str(ROOT / "scripts" / "checks" / "secret_leak.py"), str(workdir), str(log))
@@ -235,24 +282,43 @@ def integration(session, core, profile):
 
 def add_session(name, python, tags, doc, func, **kwargs):
     """A session that calls func(session, **kwargs), described by doc in nox -l."""
+
     def session_func(session):
         func(session, **kwargs)
+
     session_func.__doc__ = doc
     nox.session(name=name, python=python, tags=tags)(session_func)
 
 
 for _core, _python in PYTHONS.items():
-    add_session("sanity-" + _core, _python, ["sanity", "ansible-test"],
-                "ansible-test sanity, ansible-core %s, Python %s" % (_core, CORE_PYTHON[_core]), sanity, core=_core)
+    add_session(
+        "sanity-" + _core,
+        _python,
+        ["sanity", "ansible-test"],
+        f"ansible-test sanity, ansible-core {_core}, Python {CORE_PYTHON[_core]}",
+        sanity,
+        core=_core,
+    )
 for _core, _python in PYTHONS.items():
-    add_session("units-" + _core, _python, ["units", "ansible-test"],
-                "ansible-test units, ansible-core %s, Python %s" % (_core, CORE_PYTHON[_core]), units, core=_core)
+    add_session(
+        "units-" + _core,
+        _python,
+        ["units", "ansible-test"],
+        f"ansible-test units, ansible-core {_core}, Python {CORE_PYTHON[_core]}",
+        units,
+        core=_core,
+    )
 for _core, _python in PYTHONS.items():
     for _profile in PROFILES[_core]:
-        add_session("integration-%s-%s" % (_core, _profile), _python,
-                    ["integration", "ansible-test"] + (["lane-1"] if _profile == CI_LANE_1_PROFILE else []),
-                    "ansible-test integration against the simulator (%s), ansible-core %s" % (_profile, _core),
-                    integration, core=_core, profile=_profile)
+        add_session(
+            f"integration-{_core}-{_profile}",
+            _python,
+            ["integration", "ansible-test"] + (["lane-1"] if _profile == CI_LANE_1_PROFILE else []),
+            f"ansible-test integration against the simulator ({_profile}), ansible-core {_core}",
+            integration,
+            core=_core,
+            profile=_profile,
+        )
 
 
 @nox.session(python=PYTHONS[TOOLS_CORE], tags=["pytest"])
@@ -285,7 +351,7 @@ def eda(session):
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *(session.posargs or ["tests/eda"]), env=env)
 
 
-DOCS_PACKAGES = ["ansible-core==%s.*" % TOOLS_CORE, "antsibull-docs==2.28.0", "antsibull-changelog", "docutils", "pyyaml"]
+DOCS_PACKAGES = [f"ansible-core=={TOOLS_CORE}.*", "antsibull-docs==2.28.0", "antsibull-changelog", "docutils", "pyyaml"]
 
 
 def generate_reference(session):
@@ -295,9 +361,21 @@ def generate_reference(session):
     dest = Path(session.create_tmp()) / "reference"
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(mode=0o755)  # antsibull-docs wants a directory only its owner can write
-    session.run("antsibull-docs", "collection", "--use-current", "--squash-hierarchy", "--fail-on-error",
-                "--output-format", "simplified-rst", "--no-add-antsibull-docs-version", "--dest-dir", str(dest),
-                "xsoar.connector", env={"ANSIBLE_COLLECTIONS_PATH": str(setup.current_place)}, silent=True)
+    session.run(
+        "antsibull-docs",
+        "collection",
+        "--use-current",
+        "--squash-hierarchy",
+        "--fail-on-error",
+        "--output-format",
+        "simplified-rst",
+        "--no-add-antsibull-docs-version",
+        "--dest-dir",
+        str(dest),
+        "xsoar.connector",
+        env={"ANSIBLE_COLLECTIONS_PATH": str(setup.current_place)},
+        silent=True,
+    )
     return dest
 
 
@@ -305,16 +383,23 @@ def generate_reference(session):
 def docs(session):
     """docs/reference/ is what the module docs generate, renders as on GitHub; links, troubleshooting rows, changelog."""
     generated = generate_reference(session)
-    diff = subprocess.run(["diff", "-ru", "docs/reference", str(generated)], capture_output=True, text=True, check=False)
+    diff = subprocess.run(
+        ["diff", "-ru", "docs/reference", str(generated)], capture_output=True, text=True, check=False
+    )
     if diff.returncode != 0:
         print("\n".join(diff.stdout.splitlines()[:200]))
-        session.error("docs/reference/ is not what the module docs generate: run nox -e docs-fix and commit docs/reference/")
+        session.error(
+            "docs/reference/ is not what the module docs generate: run nox -e docs-fix and commit docs/reference/"
+        )
     checks = ROOT / "scripts" / "checks"
     session.run("python", str(checks / "render_reference.py"), *sorted(glob.glob("docs/reference/*.rst")))
     session.run("python", str(checks / "markdown_links.py"), "README.md", *sorted(glob.glob("docs/*.md")))
     # every plugin type (modules, module_utils, filter, callback, ...), EDA plugins, roles, collection playbooks
-    sources = [path for pattern in ("plugins/*/*.py", "extensions/eda/plugins/*/*.py", "roles/*/tasks/*.yml", "playbooks/*.yml")
-               for path in sorted(glob.glob(pattern))]
+    sources = [
+        path
+        for pattern in ("plugins/*/*.py", "extensions/eda/plugins/*/*.py", "roles/*/tasks/*.yml", "playbooks/*.yml")
+        for path in sorted(glob.glob(pattern))
+    ]
     session.run("python", str(checks / "troubleshooting_complete.py"), "docs/troubleshooting.md", *sources)
     session.run("antsibull-changelog", "lint")
 
@@ -333,6 +418,13 @@ def awx(session):
     """The built tarball, docs/quickstart.md as written, the execution environment and AWX jobs (scripts/awx-test.sh)."""
     install_core(session, TOOLS_CORE, *requirement_files("tests/tools-requirements.txt"))
     setup = collection_copy(session)
-    session.run("bash", str(ROOT / "scripts" / "awx-test.sh"), external=True,
-                env={"XSOAR_TEST_COLLECTION": str(setup.current_path), "XSOAR_TEST_TMP": session.create_tmp(),
-                     "PATH": session.bin + os.pathsep + os.environ.get("PATH", "")})
+    session.run(
+        "bash",
+        str(ROOT / "scripts" / "awx-test.sh"),
+        external=True,
+        env={
+            "XSOAR_TEST_COLLECTION": str(setup.current_path),
+            "XSOAR_TEST_TMP": session.create_tmp(),
+            "PATH": session.bin + os.pathsep + os.environ.get("PATH", ""),
+        },
+    )

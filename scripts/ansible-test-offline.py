@@ -57,8 +57,12 @@ def pip_versions_from_source(path):
                     versions.add(sub.value.value)
                 if isinstance(sub, ast.Dict):
                     for key, value in zip(sub.keys, sub.values):
-                        if (isinstance(key, ast.Constant) and key.value == "pip"
-                                and isinstance(value, ast.Constant) and isinstance(value.value, str)):
+                        if (
+                            isinstance(key, ast.Constant)
+                            and key.value == "pip"
+                            and isinstance(value, ast.Constant)
+                            and isinstance(value.value, str)
+                        ):
                             versions.add(value.value)
     return versions
 
@@ -67,17 +71,19 @@ def main():
     try:
         import ansible_test  # noqa: F401  (installed with ansible-core)
     except ImportError:
-        sys.exit("ansible-test-offline: ansible_test is not importable with %s; "
-                 "run this with the python of a venv that has ansible-core" % sys.executable)
+        sys.exit(
+            f"ansible-test-offline: ansible_test is not importable with {sys.executable}; "
+            "run this with the python of a venv that has ansible-core"
+        )
     source = os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py")
     versions = {v for v in pip_versions_from_source(source) if v}
     if not versions:
-        sys.exit("ansible-test-offline: no pip version found in get_venv_packages() of %s" % source)
+        sys.exit(f"ansible-test-offline: no pip version found in get_venv_packages() of {source}")
 
     cache = os.path.expanduser("~/.ansible/test/cache")
     os.makedirs(cache, exist_ok=True)
     for version in sorted(versions):
-        path = os.path.join(cache, "get_pip_%s.py" % version.replace(".", "_"))
+        path = os.path.join(cache, "get_pip_{}.py".format(version.replace(".", "_")))
         content = STAND_IN.format(version=version)
         current = None
         if os.path.exists(path):

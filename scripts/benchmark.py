@@ -47,9 +47,15 @@ def control(url, path, method="GET", body=None):
 def run_playbook(env, playbook, extra):
     started = time.time()
     subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(PLAYBOOKS, playbook),
-         "-e", json.dumps(extra)],
-        env=env, check=True, stdout=subprocess.DEVNULL,
+        [
+            os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+            os.path.join(PLAYBOOKS, playbook),
+            "-e",
+            json.dumps(extra),
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     return time.time() - started
 
@@ -75,26 +81,38 @@ def module_footprint(env, workdir, names):
         "subprocess.run([sys.executable, sys.argv[1]], stdin=open(sys.argv[2]), stdout=subprocess.DEVNULL)\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
-    peak_kib = int(subprocess.run([sys.executable, "-c", probe, payload, args_file], env=env, check=True,
-                                  capture_output=True, text=True).stdout)
+    peak_kib = int(
+        subprocess.run(
+            [sys.executable, "-c", probe, payload, args_file], env=env, check=True, capture_output=True, text=True
+        ).stdout
+    )
     return os.path.getsize(payload), peak_kib
 
 
 def start_simulator(workdir, collection=ROOT):
     """An XSOAR 6 simulator for this checkout's collection: (environment for ansible-playbook, its url)."""
-    subprocess.run([os.path.join(ROOT, "scripts", "simulator.sh"), "start", "xsoar6", workdir],
-                   check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, XSOAR_INTEGRATION_CONFIG=""))
+    subprocess.run(
+        [os.path.join(ROOT, "scripts", "simulator.sh"), "start", "xsoar6", workdir],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=dict(os.environ, XSOAR_INTEGRATION_CONFIG=""),
+    )
     settings = {}
     with open(os.path.join(workdir, "env")) as env_file:
         for line in env_file:
             if line.startswith("export "):
-                key, value = line[len("export "):].strip().split("=", 1)
+                key, value = line[len("export ") :].strip().split("=", 1)
                 settings[key] = value.strip("'")
     collections = os.path.join(workdir, "collections", "ansible_collections", "xsoar")
     os.makedirs(collections)
     os.symlink(os.path.abspath(collection), os.path.join(collections, "connector"))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", **settings)
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, "collections"),
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        **settings,
+    )
     return env, settings["XSOAR_URL"]
 
 
@@ -125,8 +143,11 @@ def pairs(env, url, workdir, counts, rounds, bulk_options):
             base = floor(env, workdir, ["Floor " + name for name in names])
             floor_requests = control(url, "stats")["total"] - before
             ratios.append(bulk / base)
-            print("%5d new: bulk %6.2f s (%d requests)  floor %6.2f s (%d requests)  ratio %.2f"
-                  % (count, bulk, bulk_requests, base, floor_requests, bulk / base), flush=True)
+            print(
+                "%5d new: bulk %6.2f s (%d requests)  floor %6.2f s (%d requests)  ratio %.2f"
+                % (count, bulk, bulk_requests, base, floor_requests, bulk / base),
+                flush=True,
+            )
         ratios.sort()
         print("%5d new: median ratio %.2f over %d pairs" % (count, ratios[len(ratios) // 2], rounds), flush=True)
 
@@ -165,16 +186,19 @@ def main():
             ("%d new: loop of xsoar_incident" % count, "xsoar_loop.yml", "loop"),
             ("%d new: loop of the uri pair" % count, "uri_loop.yml", "uri"),
         ):
-            batch = ["%s %s" % (prefix, name) for name in names]
+            batch = [f"{prefix} {name}" for name in names]
             row(label, playbook, {"names": batch})
             row("%d existing: same again (%s)" % (count, label.split(": ", 1)[1]), playbook, {"names": batch})
-        payload, peak = module_footprint(env, workdir, ["%s %s" % ("bulk", name) for name in names])
+        payload, peak = module_footprint(env, workdir, ["{} {}".format("bulk", name) for name in names])
         print("module payload (AnsiballZ_xsoar_incident.py): %d bytes" % payload)
         print("peak RSS of the module process (%d existing incidents): %.1f MiB" % (count, peak / 1024.0))
-        times = dict((label, seconds) for label, seconds, _requests in rows)
+        times = {label: seconds for label, seconds, _requests in rows}
         bulk, uri = times["%d new: one bulk xsoar_incident task" % count], times["%d new: loop of the uri pair" % count]
         print("bulk vs uri loop, %d new: %.1fx faster" % (count, uri / bulk))
-        print("single task vs uri pair: %.2fx the time" % (times["1 incident: xsoar_incident task"] / times["1 incident: uri pair (search, create)"]))
+        print(
+            "single task vs uri pair: %.2fx the time"
+            % (times["1 incident: xsoar_incident task"] / times["1 incident: uri pair (search, create)"])
+        )
     finally:
         stop_simulator(workdir)
 

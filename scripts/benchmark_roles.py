@@ -28,8 +28,12 @@ TEN_HOSTS = "[fleet]\nhost[01:10]\n\n[fleet:vars]\nansible_connection=local\n"
 
 def run(env, url, playbook, extra, inventory=None):
     """(seconds, requests, changed tasks) of one ansible-playbook run."""
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(PLAYBOOKS, playbook),
-               "-e", json.dumps(extra)] + (["-i", inventory, "-f", "10"] if inventory else [])
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        os.path.join(PLAYBOOKS, playbook),
+        "-e",
+        json.dumps(extra),
+    ] + (["-i", inventory, "-f", "10"] if inventory else [])
     before = control(url, "stats")["total"]
     started = time.time()
     output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
@@ -52,33 +56,62 @@ def main():
         for pair in range(options.pairs):
             bulk_names = ["Bulk %d-%d" % (pair, index) for index in range(count)]
             role_names = ["Role %d-%d" % (pair, index) for index in range(count)]
-            for label, playbook, names in (("bulk", "xsoar_bulk.yml", bulk_names), ("role", "incident_role.yml", role_names),
-                                           ("rerun", "incident_role.yml", role_names)):
+            for label, playbook, names in (
+                ("bulk", "xsoar_bulk.yml", bulk_names),
+                ("role", "incident_role.yml", role_names),
+                ("rerun", "incident_role.yml", role_names),
+            ):
                 if label != "rerun":
                     control(url, "reset", "POST")  # the same (empty) store for both: its size costs time
                 seconds, requests, changed = run(env, url, playbook, {"names": names})
                 times[label].append(seconds)
-                print("pair %d: %-44s %6.2f s %5d requests  changed tasks: %d" % (
-                    pair + 1, {"bulk": "%d new: one bulk xsoar_incident task" % count,
-                               "role": "%d new: the incident role" % count,
-                               "rerun": "%d existing: the incident role again" % count}[label],
-                    seconds, requests, changed), flush=True)
+                print(
+                    "pair %d: %-44s %6.2f s %5d requests  changed tasks: %d"
+                    % (
+                        pair + 1,
+                        {
+                            "bulk": "%d new: one bulk xsoar_incident task" % count,
+                            "role": "%d new: the incident role" % count,
+                            "rerun": "%d existing: the incident role again" % count,
+                        }[label],
+                        seconds,
+                        requests,
+                        changed,
+                    ),
+                    flush=True,
+                )
         inventory = os.path.join(workdir, "ten_hosts.ini")
         with open(inventory, "w") as handle:
             handle.write(TEN_HOSTS)
         control(url, "reset", "POST")
         fleet_names = ["Fleet %d" % index for index in range(count)]
-        for label in ("%d new: the role on ten hosts (forks 10)" % count, "%d existing: the role on ten hosts again" % count):
-            seconds, requests, changed = run(env, url, "incident_role.yml", {"names": fleet_names, "bench_hosts": "fleet"},
-                                             inventory)
+        for label in (
+            "%d new: the role on ten hosts (forks 10)" % count,
+            "%d existing: the role on ten hosts again" % count,
+        ):
+            seconds, requests, changed = run(
+                env, url, "incident_role.yml", {"names": fleet_names, "bench_hosts": "fleet"}, inventory
+            )
             print("%-52s %6.2f s %5d requests  changed tasks: %d" % (label, seconds, requests, changed))
         stored = [incident["name"] for incident in control(url, "incidents")["incidents"]]
-        print("incidents on the server: %d, names seen more than once: %d" % (len(stored), len(stored) - len(set(stored))))
-        medians = dict((label, statistics.median(values)) for label, values in times.items())
-        print("medians: bulk %.2f s, role %.2f s, role re-run %.2f s" % (medians["bulk"], medians["role"], medians["rerun"]))
-        print("role / bulk, %d new: %.2fx (median of %d interleaved pairs; per pair: %s)" % (
-            count, medians["role"] / medians["bulk"], options.pairs,
-            ", ".join("%.2f" % (role / bulk) for role, bulk in zip(times["role"], times["bulk"]))))
+        print(
+            "incidents on the server: %d, names seen more than once: %d" % (len(stored), len(stored) - len(set(stored)))
+        )
+        medians = {label: statistics.median(values) for label, values in times.items()}
+        print(
+            "medians: bulk {:.2f} s, role {:.2f} s, role re-run {:.2f} s".format(
+                medians["bulk"], medians["role"], medians["rerun"]
+            )
+        )
+        print(
+            "role / bulk, %d new: %.2fx (median of %d interleaved pairs; per pair: %s)"
+            % (
+                count,
+                medians["role"] / medians["bulk"],
+                options.pairs,
+                ", ".join("%.2f" % (role / bulk) for role, bulk in zip(times["role"], times["bulk"])),
+            )
+        )
     finally:
         stop_simulator(workdir)
 

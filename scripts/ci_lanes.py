@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks"))
 from integration_failures import BEGIN_MARK, END_MARK  # noqa: E402 (a sibling directory's module)
+import contextlib
 
 LANE_TAG = "lane-1"
 LOG_DIR = ".ci-lanes"
@@ -48,13 +49,13 @@ def split(sessions):
 
 def stop_lanes(processes):
     """A signal handler that ends every lane's whole process tree (each lane is a session of its own)."""
+
     def handler(signum, _frame):
         for process in processes:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         sys.exit(128 + signum)
+
     return handler
 
 
@@ -69,8 +70,15 @@ def run_lane(number, command, results, summaries, processes):
     in_summary = False
     with open(os.path.join(LOG_DIR, "lane-%d.log" % number), "w", encoding="utf-8") as log:
         # a session of its own: stop_lanes ends nox, ansible-test and the simulators under it together
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   errors="replace", bufsize=1, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            bufsize=1,
+            start_new_session=True,
+        )
         processes.append(process)
         for line in process.stdout:
             log.write(line)
@@ -96,7 +104,9 @@ def main(argv):
     threads = []
     for number, names in enumerate(lanes, 1):
         print("[lane %d] sessions: %s" % (number, " ".join(names)), flush=True)
-        thread = threading.Thread(target=run_lane, args=(number, [nox, *options, "--sessions", *names], results, summaries, processes))
+        thread = threading.Thread(
+            target=run_lane, args=(number, [nox, *options, "--sessions", *names], results, summaries, processes)
+        )
         thread.start()
         threads.append(thread)
     for thread in threads:
@@ -109,8 +119,10 @@ def main(argv):
     for number in sorted(results):
         status, seconds = results[number]
         failed = failed or status != 0
-        print("lane %d: %s in %d s (log: %s/lane-%d.log)"
-              % (number, "passed" if status == 0 else "FAILED (exit %d)" % status, seconds, LOG_DIR, number))
+        print(
+            "lane %d: %s in %d s (log: %s/lane-%d.log)"
+            % (number, "passed" if status == 0 else "FAILED (exit %d)" % status, seconds, LOG_DIR, number)
+        )
     return 1 if failed or len(results) != len(lanes) else 0
 
 

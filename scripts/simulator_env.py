@@ -9,6 +9,7 @@ From the simulator's port file (<workdir>/port.json) and the environment scripts
 both readable by their owner only (the API key is in them), and prints the simulator's URL.
 The key comes through the environment so that it is on no command line.
 """
+
 import json
 import os
 
@@ -42,7 +43,8 @@ def main():
     }
     # JSON strings are valid YAML scalars
     config = "---\n# written by scripts/simulator.sh; a new key every start\n" + "".join(
-        "%s: %s\n" % (name, json.dumps(value)) for name, value in values.items())
+        f"{name}: {json.dumps(value)}\n" for name, value in values.items()
+    )
     write(os.path.join(workdir, "integration_config.yml"), config)
     if env["SIM_CONFIG"]:
         write(env["SIM_CONFIG"], config)
@@ -54,10 +56,10 @@ def main():
         "XSOAR_CA_PATH": values["xsoar_ca_path"],
         "XSOAR_SIMULATOR_URL": values["xsoar_simulator_url"],
     }
-    lines = ["# written by scripts/simulator.sh (profile %s)" % values["xsoar_profile"]]
+    lines = ["# written by scripts/simulator.sh (profile {})".format(values["xsoar_profile"])]
     for name, value in exports.items():
         # an empty value is left unset rather than set to "", so modules use their default
-        lines.append("export %s=%s" % (name, shell_quote(value)) if value else "unset %s" % name)
+        lines.append(f"export {name}={shell_quote(value)}" if value else f"unset {name}")
     write(os.path.join(workdir, "env"), "\n".join(lines) + "\n")
     print(info["url"])
 

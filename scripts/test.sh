@@ -9,7 +9,7 @@
 #   TEST_PROFILES="xsoar6 ..."               the simulator profiles for integration (default: each
 #                                            version's profiles in noxfile.py)
 #
-# `lint` is every linter and docs check: lint (flake8, yamllint), ansible-lint, shellcheck,
+# `lint` is every linter and docs check: lint (ruff, yamllint), ansible-lint, shellcheck,
 # docs-check, docs, extra-checks and build-import-check (galaxy-importer).
 set -euo pipefail
 

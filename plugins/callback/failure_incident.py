@@ -1,10 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 name: failure_incident
@@ -314,15 +310,22 @@ from ansible_collections.xsoar.connector.plugins.module_utils.module_runner impo
 
 PREFIX = "xsoar.connector.failure_incident: "
 ITEM_PREFIX = re.compile(r"\bincidents\[\d+\]\.")
-ITEM_OPTIONS = ("name_prefix", "per_host", "name_max_length", "severity", "incident_type", "playbook",
-                "start_investigation")
+ITEM_OPTIONS = (
+    "name_prefix",
+    "per_host",
+    "name_max_length",
+    "severity",
+    "incident_type",
+    "playbook",
+    "start_investigation",
+)
 
 
 class NotSent(XsoarError):
     """The callback stopped; `count` incidents to open were not opened (the warning says how many)."""
 
     def __init__(self, message, count):
-        super(NotSent, self).__init__(message)
+        super().__init__(message)
         self.count = count
 
 
@@ -336,8 +339,11 @@ def will_be_rescued(task):
     """Whether a failure of `task` runs a rescue section: it sits in the `block:` part of a block with one."""
     node, parent = task, getattr(task, "_parent", None)
     while parent is not None:
-        if isinstance(parent, Block) and parent.rescue and any(
-                getattr(member, "_uuid", None) == node._uuid for member in parent.block):
+        if (
+            isinstance(parent, Block)
+            and parent.rescue
+            and any(getattr(member, "_uuid", None) == node._uuid for member in parent.block)
+        ):
             return True
         node, parent = parent, getattr(parent, "_parent", None)
     return False
@@ -349,7 +355,12 @@ def items_failed_message(items, result):
     failed = [outcome for outcome in outcomes if outcome.get("failed")]
     not_run = len([outcome for outcome in outcomes if outcome.get("action") == "not_attempted"])
     return "%d of %d incidents failed (first: %s: %s)%s" % (
-        len(failed), len(items), failed[0]["name"], failed[0]["msg"], "; %d not attempted" % not_run if not_run else "")
+        len(failed),
+        len(items),
+        failed[0]["name"],
+        failed[0]["msg"],
+        "; %d not attempted" % not_run if not_run else "",
+    )
 
 
 def utc_now():
@@ -363,7 +374,7 @@ class CallbackModule(CallbackBase):
     CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self, display=None):
-        super(CallbackModule, self).__init__(display=display)
+        super().__init__(display=display)
         self._log = FailureLog()
         self._play = "unnamed play"
 
@@ -393,8 +404,15 @@ class CallbackModule(CallbackBase):
         play, task_name, host, task = self._where(result)
         # ignore_unreachable: the play goes on with the host, as with ignore_errors for failures
         report = self.get_option("count_unreachable") and not getattr(task, "ignore_unreachable", False)
-        self._log.failed(play, task_name, host, utc_now(), self._error(result, task) if report else "",
-                         unreachable=True, report=report)
+        self._log.failed(
+            play,
+            task_name,
+            host,
+            utc_now(),
+            self._error(result, task) if report else "",
+            unreachable=True,
+            report=report,
+        )
 
     def v2_runner_on_ok(self, result):
         if self.get_option("close_on_recovery"):
@@ -404,7 +422,7 @@ class CallbackModule(CallbackBase):
     # -- sending --------------------------------------------------------------------------------
 
     def v2_playbook_on_stats(self, stats):
-        options = dict((option, self.get_option(option)) for option in ITEM_OPTIONS)
+        options = {option: self.get_option(option) for option in ITEM_OPTIONS}
         items = self._log.items(options, self.get_option("close_on_recovery"))
         if not items:
             return
@@ -418,8 +436,9 @@ class CallbackModule(CallbackBase):
             self._display.warning(PREFIX + "%s; %d incident(s) not sent" % (error, opening))
         except Exception as error:  # pylint: disable=broad-except
             message = str(error).replace(self.get_option("api_key") or "\0", "********")
-            self._display.warning(PREFIX + "unexpected %s: %s; %d incident(s) not sent"
-                                  % (type(error).__name__, message, opening))
+            self._display.warning(
+                PREFIX + "unexpected %s: %s; %d incident(s) not sent" % (type(error).__name__, message, opening)
+            )
 
     def _settings(self):
         # "" is how an unset AWX credential field or an empty variable arrives: not set. url and api_key
@@ -433,8 +452,8 @@ class CallbackModule(CallbackBase):
         result = ArgumentSpecValidator(spec).validate(values)
         if result.errors.errors:
             raise XsoarError(
-                "%s: check the [callback_failure_incident] section of ansible.cfg or the XSOAR_* environment"
-                % result.errors.errors[0].msg)
+                f"{result.errors.errors[0].msg}: check the [callback_failure_incident] section of ansible.cfg or the XSOAR_* environment"
+            )
         settings = result.validated_parameters
         settings["url"] = validate_connection(settings)
         return settings
@@ -445,16 +464,24 @@ class CallbackModule(CallbackBase):
         settings = self._settings()
         closing = len(items) - opening
         params = dict(
-            incidents=items, name=None, labels=None, match_closed=False, update_existing=False,
-            close_reason=None, close_notes=CLOSE_NOTES if closing else None, continue_on_item_error=False,
+            incidents=items,
+            name=None,
+            labels=None,
+            match_closed=False,
+            update_existing=False,
+            close_reason=None,
+            close_notes=CLOSE_NOTES if closing else None,
+            continue_on_item_error=False,
             start_investigation=False,
         )
         try:
             prepared = incident_state.prepare(params)
         except XsoarInputError as error:
             # the items are built here from this plugin's options: name the option, not the item
-            raise XsoarInputError("%s; check the [callback_failure_incident] section of ansible.cfg or the"
-                                  " XSOAR_FAILURE_INCIDENT_* environment" % ITEM_PREFIX.sub("", str(error)))
+            raise XsoarInputError(
+                "{}; check the [callback_failure_incident] section of ansible.cfg or the"
+                " XSOAR_FAILURE_INCIDENT_* environment".format(ITEM_PREFIX.sub("", str(error)))
+            )
         if not settings["validate_certs"] and settings["url"].startswith("https://"):
             self._display.warning(PREFIX + INSECURE_WARNING)
         check_mode = bool(context.CLIARGS.get("check"))
@@ -464,9 +491,14 @@ class CallbackModule(CallbackBase):
                 result = incident_state.run(client, prepared, check_mode)
             except incident_state.ItemsFailed as error:
                 self._report(client, error.result, check_mode)
-                to_open = set(item["name"] for item in items if item["state"] == "present")
-                opened = sum(1 for outcome in error.result.get("incidents", []) if all((
-                    outcome["name"] in to_open, not outcome.get("failed"), outcome["action"] != "not_attempted")))
+                to_open = {item["name"] for item in items if item["state"] == "present"}
+                opened = sum(
+                    1
+                    for outcome in error.result.get("incidents", [])
+                    if all(
+                        (outcome["name"] in to_open, not outcome.get("failed"), outcome["action"] != "not_attempted")
+                    )
+                )
                 raise NotSent(client.redact(items_failed_message(items, error.result)), opening - opened)
             except XsoarError as error:
                 raise XsoarError(client.redact(error))
@@ -480,7 +512,9 @@ class CallbackModule(CallbackBase):
         actions = {}
         for outcome in result.get("incidents", []):
             actions[outcome["action"]] = actions.get(outcome["action"], 0) + 1
-            self._display.vvv(PREFIX + "%s: %s" % (outcome["action"], outcome["name"]))
+            self._display.vvv(PREFIX + "{}: {}".format(outcome["action"], outcome["name"]))
         summary = ", ".join("%s %d" % (action, count) for action, count in sorted(actions.items()))
-        self._display.v(PREFIX + "%s%s in %d request(s)" % (
-            "check mode, would be: " if check_mode else "", summary, client.request_count))
+        self._display.v(
+            PREFIX
+            + "%s%s in %d request(s)" % ("check mode, would be: " if check_mode else "", summary, client.request_count)
+        )

@@ -1,10 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 name: alert_to_incident
@@ -104,8 +100,14 @@ RECOVERED_STATUSES = ("recovered", "resolved", "ok", "closed")
 # shown in messages as what an alert looks like
 EXAMPLE = json.dumps({"rule": {"name": "High CPU", "severity": "high"}})
 # the labels of the details' lines
-LINE = {"rule": "Alert of rule", "alert": "Alert", "severity": "Severity of the rule", "reason": "Reason",
-        "url": "Rule URL", "time": "Time"}
+LINE = {
+    "rule": "Alert of rule",
+    "alert": "Alert",
+    "severity": "Severity of the rule",
+    "reason": "Reason",
+    "url": "Rule URL",
+    "time": "Time",
+}
 
 
 def alert_list(payload):
@@ -117,11 +119,15 @@ def alert_list(payload):
             try:
                 alert = json.loads(alert)
             except ValueError as error:
-                raise AnsibleFilterError("alert_to_incident: alert %d is a string but not JSON (%s); give a dict or"
-                                         " a JSON object such as %s" % (index + 1, error, EXAMPLE))
+                raise AnsibleFilterError(
+                    "alert_to_incident: alert %d is a string but not JSON (%s); give a dict or"
+                    " a JSON object such as %s" % (index + 1, error, EXAMPLE)
+                )
         if not isinstance(alert, dict):
-            raise AnsibleFilterError("alert_to_incident: alert %d is not a dict (got %s); give an alert such as %s"
-                                     % (index + 1, type(alert).__name__, EXAMPLE))
+            raise AnsibleFilterError(
+                "alert_to_incident: alert %d is not a dict (got %s); give an alert such as %s"
+                % (index + 1, type(alert).__name__, EXAMPLE)
+            )
         parsed.append(alert)
     return parsed
 
@@ -180,10 +186,13 @@ def incident_name(alert, name_prefix="", name=""):
 
 def details(alert):
     rule, context = _part(alert, "rule"), _part(alert, "context")
-    rule_id, ident, reason = _text(rule.get("id")), alert_id(alert), _first(
-        context.get("reason"), context.get("message"), alert.get("message"), alert.get("description"))
+    rule_id, ident, reason = (
+        _text(rule.get("id")),
+        alert_id(alert),
+        _first(context.get("reason"), context.get("message"), alert.get("message"), alert.get("description")),
+    )
     lines = [
-        ("rule", rule_name(alert) + (" (%s)" % rule_id if rule_id else "")),
+        ("rule", rule_name(alert) + (f" ({rule_id})" if rule_id else "")),
         ("alert", ident),
         ("severity", rule_severity(alert) or "not given"),
         ("reason", reason),
@@ -220,7 +229,8 @@ def check_alerts(alerts, name):
         raise AnsibleFilterError(
             "alert_to_incident: give an alert, or a list of alerts, each with rule.name set (for example %s); a"
             " fixed name can name only a single alert; got %d alert(s) with the rule names %s"
-            % (EXAMPLE, len(names), [rule or "(none)" for rule in names]))
+            % (EXAMPLE, len(names), [rule or "(none)" for rule in names])
+        )
 
 
 def alert_to_incident(payload, name_prefix="", name="", severity="", playbook="", type="", labels=None):
@@ -228,8 +238,9 @@ def alert_to_incident(payload, name_prefix="", name="", severity="", playbook=""
     alerts = alert_list(payload)
     check_alerts(alerts, _text(name))
     if labels is not None and not isinstance(labels, (list, tuple)):
-        raise AnsibleFilterError("alert_to_incident: labels must be a list of {type, value} dicts, got a %s"
-                                 % labels.__class__.__name__)
+        raise AnsibleFilterError(
+            f"alert_to_incident: labels must be a list of {{type, value}} dicts, got a {labels.__class__.__name__}"
+        )
     by_name = {}
     for alert in alerts:
         item = incident_item(alert, to_text(name_prefix or ""), _text(name), severity, playbook, type, labels)
@@ -237,6 +248,6 @@ def alert_to_incident(payload, name_prefix="", name="", severity="", playbook=""
     return list(by_name.values())
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {"alert_to_incident": alert_to_incident}

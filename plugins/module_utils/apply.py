@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place that knows what writes mean: send the planned actions, settle what is uncertain.
@@ -14,10 +13,6 @@ is another incident (names are unique in a task, and the name lock is held for t
 the order of the writes does not change what the server ends up with, only how long it takes.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +23,14 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarOutcomeUnknown,
     XsoarUnreachableError,
 )
-from ansible_collections.xsoar.connector.plugins.module_utils.planner import Close, Create, Dedupe, Delete, Update, action_name
+from ansible_collections.xsoar.connector.plugins.module_utils.planner import (
+    Close,
+    Create,
+    Dedupe,
+    Delete,
+    Update,
+    action_name,
+)
 
 # Seconds between look-ups for new incidents: quick at first, then every few seconds (demisto-sdk polls every 10 s).
 LOOKUP_DELAYS = (0.5, 1, 2, 4)
@@ -36,8 +38,12 @@ LOOKUP_DELAY_MAX = 5
 
 
 def outcome(action, incident, changed=None):
-    return {"action": action, "changed": action not in ("none", "dropped", "failed", "not_attempted") if changed is None else changed,
-            "incident": incident or {}, "warnings": []}
+    return {
+        "action": action,
+        "changed": action not in ("none", "dropped", "failed", "not_attempted") if changed is None else changed,
+        "incident": incident or {},
+        "warnings": [],
+    }
 
 
 def failed(error, action="failed", changed=False):
@@ -64,7 +70,7 @@ def apply(client, steps, task, known=None, now=time.monotonic):
         desired, action = steps[index]
         stop = run.stop
         if stop is not None:
-            return dict(outcome("not_attempted", {}), msg="not attempted: %s" % stop)
+            return dict(outcome("not_attempted", {}), msg=f"not attempted: {stop}")
         try:
             result = write(client, desired, action, pending, known.get(desired["name"], ()))
         except XsoarUnreachableError as error:
@@ -115,7 +121,10 @@ def write(client, desired, action, pending, known=()):
     if isinstance(action, Close):
         answer = api.close(client, action.ids, action.close_reason, action.close_notes)
         first = action.incidents[0]
-        closed = next((item for item in answer.get("data") or [] if isinstance(item, dict) and item.get("id") == first["id"]), first)
+        closed = next(
+            (item for item in answer.get("data") or [] if isinstance(item, dict) and item.get("id") == first["id"]),
+            first,
+        )
         return dict(outcome("closed", closed), ids=action.ids)
     if isinstance(action, Delete):
         api.delete(client, action.ids)
@@ -131,20 +140,39 @@ def send_create(client, desired, body, pending, sends, result=None, known=()):
         incident, status = api.create(client, body)
     except XsoarOutcomeUnknown as error:
         result.update(outcome("unknown", {}, changed=True))
-        pending.append({"desired": desired, "body": body, "result": result, "error": error, "sends": sends,
-                        "known": known, "answer": {}})
+        pending.append(
+            {
+                "desired": desired,
+                "body": body,
+                "result": result,
+                "error": error,
+                "sends": sends,
+                "known": known,
+                "answer": {},
+            }
+        )
         return result
     if incident is None:
         result.update(outcome("dropped", {}))
         result["warnings"].append(
             "XSOAR accepted the create of %r with HTTP %d and no content: no incident was created. A"
             " pre-processing rule most likely dropped or merged it; check Settings > Pre-Process Rules"
-            % (desired["name"], status))
+            % (desired["name"], status)
+        )
         return result
     result.update(outcome("created", incident))
     if not incident.get("id"):  # XSOAR 8 SaaS: found by name once the search index has it
-        pending.append({"desired": desired, "body": body, "result": result, "error": None, "sends": sends,
-                        "known": known, "answer": incident})
+        pending.append(
+            {
+                "desired": desired,
+                "body": body,
+                "result": result,
+                "error": None,
+                "sends": sends,
+                "known": known,
+                "answer": incident,
+            }
+        )
     return result
 
 
@@ -160,27 +188,36 @@ def settle(client, pending, task, now=time.monotonic, unreachable=None):
             look_ups, waited = _look_up(client, pending, task, now)
         except XsoarError as problem:
             for entry in pending:
-                _unconfirmed(entry, "the look-up by name failed (%s)" % problem)
+                _unconfirmed(entry, f"the look-up by name failed ({problem})")
             return
         again = []
         for entry in pending:
             result, error = entry["result"], entry["error"]
             if error is None:
                 result["warnings"].append(
-                    "XSOAR created %r but answered without its id, and no search found it within %gs"
-                    " (wait_for_id): raise wait_for_id; a re-run finds it and creates nothing"
-                    % (entry["desired"]["name"], task["wait_for_id"]))
+                    "XSOAR created {!r} but answered without its id, and no search found it within {:g}s"
+                    " (wait_for_id): raise wait_for_id; a re-run finds it and creates nothing".format(
+                        entry["desired"]["name"], task["wait_for_id"]
+                    )
+                )
             elif error.resend_safe and entry["sends"] <= client.retries:
                 try:
-                    send_create(client, entry["desired"], entry["body"], again, entry["sends"] + 1, result, entry["known"])
+                    send_create(
+                        client, entry["desired"], entry["body"], again, entry["sends"] + 1, result, entry["known"]
+                    )
                 except XsoarError as problem:
                     result.update(failed(problem))
             else:
-                result.update(failed(
-                    "%s; searches by name did not find it (%d look-up%s over %.0fs), so it was not sent again (that"
-                    " could do it twice): its outcome is unknown. Run the task again later (it looks up what exists"
-                    " before writing), or raise timeout or wait_for_id"
-                    % (error, look_ups, "" if look_ups == 1 else "s", waited), action="unknown", changed=True))
+                result.update(
+                    failed(
+                        "%s; searches by name did not find it (%d look-up%s over %.0fs), so it was not sent again (that"
+                        " could do it twice): its outcome is unknown. Run the task again later (it looks up what exists"
+                        " before writing), or raise timeout or wait_for_id"
+                        % (error, look_ups, "" if look_ups == 1 else "s", waited),
+                        action="unknown",
+                        changed=True,
+                    )
+                )
         pending[:] = again
 
 
@@ -233,9 +270,17 @@ def _unconfirmed(entry, why):
     """A pending create that no search could confirm: created without id (a warning), or unknown."""
     result, error = entry["result"], entry["error"]
     if error is None:
-        result["warnings"].append("XSOAR created %r but answered without its id, and %s: a re-run finds it"
-                                  % (entry["desired"]["name"], why))
+        result["warnings"].append(
+            "XSOAR created {!r} but answered without its id, and {}: a re-run finds it".format(
+                entry["desired"]["name"], why
+            )
+        )
     else:
-        result.update(failed("%s; %s, so it was not sent again (that could do it twice): its outcome is unknown."
-                             " Run the task again later (it looks up what exists before writing)" % (error, why),
-                             action="unknown", changed=True))
+        result.update(
+            failed(
+                f"{error}; {why}, so it was not sent again (that could do it twice): its outcome is unknown."
+                " Run the task again later (it looks up what exists before writing)",
+                action="unknown",
+                changed=True,
+            )
+        )

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The connection options: defined once here, documented once in doc_fragments/connection.py."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import copy
 import math
@@ -31,7 +26,10 @@ CONNECTION_SPEC = dict(
     # The key id identifies the key (it is shown beside it in XSOAR); it is not a secret.
     api_key_id=dict(type="str", no_log=False, fallback=_env("XSOAR_API_KEY_ID")),
     api_key_type=dict(
-        type="str", no_log=False, default="standard", choices=["standard", "advanced"],
+        type="str",
+        no_log=False,
+        default="standard",
+        choices=["standard", "advanced"],
         fallback=_env("XSOAR_API_KEY_TYPE"),
     ),
     validate_certs=dict(type="bool", default=True, fallback=_env("XSOAR_VALIDATE_CERTS")),
@@ -65,10 +63,10 @@ def without_suboptions(spec):
     belongs (labels: "Source ansible") makes that walk raise, and the module then fails with no value
     masked: the API key in plain text in the invocation (-vvv output, AWX job events).
     """
-    return dict(
-        (name, dict((key, value) for key, value in option.items() if key not in ("options", "mutually_exclusive")))
+    return {
+        name: {key: value for key, value in option.items() if key not in ("options", "mutually_exclusive")}
         for name, option in spec.items()
-    )
+    }
 
 
 def validated_suboptions(values, spec, where=""):
@@ -81,50 +79,55 @@ def validated_suboptions(values, spec, where=""):
     errors = [error for error in result.errors.errors if not isinstance(error, NoLogError)] or result.errors.errors
     if errors:
         unsupported = "unsupported option " if isinstance(errors[0], UnsupportedError) else ""
-        raise XsoarInputError("%s%s%s" % (where, unsupported, errors[0].msg))
+        raise XsoarInputError(f"{where}{unsupported}{errors[0].msg}")
     return result.validated_parameters
 
 
 def _check_url(url):
     text = (url or "").strip()
     if not text:
-        raise XsoarInputError("url is empty: set url (or XSOAR_URL) to the XSOAR address, e.g. https://xsoar.example.com")
+        raise XsoarInputError(
+            "url is empty: set url (or XSOAR_URL) to the XSOAR address, e.g. https://xsoar.example.com"
+        )
     shown = without_credentials(text)  # url is not a secret option: never quote a password given in it
     if any(char.isspace() for char in text):
-        raise XsoarInputError("url %r contains spaces: give the bare address, e.g. https://xsoar.example.com" % shown)
+        raise XsoarInputError(f"url {shown!r} contains spaces: give the bare address, e.g. https://xsoar.example.com")
     try:
         parts = urlsplit(text)
     except ValueError as error:  # "Invalid IPv6 URL" for an unclosed [
-        raise XsoarInputError("url %r is not a valid address (%s): use https://<host>[:port], an IPv6 host in brackets"
-                              " such as https://[::1]:8443" % (shown, error))
+        raise XsoarInputError(
+            f"url {shown!r} is not a valid address ({error}): use https://<host>[:port], an IPv6 host in brackets"
+            " such as https://[::1]:8443"
+        )
     if parts.scheme not in ("https", "http"):
         raise XsoarInputError(
-            "url %r must start with https:// (or http:// for a lab server), e.g. https://xsoar.example.com" % shown
+            f"url {shown!r} must start with https:// (or http:// for a lab server), e.g. https://xsoar.example.com"
         )
     if not parts.hostname:
-        raise XsoarInputError("url %r has no host name: use https://<host>[:port]" % shown)
+        raise XsoarInputError(f"url {shown!r} has no host name: use https://<host>[:port]")
     try:
-        parts.port
+        parts.port  # noqa: B018 (reading it validates the port)
     except ValueError:
-        raise XsoarInputError("url %r has an invalid port: use https://<host>[:port]" % shown)
+        raise XsoarInputError(f"url {shown!r} has an invalid port: use https://<host>[:port]")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise XsoarInputError(
-            "url %r must be the bare address https://<host>[:port] without user, query or fragment;"
-            " credentials go in api_key" % shown
+            f"url {shown!r} must be the bare address https://<host>[:port] without user, query or fragment;"
+            " credentials go in api_key"
         )
     path = parts.path.rstrip("/")
     for suffix in API_PATH_SUFFIXES:
         if path.endswith(suffix):
             raise XsoarInputError(
-                "url %r ends with %s: give the base address only; the API path is chosen from api_key_id"
-                % (shown, suffix)
+                f"url {shown!r} ends with {suffix}: give the base address only; the API path is chosen from api_key_id"
             )
     return text.rstrip("/")
 
 
 def _check_file(option, path):
     if path and not os.path.isfile(path):
-        raise XsoarInputError("%s %r is not a readable file: give the path of a PEM file on the host that runs the module" % (option, path))
+        raise XsoarInputError(
+            f"{option} {path!r} is not a readable file: give the path of a PEM file on the host that runs the module"
+        )
 
 
 def without_credentials(address):
@@ -175,26 +178,31 @@ def _check_api_key_id(api_key_id):
 def _check_given(params):
     missing = [option for option in ("url", "api_key") if params.get(option) is None]
     if missing:
-        variables = " and ".join("XSOAR_%s" % option.upper() for option in missing)
+        variables = " and ".join(f"XSOAR_{option.upper()}" for option in missing)
         raise XsoarInputError(
-            "%s not set: export %s in the environment of the host that runs the module (an AWX credential does),"
-            " or give the %s option%s (once for all modules: module_defaults group/xsoar.connector.xsoar)"
-            % (" and ".join(missing) + (" are" if len(missing) > 1 else " is"), variables, " and ".join(missing),
-               "s" if len(missing) > 1 else ""))
+            "{} not set: export {} in the environment of the host that runs the module (an AWX credential does),"
+            " or give the {} option{} (once for all modules: module_defaults group/xsoar.connector.xsoar)".format(
+                " and ".join(missing) + (" are" if len(missing) > 1 else " is"),
+                variables,
+                " and ".join(missing),
+                "s" if len(missing) > 1 else "",
+            )
+        )
 
 
 def _check_proxy(proxy):
     shown = without_credentials(proxy)  # never quote a proxy password
     try:
         parts = urlsplit(proxy)
-        parts.port
+        parts.port  # noqa: B018 (reading it validates the port)
     except ValueError as error:
-        raise XsoarInputError("proxy %r is not a valid address (%s): use http://[user:password@]<proxy>:<port>"
-                              % (shown, str(error).replace(proxy, shown)))
+        raise XsoarInputError(
+            f"proxy {shown!r} is not a valid address ({str(error).replace(proxy, shown)}): use http://[user:password@]<proxy>:<port>"
+        )
     if parts.scheme not in ("http", "https", "socks5", "socks5h"):
-        raise XsoarInputError("proxy %r needs a scheme: use http://<proxy>:<port>" % shown)
+        raise XsoarInputError(f"proxy {shown!r} needs a scheme: use http://<proxy>:<port>")
     if not parts.hostname:
-        raise XsoarInputError("proxy %r has no host name: use http://[user:password@]<proxy>:<port>" % shown)
+        raise XsoarInputError(f"proxy {shown!r} has no host name: use http://[user:password@]<proxy>:<port>")
 
 
 def validate_connection(params):
@@ -212,12 +220,16 @@ def validate_connection(params):
     if params.get("client_key") and not params.get("client_cert"):
         raise XsoarInputError("client_key is set without client_cert: set client_cert to the certificate of that key")
     if params.get("ca_path") and not params["validate_certs"]:
-        raise XsoarInputError("ca_path is set but validate_certs is false: remove one of them (ca_path only matters when certificates are checked)")
+        raise XsoarInputError(
+            "ca_path is set but validate_certs is false: remove one of them (ca_path only matters when certificates are checked)"
+        )
     if params.get("proxy"):
         _check_proxy(params["proxy"])
     timeout = params["timeout"]
     if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
-        raise XsoarInputError("timeout must be a number of seconds above 0 and at most %d, got %s" % (MAX_TIMEOUT, timeout))
+        raise XsoarInputError(
+            "timeout must be a number of seconds above 0 and at most %d, got %s" % (MAX_TIMEOUT, timeout)
+        )
     if not 0 <= params["retries"] <= MAX_RETRIES:
         raise XsoarInputError("retries must be between 0 and %d, got %d" % (MAX_RETRIES, params["retries"]))
     return url

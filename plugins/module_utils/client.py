@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one HTTP client of the collection: a keep-alive requests session with bounded retries."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import hashlib
 import json
@@ -50,8 +45,13 @@ NONCE_ALPHABET = string.ascii_letters + string.digits
 SNIPPET_LENGTH = 200
 READ_CHUNK = 65536
 # OpenSSL's words for a client certificate the server wants, refuses, or that cannot be loaded
-CLIENT_CERT_SIGNS = ("certificate required", "unknown ca", "bad certificate", "certificate unknown",
-                     "unsupported certificate")
+CLIENT_CERT_SIGNS = (
+    "certificate required",
+    "unknown ca",
+    "bad certificate",
+    "certificate unknown",
+    "unsupported certificate",
+)
 # ... and for files that cannot be used at all (read before anything is sent)
 CLIENT_FILE_SIGNS = ("pem lib", "key values mismatch", "no start line")
 
@@ -74,7 +74,7 @@ class _OutcomeUnknown(Exception):
     """
 
     def __init__(self, message, resend_safe=True):
-        super(_OutcomeUnknown, self).__init__(message)
+        super().__init__(message)
         self.resend_safe = resend_safe
 
 
@@ -121,7 +121,7 @@ def environment_settings(url, settings):
     else:
         proxies = requests.utils.get_environ_proxies(url) or None
         applies = proxies and requests.utils.select_proxy(url, proxies)
-        origin = "the %s environment variable" % environment_proxy_variable(url) if applies else None
+        origin = f"the {environment_proxy_variable(url)} environment variable" if applies else None
     verify = settings.get("ca_path") or settings.get("validate_certs", True)
     if verify is True:
         verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
@@ -147,7 +147,9 @@ def server_message(data, text):
     if isinstance(data, dict):
         reply = data.get("reply")
         if isinstance(reply, dict) and reply.get("err_msg"):
-            return "%s%s" % (reply["err_msg"], (": %s" % reply["err_extra"]) if reply.get("err_extra") else "")
+            return "{}{}".format(
+                reply["err_msg"], (": {}".format(reply["err_extra"])) if reply.get("err_extra") else ""
+            )
         parts = [str(data[key]) for key in ("title", "detail", "error") if data.get(key)]
         if parts:
             return "; ".join(parts)
@@ -258,8 +260,7 @@ class Client:
                 raise
             except _OutcomeUnknown as problem:
                 if not idempotent:
-                    raise XsoarOutcomeUnknown(self.redact("%s %s: %s" % (method, api_path, problem)),
-                                              problem.resend_safe)
+                    raise XsoarOutcomeUnknown(self.redact(f"{method} {api_path}: {problem}"), problem.resend_safe)
                 last_problem = str(problem)
             except XsoarConnectionError as problem:
                 last_problem = str(problem)
@@ -269,16 +270,22 @@ class Client:
                     return self._checked(response, method, api_path, expected)
                 last_problem = "HTTP %d %s" % (response.status, server_message(response.json, _text(response)))
                 if not idempotent and response.status in UNKNOWN_OUTCOME_STATUSES:
-                    raise XsoarOutcomeUnknown(self.redact(
-                        "%s %s: the gateway answered %s; the server may have acted on it"
-                        % (method, api_path, last_problem)), resend_safe=True)
+                    raise XsoarOutcomeUnknown(
+                        self.redact(
+                            f"{method} {api_path}: the gateway answered {last_problem}; the server may have acted on it"
+                        ),
+                        resend_safe=True,
+                    )
                 retry_after = response.headers.get("Retry-After")
             if attempt < attempts:
                 self.sleep(retry_delay(attempt, retry_after))
-        raise self._given_up(self.redact(
-            "%s %s failed after %d attempt%s (retries=%d); last error: %s"
-            % (method, api_path, attempts, "" if attempts == 1 else "s", self.retries, last_problem)
-        ), not_connected)
+        raise self._given_up(
+            self.redact(
+                "%s %s failed after %d attempt%s (retries=%d); last error: %s"
+                % (method, api_path, attempts, "" if attempts == 1 else "s", self.retries, last_problem)
+            ),
+            not_connected,
+        )
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -309,8 +316,16 @@ class Client:
         deadline = time.monotonic() + self.timeout
         try:
             raw = self._thread_session().request(
-                method, url, data=data, headers=self._auth_headers(), timeout=self.timeout,
-                verify=self._verify, cert=self._cert, proxies=self._proxies, allow_redirects=False, stream=True,
+                method,
+                url,
+                data=data,
+                headers=self._auth_headers(),
+                timeout=self.timeout,
+                verify=self._verify,
+                cert=self._cert,
+                proxies=self._proxies,
+                allow_redirects=False,
+                stream=True,
             )
             try:
                 body = self._read_body(raw, deadline)
@@ -324,18 +339,19 @@ class Client:
             raise _NotConnected(self.redact(self._proxy_message(url, error)))
         except rexc.ConnectTimeout:
             raise _NotConnected(
-                "no connection to %s within %gs: check the url, firewalls and proxy settings, or raise timeout"
-                % (self.url, self.timeout))
+                f"no connection to {self.url} within {self.timeout:g}s: check the url, firewalls and proxy settings, or raise timeout"
+            )
         except rexc.ReadTimeout:
             raise _OutcomeUnknown(
-                "no answer from %s within %gs (timeout option); the server may still have processed the request"
-                % (self.url, self.timeout), resend_safe=False)
+                f"no answer from {self.url} within {self.timeout:g}s (timeout option); the server may still have processed the request",
+                resend_safe=False,
+            )
         except rexc.ConnectionError as error:
             if client_certificate_problem(error):
                 raise _CertificateRejected(self.redact(tls_message(self.url, error, self._cert)))
             raise self._connection_failure(error)
         except rexc.RequestException as error:
-            raise XsoarConnectionError(self.redact("request to %s failed: %s" % (self.url, _reason(error))))
+            raise XsoarConnectionError(self.redact(f"request to {self.url} failed: {_reason(error)}"))
         self.last_answer_date = raw.headers.get("Date")
         text = self.redact(body.decode("utf-8", "replace"))
         json_data = None
@@ -357,20 +373,23 @@ class Client:
             while True:
                 if time.monotonic() > deadline:
                     raise _OutcomeUnknown(
-                        "the answer from %s did not complete within %gs (timeout option, the limit for a whole"
-                        " answer); the server may still have processed the request" % (self.url, self.timeout),
-                        resend_safe=False)
+                        f"the answer from {self.url} did not complete within {self.timeout:g}s (timeout option, the limit for a whole"
+                        " answer); the server may still have processed the request",
+                        resend_safe=False,
+                    )
                 chunk = read1(READ_CHUNK, decode_content=True) if read1 else raw.raw.read(8192, decode_content=True)
                 if not chunk:
                     return b"".join(chunks)
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError:
             raise _OutcomeUnknown(
-                "no answer from %s within %gs (timeout option); the server may still have processed the request"
-                % (self.url, self.timeout), resend_safe=False)
+                f"no answer from {self.url} within {self.timeout:g}s (timeout option); the server may still have processed the request",
+                resend_safe=False,
+            )
         except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise _OutcomeUnknown(self.redact(
-                "connection to %s dropped in the middle of the answer: %s" % (self.url, _reason(error))))
+            raise _OutcomeUnknown(
+                self.redact(f"connection to {self.url} dropped in the middle of the answer: {_reason(error)}")
+            )
 
     def _proxy_message(self, url, error):
         """What went wrong with the proxy, naming the setting it came from (never its credentials)."""
@@ -380,27 +399,35 @@ class Client:
         shown = "at " + without_credentials(proxy).rpartition("://")[2].rpartition("@")[2]
         reason = _reason(error)
         if "407" in reason:
-            return ("the proxy %s refused the credentials (HTTP 407 Proxy Authentication Required): give the right"
-                    " user and password in %s as http://user:password@host:port" % (shown, setting))
+            return (
+                f"the proxy {shown} refused the credentials (HTTP 407 Proxy Authentication Required): give the right"
+                f" user and password in {setting} as http://user:password@host:port"
+            )
         if "tunnel connection failed" in reason.lower():
-            return ("the proxy %s refused to connect to %s (%s): ask its administrators to allow it, or exclude the"
-                    " host with NO_PROXY; the proxy comes from %s" % (shown, self.url, reason, setting))
-        return ("cannot reach %s through the proxy %s (%s): check %s, or exclude the host with NO_PROXY"
-                % (self.url, shown, reason, setting))
+            return (
+                f"the proxy {shown} refused to connect to {self.url} ({reason}): ask its administrators to allow it, or exclude the"
+                f" host with NO_PROXY; the proxy comes from {setting}"
+            )
+        return f"cannot reach {self.url} through the proxy {shown} ({reason}): check {setting}, or exclude the host with NO_PROXY"
 
     def _connection_failure(self, error):
         reason = _reason(error)
         lowered = reason.lower()
         host = urlsplit(self.url).hostname
-        if "name or service not known" in lowered or "nodename nor servname" in lowered or "failed to resolve" in lowered \
-                or "temporary failure in name resolution" in lowered or "no address associated" in lowered:
-            return _NotConnected("cannot resolve host %r (DNS): check the url option (XSOAR_URL)" % host)
+        if (
+            "name or service not known" in lowered
+            or "nodename nor servname" in lowered
+            or "failed to resolve" in lowered
+            or "temporary failure in name resolution" in lowered
+            or "no address associated" in lowered
+        ):
+            return _NotConnected(f"cannot resolve host {host!r} (DNS): check the url option (XSOAR_URL)")
         if "refused" in lowered:
             return _NotConnected(
-                "connection refused by %s: nothing listens there; check the host and port in url (%s)" % (host, self.url)
+                f"connection refused by {host}: nothing listens there; check the host and port in url ({self.url})"
             )
         # Reset or closed after the request went out: the server may have acted on it.
-        return _OutcomeUnknown(self.redact("connection to %s dropped without an answer: %s" % (self.url, reason)))
+        return _OutcomeUnknown(self.redact(f"connection to {self.url} dropped without an answer: {reason}"))
 
     def _checked(self, response, method, api_path, expected):
         text = _text(response)
@@ -408,10 +435,13 @@ class Client:
             if looks_like_html(response.headers.get("Content-Type"), text):
                 raise XsoarResponseError(html_message(self.url, response.status, self.api_key_id), response.status)
             if text.strip() and response.json is None:
-                raise XsoarResponseError(self.redact(
-                    "%s %s answered HTTP %d with a body that is not JSON (%r): check that url is the XSOAR API address"
-                    % (method, api_path, response.status, text.strip()[:80])  # redacted by _send
-                ), response.status)
+                raise XsoarResponseError(
+                    self.redact(
+                        "%s %s answered HTTP %d with a body that is not JSON (%r): check that url is the XSOAR API address"
+                        % (method, api_path, response.status, text.strip()[:80])  # redacted by _send
+                    ),
+                    response.status,
+                )
             return response
         if looks_like_html(response.headers.get("Content-Type"), text):
             raise XsoarResponseError(html_message(self.url, response.status, self.api_key_id), response.status)
@@ -422,11 +452,13 @@ class Client:
             raise XsoarResponseError(not_found_message(method, api_path, self.api_base, self.api_key_id), 404)
         if 300 <= response.status < 400:
             location = self.redact(response.headers.get("Location") or "")
-            raise XsoarResponseError(redirect_message(method, api_path, self.api_base, response.status, location),
-                                     response.status)
+            raise XsoarResponseError(
+                redirect_message(method, api_path, self.api_base, response.status, location), response.status
+            )
         hint = root_path_hint(response.status, self.api_key_id)
-        raise XsoarResponseError("%s %s: HTTP %d %s%s" % (method, api_path, response.status, message, hint),
-                                 response.status)
+        raise XsoarResponseError(
+            "%s %s: HTTP %d %s%s" % (method, api_path, response.status, message, hint), response.status
+        )
 
 
 def _text(response):
@@ -462,27 +494,29 @@ def tls_message(url, error, client_cert=None):
     if "eof occurred" in reason.lower() and not certificate_rejected(error):
         # what a server that requires a client certificate often does: close the handshake without a word
         return (
-            "TLS handshake with %s ended by the server (%s): a server that requires a client certificate does this"
-            " when %s; set client_cert (XSOAR_CLIENT_CERT) and client_key (XSOAR_CLIENT_KEY) to a PEM certificate"
-            " signed by a CA the server trusts and its key, or check that the server speaks HTTPS on this port"
-            % (url, reason, "it does not trust the one given" if client_cert else "none is given"))
+            "TLS handshake with {} ended by the server ({}): a server that requires a client certificate does this"
+            " when {}; set client_cert (XSOAR_CLIENT_CERT) and client_key (XSOAR_CLIENT_KEY) to a PEM certificate"
+            " signed by a CA the server trusts and its key, or check that the server speaks HTTPS on this port".format(
+                url, reason, "it does not trust the one given" if client_cert else "none is given"
+            )
+        )
     if any(sign in _words(error) for sign in CLIENT_FILE_SIGNS):
         return (
-            "client_cert / client_key cannot be used (%s): set client_cert (XSOAR_CLIENT_CERT) and client_key"
+            f"client_cert / client_key cannot be used ({reason}): set client_cert (XSOAR_CLIENT_CERT) and client_key"
             " (XSOAR_CLIENT_KEY) to a PEM certificate and its own private key (unencrypted), or one PEM file with both"
-            % reason)
+        )
     if client_certificate_problem(error):
         return (
-            "TLS with %s failed on the client certificate (%s): the server requires one it trusts; set client_cert"
+            f"TLS with {url} failed on the client certificate ({reason}): the server requires one it trusts; set client_cert"
             " (XSOAR_CLIENT_CERT) and client_key (XSOAR_CLIENT_KEY) to a PEM certificate signed by a CA the server"
-            " trusts, and its matching key" % (url, reason)
+            " trusts, and its matching key"
         )
     if certificate_rejected(error):
         return (
-            "TLS certificate of %s is not trusted (%s): set ca_path (XSOAR_CA_PATH) to the CA bundle that"
-            " signed it, or validate_certs: false for a lab server" % (url, reason)
+            f"TLS certificate of {url} is not trusted ({reason}): set ca_path (XSOAR_CA_PATH) to the CA bundle that"
+            " signed it, or validate_certs: false for a lab server"
         )
-    return "TLS handshake with %s failed (%s): check that the server speaks HTTPS on this port, and client_cert/client_key if it asks for one" % (url, reason)
+    return f"TLS handshake with {url} failed ({reason}): check that the server speaks HTTPS on this port, and client_cert/client_key if it asks for one"
 
 
 def html_message(url, status, api_key_id=None):
@@ -516,12 +550,11 @@ def root_path_hint(status, api_key_id):
 
 def redirect_message(method, api_path, api_base, status, location):
     """A redirect instead of an answer (redirects are never followed: a POST would turn into a GET)."""
-    where = (" to %s" % location) if location else ""
+    where = (f" to {location}") if location else ""
     if status == 303:
         return (
-            "%s %s%s answered HTTP 303 (a redirect%s): the server has no such API call at this address. XSOAR 8"
-            " answers calls its public API (%s) does not document this way; it is not the web UI"
-            % (method, api_base, api_path, where, CLOUD_API_PREFIX)
+            f"{method} {api_base}{api_path} answered HTTP 303 (a redirect{where}): the server has no such API call at this address. XSOAR 8"
+            f" answers calls its public API ({CLOUD_API_PREFIX}) does not document this way; it is not the web UI"
         )
     return (
         "%s %s%s answered HTTP %d (a redirect%s), not the JSON API: the url may be the web UI or a single sign-on"
@@ -535,16 +568,16 @@ def auth_message(status, server_text, api_key_id):
         hint = "XSOAR 6 answers a wrong or revoked API key with 403 'Issue with CSRF code': check api_key"
         if api_key_id:
             hint += "; api_key_id is set, but a key id is only for XSOAR 8"
-        return "authentication failed (HTTP 403, %s). %s" % (server_text, hint)
+        return f"authentication failed (HTTP 403, {server_text}). {hint}"
     if api_key_id:
         return (
             "authentication failed (HTTP %d, %s): XSOAR 8 rejected the key. Check api_key, api_key_id (the ID"
             " shown beside the key) and api_key_type (standard or advanced, as chosen when the key was made)"
             % (status, server_text)
         )
-    return (
-        "authentication failed (HTTP %d, %s): check api_key; for XSOAR 8 / cloud also set api_key_id"
-        % (status, server_text)
+    return "authentication failed (HTTP %d, %s): check api_key; for XSOAR 8 / cloud also set api_key_id" % (
+        status,
+        server_text,
     )
 
 
@@ -553,4 +586,4 @@ def not_found_message(method, api_path, api_base, api_key_id):
         hint = "api_key_id is set, so the XSOAR 8 path was used; if the server is XSOAR 6, remove api_key_id"
     else:
         hint = "no api_key_id is set, so the XSOAR 6 path was used; for XSOAR 8 / cloud set api_key_id"
-    return "%s %s%s: HTTP 404 not found. %s" % (method, api_base, api_path, hint)
+    return f"{method} {api_base}{api_path}: HTTP 404 not found. {hint}"

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xsoar_connector_test's logic: named checks of a connector, each with what to fix."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import time
 
@@ -44,35 +39,37 @@ class ConnectorCheckFailed(XsoarError):
     """A check failed; `result` carries the checks made so far for the module's failure output."""
 
     def __init__(self, message, result):
-        super(ConnectorCheckFailed, self).__init__(message)
+        super().__init__(message)
         self.result = result
 
 
 def prepare(params):
-    incident = validated_suboptions({"incident": params.get("incident")},
-                                    {"incident": MODULE_OPTIONS["incident"]})["incident"]
+    incident = validated_suboptions({"incident": params.get("incident")}, {"incident": MODULE_OPTIONS["incident"]})[
+        "incident"
+    ]
     list_playbooks = bool(params.get("list_playbooks"))
     if not incident:
         return {"incident": None, "list_playbooks": list_playbooks}
-    item = dict((option, incident.get(option)) for option in incident_state.ITEM_OPTIONS)
+    item = {option: incident.get(option) for option in incident_state.ITEM_OPTIONS}
     item["state"] = "present"
-    return {"incident": incident_state.prepare(dict(item, match_closed=False, update_existing=False)),
-            "list_playbooks": list_playbooks}
+    return {
+        "incident": incident_state.prepare(dict(item, match_closed=False, update_existing=False)),
+        "list_playbooks": list_playbooks,
+    }
 
 
 class _Report:
     def __init__(self, client):
         self.client = client
         self.checks = []
-        self.facts = {"api_base": client.api_base, "deployment": None, "server_version": None,
-                      "latency_ms": None}
+        self.facts = {"api_base": client.api_base, "deployment": None, "server_version": None, "latency_ms": None}
 
     def ok(self, name, detail):
         self.checks.append({"name": name, "ok": True, "detail": detail})
 
     def fail(self, name, detail):
         self.checks.append({"name": name, "ok": False, "detail": detail})
-        raise ConnectorCheckFailed("connector test failed at check %r: %s" % (name, detail), self.result(False))
+        raise ConnectorCheckFailed(f"connector test failed at check {name!r}: {detail}", self.result(False))
 
     def result(self, changed):
         return dict(self.facts, checks=self.checks, changed=changed)
@@ -89,9 +86,14 @@ def run(client, plan, check_mode):
     if not plan["incident"]:
         return report.result(False)
     outcome = incident_state.run(client, plan["incident"], check_mode)
-    report.ok("test_incident", "%s incident %r%s" % (
-        "would create" if check_mode and outcome["action"] == "created" else outcome["action"],
-        plan["incident"]["items"][0]["name"], " (check mode: nothing sent)" if check_mode else ""))
+    report.ok(
+        "test_incident",
+        "{} incident {!r}{}".format(
+            "would create" if check_mode and outcome["action"] == "created" else outcome["action"],
+            plan["incident"]["items"][0]["name"],
+            " (check mode: nothing sent)" if check_mode else "",
+        ),
+    )
     result = report.result(outcome["changed"])
     result.update(incident=outcome.get("incident"), action=outcome["action"], warnings=outcome.get("warnings", []))
     return result
@@ -114,24 +116,35 @@ def _check_server(client, report):
             _fail_reach(client, report, error)
         mismatch = _family_mismatch(client, family)
         if mismatch is None and error.status == 404:
-            report.fail("api_address", ("%s has no XSOAR API (GET /about and GET /xsoar/about: HTTP 404): check the"
-                                        " url, including the port" % client.url) + _cloud_url_hint(client.url))
+            report.fail(
+                "api_address",
+                (
+                    f"{client.url} has no XSOAR API (GET /about and GET /xsoar/about: HTTP 404): check the"
+                    " url, including the port"
+                )
+                + _cloud_url_hint(client.url),
+            )
         if mismatch is None:
             _fail_reach(client, report, error)
         report.fail("deployment", mismatch)
     except XsoarError as error:
         _fail_reach(client, report, error)
     report.facts["latency_ms"] = round((time.time() - started) * 1000, 1)
-    report.ok("reachable", "%s answered GET /about in %.0f ms" % (client.url, report.facts["latency_ms"]))
+    report.ok("reachable", "{} answered GET /about in {:.0f} ms".format(client.url, report.facts["latency_ms"]))
     if not isinstance(about, dict) or "demistoVersion" not in about:
-        report.fail("api_address", "GET /about answered without demistoVersion: %s is not an XSOAR API address" % client.url)
-    report.ok("api_address", "%s is an XSOAR API address" % client.url)
+        report.fail(
+            "api_address", f"GET /about answered without demistoVersion: {client.url} is not an XSOAR API address"
+        )
+    report.ok("api_address", f"{client.url} is an XSOAR API address")
     return about
 
 
 def _fail_reach(client, report, error):
-    name = "authentication" if isinstance(error, XsoarAuthError) else (
-        "api_address" if isinstance(error, XsoarResponseError) else "reachable")
+    name = (
+        "authentication"
+        if isinstance(error, XsoarAuthError)
+        else ("api_address" if isinstance(error, XsoarResponseError) else "reachable")
+    )
     detail = str(error)
     if name == "api_address" and client.api_key_id:
         detail += _cloud_url_hint(client.url)
@@ -185,18 +198,22 @@ def _family_mismatch(client, family):
         return None
     version = other_about.get("demistoVersion") or "?"
     if other == "xsoar6":
-        return ("api_key_id is set, but the server is XSOAR 6 (version %s), which has no key ids and no"
-                " /xsoar/public/v1 API (it answers /xsoar paths with its web app): remove api_key_id (and"
-                " XSOAR_API_KEY_ID)" % version)
-    return ("the server is XSOAR 8 (version %s; its API lives under /xsoar, and it answers other paths with"
-            " HTTP 500), but api_key_id is not set: set api_key_id to the ID shown beside the key (Settings &"
-            " Info > Settings > Integrations > API Keys)" % version)
+        return (
+            f"api_key_id is set, but the server is XSOAR 6 (version {version}), which has no key ids and no"
+            " /xsoar/public/v1 API (it answers /xsoar paths with its web app): remove api_key_id (and"
+            " XSOAR_API_KEY_ID)"
+        )
+    return (
+        f"the server is XSOAR 8 (version {version}; its API lives under /xsoar, and it answers other paths with"
+        " HTTP 500), but api_key_id is not set: set api_key_id to the ID shown beside the key (Settings &"
+        " Info > Settings > Integrations > API Keys)"
+    )
 
 
 def _cloud_url_hint(url):
     host = urlsplit(url).hostname or ""
     if host.endswith(CLOUD_DOMAIN) and not host.startswith("api-"):
-        return "; for XSOAR 8 cloud the API address starts with api-: use https://api-%s" % host
+        return f"; for XSOAR 8 cloud the API address starts with api-: use https://api-{host}"
     return ""
 
 
@@ -214,10 +231,12 @@ def _check_deployment(client, about, report):
     deployment = deployment_of(about, client.deployment_family)
     report.facts.update(server_version=version, deployment=deployment)
     if deployment == "xsoar6" and client.api_key_id:
-        report.fail("deployment", "api_key_id is set, but the server is XSOAR 6 (version %s): remove api_key_id" % version)
+        report.fail(
+            "deployment", f"api_key_id is set, but the server is XSOAR 6 (version {version}): remove api_key_id"
+        )
     if deployment != "xsoar6" and not client.api_key_id:
-        report.fail("deployment", "the server is XSOAR 8 (%s, version %s): set api_key_id" % (deployment, version))
-    report.ok("deployment", "%s, version %s; API base %s" % (deployment, version, client.api_base))
+        report.fail("deployment", f"the server is XSOAR 8 ({deployment}, version {version}): set api_key_id")
+    report.ok("deployment", f"{deployment}, version {version}; API base {client.api_base}")
 
 
 def _check_api(client, report):
@@ -229,7 +248,7 @@ def _check_api(client, report):
         total = api.search(client, {}, limit=1)[0]
     except XsoarError as error:
         report.fail("authentication" if isinstance(error, XsoarAuthError) else "api", str(error))
-    report.ok("authentication", "the key is valid: POST /incidents/search answered (%s incidents visible)" % total)
+    report.ok("authentication", f"the key is valid: POST /incidents/search answered ({total} incidents visible)")
 
 
 def _list_playbooks(client, report):

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xsoar_incident's input: each item, once, into a desired record (only the fields the user set).
@@ -13,10 +12,6 @@ A desired record is a dict:
   warnings                warnings found while parsing (unknown body fields, ...)
 Create-time defaults (severity Unknown) are added by the planner, only to a create.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from collections import Counter
 
@@ -44,8 +39,21 @@ from ansible_collections.xsoar.connector.plugins.module_utils.incident_schema im
 
 # Options an item can carry; in the single form they are the module's own options.
 ITEM_OPTIONS = (
-    "name", "state", "severity", "rule_severity", "playbook", "start_investigation", "type", "details",
-    "owner", "labels", "custom_fields", "occurred", "body", "close_reason", "close_notes",
+    "name",
+    "state",
+    "severity",
+    "rule_severity",
+    "playbook",
+    "start_investigation",
+    "type",
+    "details",
+    "owner",
+    "labels",
+    "custom_fields",
+    "occurred",
+    "body",
+    "close_reason",
+    "close_notes",
 )
 CLOSE_OPTIONS = ("close_reason", "close_notes")
 DEFAULT_WAIT_FOR_ID = 60
@@ -65,8 +73,11 @@ ITEM_OPTION_SPEC = dict(
     type=dict(type="str"),
     details=dict(type="str"),
     owner=dict(type="str"),
-    labels=dict(type="list", elements="dict", options=dict(
-        type=dict(type="str", required=True), value=dict(type="str", required=True))),
+    labels=dict(
+        type="list",
+        elements="dict",
+        options=dict(type=dict(type="str", required=True), value=dict(type="str", required=True)),
+    ),
     custom_fields=dict(type="dict"),
     occurred=dict(type="str"),
     body=dict(type="raw"),
@@ -82,10 +93,10 @@ TASK_OPTION_SPEC = dict(
     parallel_writes=dict(type="int", default=DEFAULT_PARALLEL_WRITES),
 )
 # Items inherit what they leave out from the task, so their options have no defaults.
-BULK_ITEM_SPEC = dict(
-    (option, dict((key, value) for key, value in option_spec.items() if key != "default"))
+BULK_ITEM_SPEC = {
+    option: {key: value for key, value in option_spec.items() if key != "default"}
     for option, option_spec in ITEM_OPTION_SPEC.items()
-)
+}
 LABELS_SPEC = {"labels": ITEM_OPTION_SPEC["labels"]}
 # createInvestigation only means something in a create; it is never compared or updated.
 CREATE_ONLY_FIELDS = ("createInvestigation",)
@@ -114,8 +125,10 @@ def prepare(params, diff=True):
     params = dict(params, **validated_suboptions({"labels": params.get("labels")}, LABELS_SPEC))
     if params.get("incidents") is None:
         if params.get("name") is None or params.get("name") == "":
-            raise XsoarInputError("name is required: give the incident name (the idempotency key), or a list in incidents")
-        raw_items = [(dict((option, params.get(option)) for option in ITEM_OPTIONS), {}, "")]
+            raise XsoarInputError(
+                "name is required: give the incident name (the idempotency key), or a list in incidents"
+            )
+        raw_items = [({option: params.get(option) for option in ITEM_OPTIONS}, {}, "")]
     else:
         if params.get("name") not in (None, ""):
             raise XsoarInputError("name and incidents are mutually exclusive: put the name into an item of incidents")
@@ -123,15 +136,22 @@ def prepare(params, diff=True):
             raise XsoarInputError("incidents is empty: give at least one item with a name")
         raw_items = []
         for index, item in enumerate(params["incidents"]):
-            own = item if plain_item(item) else validated_suboptions(item or {}, BULK_ITEM_SPEC, "incidents[%d]: " % index)
+            own = (
+                item
+                if plain_item(item)
+                else validated_suboptions(item or {}, BULK_ITEM_SPEC, "incidents[%d]: " % index)
+            )
             raw_items.append((item_with_defaults(own, params), own, "incidents[%d]." % index))
     items = [desired_record(options, own, where) for options, own, where in raw_items]
     duplicates = sorted(name for name, count in Counter(item["name"] for item in items).items() if count > 1)
     if duplicates:
-        raise XsoarInputError("incidents has duplicate names: %s; each name is one incident, list it once"
-                              % ", ".join(repr(name) for name in duplicates))
+        raise XsoarInputError(
+            "incidents has duplicate names: {}; each name is one incident, list it once".format(
+                ", ".join(repr(name) for name in duplicates)
+            )
+        )
     check_close_options(params, items)
-    task = dict((option, params.get(option, spec.get("default"))) for option, spec in TASK_OPTION_SPEC.items())
+    task = {option: params.get(option, spec.get("default")) for option, spec in TASK_OPTION_SPEC.items()}
     task["wait_for_id"] = check_wait_for_id(task["wait_for_id"])
     task["parallel_writes"] = check_parallel_writes(task["parallel_writes"])
     task["diff"] = diff
@@ -143,7 +163,11 @@ _PLAIN_TYPES = {"str": str, "bool": bool, "dict": dict}
 
 def _plain_label(label):
     """A label already in its final shape: a dict of exactly type and value, both strings."""
-    return isinstance(label, dict) and set(label) == {"type", "value"} and all(isinstance(part, str) for part in label.values())
+    return (
+        isinstance(label, dict)
+        and set(label) == {"type", "value"}
+        and all(isinstance(part, str) for part in label.values())
+    )
 
 
 def plain_item(item):
@@ -163,16 +187,19 @@ def plain_item(item):
         if option == "labels":
             if not (isinstance(value, list) and all(_plain_label(label) for label in value)):
                 return False
-        elif not isinstance(value, _PLAIN_TYPES[spec["type"]]) or (spec["type"] != "bool" and isinstance(value, bool)):
-            return False
-        elif "choices" in spec and value not in spec["choices"]:
+        elif (
+            not isinstance(value, _PLAIN_TYPES[spec["type"]])
+            or (spec["type"] != "bool" and isinstance(value, bool))
+            or "choices" in spec
+            and value not in spec["choices"]
+        ):
             return False
     return True
 
 
 def item_with_defaults(item, params):
     """A bulk item: what it leaves out comes from the task's top-level options."""
-    merged = dict((option, item.get(option)) for option in ITEM_OPTIONS)
+    merged = {option: item.get(option) for option in ITEM_OPTIONS}
     chose_severity = item.get("severity") is not None or item.get("rule_severity") is not None
     for option in ITEM_OPTIONS:
         if merged[option] is None and not (chose_severity and option in ("severity", "rule_severity")):
@@ -184,8 +211,9 @@ def check_wait_for_id(seconds):
     if seconds is None:
         return DEFAULT_WAIT_FOR_ID
     if not 0 <= seconds <= 3600:  # NaN fails too
-        raise XsoarInputError("wait_for_id %r is out of range: give the seconds to wait for a new incident's id,"
-                              " from 0 to 3600" % seconds)
+        raise XsoarInputError(
+            f"wait_for_id {seconds!r} is out of range: give the seconds to wait for a new incident's id, from 0 to 3600"
+        )
     return seconds
 
 
@@ -193,8 +221,10 @@ def check_parallel_writes(count):
     if count is None:
         return DEFAULT_PARALLEL_WRITES
     if not 1 <= count <= MAX_PARALLEL_WRITES:
-        raise XsoarInputError("parallel_writes %r is out of range: give how many writes may be in flight at once,"
-                              " from 1 (one after the other) to %d" % (count, MAX_PARALLEL_WRITES))
+        raise XsoarInputError(
+            "parallel_writes %r is out of range: give how many writes may be in flight at once,"
+            " from 1 (one after the other) to %d" % (count, MAX_PARALLEL_WRITES)
+        )
     return count
 
 
@@ -205,8 +235,9 @@ def check_close_options(params, items):
     for option in CLOSE_OPTIONS:
         if params.get(option) is not None:
             raise XsoarInputError(
-                "%s only applies with state: closed, and no incident here is closed: set state: closed"
-                " (on the task or an item of incidents), or remove %s" % (option, option))
+                f"{option} only applies with state: closed, and no incident here is closed: set state: closed"
+                f" (on the task or an item of incidents), or remove {option}"
+            )
 
 
 def _name(value, option):
@@ -221,8 +252,9 @@ def desired_record(options, own, where=""):
     state = options.get("state") or "present"
     for option in CLOSE_OPTIONS:
         if own.get(option) is not None and state != "closed":
-            raise XsoarInputError("%s%s only applies with state: closed: set %sstate: closed, or remove %s%s"
-                                  % (where, option, where, where, option))
+            raise XsoarInputError(
+                f"{where}{option} only applies with state: closed: set {where}state: closed, or remove {where}{option}"
+            )
     fields, warnings = desired_fields(options, where)
     start = options.get("start_investigation")
     if "createInvestigation" in fields:
@@ -248,8 +280,8 @@ def desired_fields(options, where=""):
     """The incident fields an item sets: its body overlaid with the named options, each checked once."""
     if options.get("severity") is not None and options.get("rule_severity") is not None:
         raise XsoarInputError(
-            "%sseverity and %srule_severity are mutually exclusive: rule_severity keeps the alerting rule's"
-            " severity, severity sets one; give only one" % (where, where)
+            f"{where}severity and {where}rule_severity are mutually exclusive: rule_severity keeps the alerting rule's"
+            " severity, severity sets one; give only one"
         )
     body = parse_body(options.get("body"), where + "body")
     warnings = validate_body(body, where + "body") if body else []
@@ -272,20 +304,23 @@ def desired_fields(options, where=""):
     # one spelling of custom fields (the server's JSON decoding takes either); the option wins per key
     body_custom = dict(fields.pop("customFields", None) or {}, **(fields.pop("CustomFields", None) or {}))
     if body_custom or "CustomFields" in named:
-        overridden = sorted(key for key, value in (named.get("CustomFields") or {}).items()
-                            if key in body_custom and body_custom[key] != value)
+        overridden = sorted(
+            key
+            for key, value in (named.get("CustomFields") or {}).items()
+            if key in body_custom and body_custom[key] != value
+        )
         if overridden:
-            warnings.append("%scustom_fields overrides %sbody's custom fields %s" % (where, where, ", ".join(overridden)))
+            warnings.append(f"{where}custom_fields overrides {where}body's custom fields {', '.join(overridden)}")
         named["CustomFields"] = dict(body_custom, **(named.get("CustomFields") or {}))
     overridden = sorted(key for key in named if key in fields and fields[key] != named[key])
     if overridden:
-        warnings.append("%sbody sets %s, which the named options override" % (where, ", ".join(overridden)))
+        warnings.append("{}body sets {}, which the named options override".format(where, ", ".join(overridden)))
     fields.update(named)
     if fields.pop("name", options.get("name")) != options.get("name"):
-        warnings.append("%sbody sets name, which the name option overrides" % where)
+        warnings.append(f"{where}body sets name, which the name option overrides")
     if options.get("playbook") is not None and "playbookId" in fields:
         fields.pop("playbookId")
-        warnings.append("%sbody sets playbookId, which the playbook option overrides" % where)
+        warnings.append(f"{where}body sets playbookId, which the playbook option overrides")
     for field in DATE_TIME_FIELDS:
         if isinstance(fields.get(field), str):
             fields[field] = rfc3339_text(fields[field])

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Errors of the collection: a module catches XsoarError and fails with its message."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 
 class XsoarError(Exception):
@@ -24,7 +19,7 @@ class XsoarResponseError(XsoarError):
     """An HTTP answer that is not what the API promises (wrong status, HTML, not JSON)."""
 
     def __init__(self, message, status=None):
-        super(XsoarResponseError, self).__init__(message)
+        super().__init__(message)
         self.status = status
 
 
@@ -49,5 +44,5 @@ class XsoarOutcomeUnknown(XsoarConnectionError):
     """
 
     def __init__(self, message, resend_safe=True):
-        super(XsoarOutcomeUnknown, self).__init__(message)
+        super().__init__(message)
         self.resend_safe = resend_safe

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Failed tasks -> incident items, for the failure_incident callback (pure functions, no I/O).
@@ -6,10 +5,6 @@
 The names, details and labels are the failure_incident role's (roles/failure_incident/vars/main.yml),
 so the role and the callback find each other's incidents instead of opening a second one.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import hashlib
 
@@ -26,11 +21,11 @@ def incident_name(prefix, play, task, host, per_host=True, max_length=200):
     A name longer than max_length is cut and ends in " [<8 hex digits of the full name's SHA-1>]",
     so two long names that differ only at the end stay two incidents.
     """
-    full = "%s: %s / %s%s" % (prefix, play, task, (" on %s" % host) if per_host else "")
+    full = "{}: {} / {}{}".format(prefix, play, task, (f" on {host}") if per_host else "")
     if len(full) <= max_length:
         return full
     digest = hashlib.sha1(full.encode("utf-8")).hexdigest()[:8]
-    return "%s [%s]" % (full[:max_length - HASH_SUFFIX_LENGTH].strip(), digest)
+    return f"{full[: max_length - HASH_SUFFIX_LENGTH].strip()} [{digest}]"
 
 
 def task_label(name, action):
@@ -42,9 +37,9 @@ def error_text(result, max_length=2000):
     """msg, rc and the end of stderr of a task result, as the role joins them."""
     parts = [str(result.get("msg") or "")]
     if result.get("rc") is not None:
-        parts.append("rc %s" % result["rc"])
+        parts.append("rc {}".format(result["rc"]))
     if result.get("stderr"):
-        parts.append("stderr: %s" % str(result["stderr"])[-STDERR_TAIL:])
+        parts.append("stderr: {}".format(str(result["stderr"])[-STDERR_TAIL:]))
     return ("; ".join(part for part in parts if part) or "no error message")[:max_length]
 
 
@@ -59,14 +54,16 @@ def is_no_log(result, task_no_log):
 
 def details(play, task, hosts, time, error, unreachable=False):
     """The incident details, line for line the role's (plus the unreachable case the role cannot see)."""
-    return "\n".join((
-        "Ansible host unreachable." if unreachable else "Ansible task failed.",
-        "Play: %s" % play,
-        "Task: %s" % task,
-        "Host%s: %s" % ("s" if len(hosts) > 1 else "", ", ".join(hosts)),
-        "Time: %s" % time,
-        "Error: %s" % error,
-    ))
+    return "\n".join(
+        (
+            "Ansible host unreachable." if unreachable else "Ansible task failed.",
+            f"Play: {play}",
+            f"Task: {task}",
+            "Host{}: {}".format("s" if len(hosts) > 1 else "", ", ".join(hosts)),
+            f"Time: {time}",
+            f"Error: {error}",
+        )
+    )
 
 
 def labels(play, task, hosts):
@@ -100,9 +97,11 @@ class FailureLog:
         `options`: name_prefix, per_host, name_max_length, severity, incident_type, playbook,
         start_investigation. A name that failed in this run is never closed by it.
         """
+
         def name(play, task, host):
-            return incident_name(options["name_prefix"], play, task, host, options["per_host"],
-                                 options["name_max_length"])
+            return incident_name(
+                options["name_prefix"], play, task, host, options["per_host"], options["name_max_length"]
+            )
 
         opened = {}
         for failure in self.failures:
@@ -115,7 +114,7 @@ class FailureLog:
             opened[key] = dict(failure, hosts=[failure["host"]])
         items = [self._open_item(key, failure, options) for key, failure in opened.items()]
         if close_on_recovery:
-            failed_names = set(opened) | set(name(*entry) for entry in self.not_ok)
+            failed_names = set(opened) | {name(*entry) for entry in self.not_ok}
             closed = []
             for play, task, host in self.succeeded:
                 key = name(play, task, host)
@@ -130,8 +129,14 @@ class FailureLog:
             "name": key,
             "state": "present",
             "severity": options["severity"],
-            "details": details(failure["play"], failure["task"], failure["hosts"], failure["time"],
-                               failure["error"], failure["unreachable"]),
+            "details": details(
+                failure["play"],
+                failure["task"],
+                failure["hosts"],
+                failure["time"],
+                failure["error"],
+                failure["unreachable"],
+            ),
             "occurred": failure["time"],
             "labels": labels(failure["play"], failure["task"], failure["hosts"]),
         }

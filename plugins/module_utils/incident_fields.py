@@ -1,16 +1,11 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure functions that turn module options into XSOAR incident fields and compare incidents."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import math
 import re
-from functools import lru_cache
+from functools import cache
 from datetime import datetime
 
 from ansible.module_utils.basic import missing_required_lib
@@ -25,7 +20,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.incident_schema im
 
 # Kibana common/xsoar/constants.ts
 SEVERITY_BY_NAME = {"unknown": 0, "informational": 0.5, "low": 1, "medium": 2, "high": 3, "critical": 4}
-SEVERITY_NAME_BY_NUMBER = dict((number, name.capitalize()) for name, number in SEVERITY_BY_NAME.items())
+SEVERITY_NAME_BY_NUMBER = {number: name.capitalize() for name, number in SEVERITY_BY_NAME.items()}
 # Kibana server/connector_types/xsoar/render.ts: anything else is Unknown.
 RULE_SEVERITY = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 MAX_NAME_LENGTH = 1000
@@ -67,12 +62,14 @@ def parse_severity(value):
 
 def _severity_help(value):
     placeholder = (
-        "; %d is Kibana's placeholder for the rule's severity: use rule_severity for that" % KIBANA_RULE_SEVERITY_PLACEHOLDER
-        if not isinstance(value, bool) and str(value).strip() in ("5", "5.0") else ""
+        "; %d is Kibana's placeholder for the rule's severity: use rule_severity for that"
+        % KIBANA_RULE_SEVERITY_PLACEHOLDER
+        if not isinstance(value, bool) and str(value).strip() in ("5", "5.0")
+        else ""
     )
     return (
-        "severity %r is not valid: use Unknown, Informational, Low, Medium, High or Critical"
-        " (any case), or 0, 0.5, 1, 2, 3, 4%s" % (value, placeholder)
+        f"severity {value!r} is not valid: use Unknown, Informational, Low, Medium, High or Critical"
+        f" (any case), or 0, 0.5, 1, 2, 3, 4{placeholder}"
     )
 
 
@@ -83,15 +80,21 @@ def rule_severity_number(rule_severity):
 
 def check_name(name, option="name", empty_hint="give the incident a name; it is what makes the task idempotent"):
     if name is not None and not isinstance(name, str):
-        raise XsoarInputError("%s must be one string, got a %s: give one incident name (a list of incidents goes"
-                              " into incidents)" % (option, type(name).__name__))
+        raise XsoarInputError(
+            f"{option} must be one string, got a {type(name).__name__}: give one incident name (a list of incidents goes"
+            " into incidents)"
+        )
     if not isinstance(name, str) or not name.strip():
-        raise XsoarInputError("%s is empty: %s" % (option, empty_hint))
+        raise XsoarInputError(f"{option} is empty: {empty_hint}")
     if len(name) > MAX_NAME_LENGTH:
-        raise XsoarInputError("%s is %d characters long: shorten it to at most %d characters (XSOAR's limit for incident names)"
-                              % (option, len(name), MAX_NAME_LENGTH))
+        raise XsoarInputError(
+            "%s is %d characters long: shorten it to at most %d characters (XSOAR's limit for incident names)"
+            % (option, len(name), MAX_NAME_LENGTH)
+        )
     if name != name.strip():
-        raise XsoarInputError("%s %r starts or ends with spaces: remove them (XSOAR compares names exactly)" % (option, name))
+        raise XsoarInputError(
+            f"{option} {name!r} starts or ends with spaces: remove them (XSOAR compares names exactly)"
+        )
     return name
 
 
@@ -110,15 +113,15 @@ def parse_body(body, option="body"):
         except RecursionError:
             raise XsoarInputError("%s is nested deeper than %d levels: flatten it" % (option, MAX_DEPTH))
         except ValueError as error:
-            raise XsoarInputError("%s is not valid JSON (%s): give a JSON object or a YAML dict" % (option, error))
+            raise XsoarInputError(f"{option} is not valid JSON ({error}): give a JSON object or a YAML dict")
     if not isinstance(body, dict):
-        raise XsoarInputError("%s must be a JSON object of incident fields, got %s" % (option, type(body).__name__))
+        raise XsoarInputError(f"{option} must be a JSON object of incident fields, got {type(body).__name__}")
     check_json_value(body, option)
     return body
 
 
 def _refuse_constant(name):
-    raise ValueError("%s is not JSON; XSOAR refuses it" % name)
+    raise ValueError(f"{name} is not JSON; XSOAR refuses it")
 
 
 def check_json_value(value, option):
@@ -132,10 +135,11 @@ def check_json_value(value, option):
         if depth > MAX_DEPTH:
             raise XsoarInputError("%s is nested deeper than %d levels: flatten it" % (option, MAX_DEPTH))
         if isinstance(current, float) and (math.isnan(current) or math.isinf(current)):
-            raise XsoarInputError("%s is %s, which JSON cannot carry (XSOAR refuses it): give a number or a string"
-                                  % (where, current))
+            raise XsoarInputError(
+                f"{where} is {current}, which JSON cannot carry (XSOAR refuses it): give a number or a string"
+            )
         if isinstance(current, dict):
-            stack.extend((item, depth + 1, "%s.%s" % (where, key)) for key, item in current.items())
+            stack.extend((item, depth + 1, f"{where}.{key}") for key, item in current.items())
         elif isinstance(current, (list, tuple)):
             stack.extend((item, depth + 1, "%s[%d]" % (where, index)) for index, item in enumerate(current))
 
@@ -145,23 +149,28 @@ def validate_body(body, option="body"):
     forbidden = sorted(key for key in body if key in MANAGED_BY_MODULE)
     if forbidden:
         raise XsoarInputError(
-            "%s sets %s: the module manages these itself (it finds the incident by name); remove them"
-            % (option, ", ".join(forbidden))
+            "{} sets {}: the module manages these itself (it finds the incident by name); remove them".format(
+                option, ", ".join(forbidden)
+            )
         )
     errors = sorted(_body_validator(option).iter_errors(body), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
         where = ".".join(str(part) for part in first.path) or "(top level)"
-        raise XsoarInputError("%s.%s is invalid: %s; give it the type XSOAR documents for this field" % (option, where, first.message))
+        raise XsoarInputError(
+            f"{option}.{where} is invalid: {first.message}; give it the type XSOAR documents for this field"
+        )
     for field in DATE_TIME_FIELDS:
         if field in body:
-            check_time(body[field], "%s.%s" % (option, field))
+            check_time(body[field], f"{option}.{field}")
     for key in ("CustomFields", "customFields"):
-        check_custom_fields(body.get(key), "%s.%s" % (option, key))
+        check_custom_fields(body.get(key), f"{option}.{key}")
     unknown = sorted(key for key in body if key not in KNOWN_BODY_FIELDS)
     if unknown:
-        return ["%s has fields XSOAR does not document for incidents: %s; they are sent as given (custom"
-                " fields belong in custom_fields)" % (option, ", ".join(unknown))]
+        return [
+            "{} has fields XSOAR does not document for incidents: {}; they are sent as given (custom"
+            " fields belong in custom_fields)".format(option, ", ".join(unknown))
+        ]
     return []
 
 
@@ -173,22 +182,27 @@ def _body_validator(option):
     try:
         import jsonschema
     except ImportError:
-        raise XsoarInputError("%s cannot be validated: %s" % (option, missing_required_lib("jsonschema")))
+        raise XsoarInputError("{} cannot be validated: {}".format(option, missing_required_lib("jsonschema")))
     return _built_validator(jsonschema)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _built_validator(jsonschema):
     """Built once per module run: a bulk task validates the body of every item with it."""
     integer_checker = jsonschema.Draft7Validator.TYPE_CHECKER.redefine(
-        "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool))
+        "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool)
+    )
     validator = jsonschema.validators.extend(jsonschema.Draft7Validator, type_checker=integer_checker)
     return validator(INCIDENT_BODY_SCHEMA)
 
 
 def check_labels(labels, option="labels"):
     for index, label in enumerate(labels or []):
-        if not isinstance(label, dict) or set(label) != {"type", "value"} or not all(isinstance(v, str) for v in label.values()):
+        if (
+            not isinstance(label, dict)
+            or set(label) != {"type", "value"}
+            or not all(isinstance(v, str) for v in label.values())
+        ):
             raise XsoarInputError(
                 "%s[%d] must be a dict with exactly the string keys type and value, e.g. {type: Source, value: ansible}"
                 % (option, index)
@@ -208,14 +222,16 @@ def check_time(value, option="occurred"):
     if value is None:
         return
     if not (isinstance(value, str) and STRICT_RFC3339.match(rfc3339_text(value)) and parse_time(value) is not None):
-        raise XsoarInputError("%s %r is not an RFC 3339 time: use e.g. 2026-11-29T10:00:00Z or 2026-11-29T11:00:00+01:00"
-                              % (option, value))
+        raise XsoarInputError(
+            f"{option} {value!r} is not an RFC 3339 time: use e.g. 2026-11-29T10:00:00Z or 2026-11-29T11:00:00+01:00"
+        )
 
 
 def check_playbook(playbook, option="playbook"):
     if playbook is not None and not playbook.strip():
-        raise XsoarInputError("%s is empty: give a playbook name or id (xsoar_playbook_info lists them), or leave %s out"
-                              % (option, option))
+        raise XsoarInputError(
+            f"{option} is empty: give a playbook name or id (xsoar_playbook_info lists them), or leave {option} out"
+        )
 
 
 def check_custom_fields(custom_fields, option="custom_fields"):
@@ -224,8 +240,10 @@ def check_custom_fields(custom_fields, option="custom_fields"):
         key = str(key)
         if not key.strip() or any(char.isspace() for char in key):
             raise XsoarInputError(
-                "%s key %r is not a field's machine name: use the name without spaces in lower case, e.g. %r"
-                % (option, key, "".join(key.split()).lower() or "scanip"))
+                "{} key {!r} is not a field's machine name: use the name without spaces in lower case, e.g. {!r}".format(
+                    option, key, "".join(key.split()).lower() or "scanip"
+                )
+            )
 
 
 def parse_time(value):
@@ -236,7 +254,7 @@ def parse_time(value):
     if not match:
         return None
     stamp, fraction, zone = match.groups()
-    text = "%s.%s%s" % (stamp, (fraction or "0")[:6].ljust(6, "0"), "+00:00" if zone in "zZ" else zone)
+    text = "{}.{}{}".format(stamp, (fraction or "0")[:6].ljust(6, "0"), "+00:00" if zone in "zZ" else zone)
     try:
         return datetime.fromisoformat(text)
     except ValueError:

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which incidents of a repeated search are new: the bookkeeping of the xsoar_incidents event source.
@@ -14,10 +13,6 @@ answer's contents: an incident created before the source started but indexed aft
 older than that start, so it is recorded, not delivered.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import calendar
 import re
 from email.utils import mktime_tz, parsedate_tz
@@ -28,9 +23,7 @@ DEFAULT_QUERY = "-status:closed"  # XSOAR's own default of the incidents page: t
 DEFAULT_LOOKBACK = 300.0  # demisto-sdk waits up to 300 s for a new incident to become searchable
 DEFAULT_PAGE_SIZE = 100
 
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):?(\d\d))?$"
-)
+_RFC3339 = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):?(\d\d))?$")
 
 
 def parse_time(text):
@@ -104,8 +97,11 @@ class Tracker:
         `server_now`: the server's time of the read (seconds since the epoch), which on the first
         read is the start; without it the start is the newest time in the first read.
         """
-        timed = [(incident, self.time_of(incident)) for incident in incidents
-                 if isinstance(incident, dict) and incident.get("id")]
+        timed = [
+            (incident, self.time_of(incident))
+            for incident in incidents
+            if isinstance(incident, dict) and incident.get("id")
+        ]
         times = [own_time for incident, own_time in timed if own_time is not None]
         if times:
             self.newest = max(times + ([self.newest] if self.newest is not None else []))
@@ -114,7 +110,9 @@ class Tracker:
         start = self.window_start()
         stamped = []
         for incident, own_time in timed:
-            moment = self.newest if own_time is None else own_time  # no usable time: kept for the window, then forgotten
+            moment = (
+                self.newest if own_time is None else own_time
+            )  # no usable time: kept for the window, then forgotten
             if start is None or moment is None or moment >= start:
                 stamped.append((moment if moment is not None else 0.0, incident, own_time))
         stamped.sort(key=lambda entry: (entry[0], str(entry[1]["id"])))
@@ -125,11 +123,11 @@ class Tracker:
                 events.append({"incident": incident, "event": kind})
         self.first = False
         if start is not None:
-            self.known = dict((key, value) for key, value in self.known.items() if value[1] >= start)
+            self.known = {key: value for key, value in self.known.items() if value[1] >= start}
         return events
 
     def _kind(self, incident, moment, own_time, start):
-        """"new", "modified" or None (already delivered), and remember the incident.
+        """ "new", "modified" or None (already delivered), and remember the incident.
 
         `moment` is the time it is kept under (`own_time`, its own `created`/`modified`, or the newest).
         """

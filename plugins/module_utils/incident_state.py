@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xsoar_incident's flow: desired records -> one search -> plan -> playbooks -> apply -> result.
@@ -8,14 +7,11 @@ per 200), plans each item (planner.py, pure), resolves only the playbooks of ite
 update, and hands the actions to apply.py. In check mode it stops after the plan.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils import name_lock
 from ansible_collections.xsoar.connector.plugins.module_utils import planner
 from ansible_collections.xsoar.connector.plugins.module_utils.apply import apply, outcome
+
 # prepare, module_argument_spec and ITEM_OPTIONS are entry points of this module (the callback plugin,
 # EDA content and connector_check call incident_state.prepare); they live in desired.py.
 from ansible_collections.xsoar.connector.plugins.module_utils.desired import (  # noqa: F401 pylint: disable=unused-import
@@ -30,7 +26,7 @@ class ItemsFailed(XsoarError):
     """Some items failed; `result` holds every item's outcome for the failure output."""
 
     def __init__(self, message, result):
-        super(ItemsFailed, self).__init__(message)
+        super().__init__(message)
         self.result = result
 
 
@@ -42,23 +38,28 @@ def run(client, prepared, check_mode):
     with name_lock.for_run(client, [item["name"] for item in items], check_mode):
         existing = api.find_by_names(client, [item["name"] for item in items], include_closed)
         playbook_ids = resolve_playbooks(client, items, existing, task)
-        steps = [(item, planner.plan(item, existing[item["name"]], task, playbook_ids.get(item["playbook"])))
-                 for item in items]
+        steps = [
+            (item, planner.plan(item, existing[item["name"]], task, playbook_ids.get(item["playbook"])))
+            for item in items
+        ]
         if check_mode:
             outcomes = [planned_outcome(action) for item, action in steps]
         else:
-            known = dict((name, set(incident.get("id") for incident in matches)) for name, matches in existing.items())
+            known = {name: {incident.get("id") for incident in matches} for name, matches in existing.items()}
             outcomes = apply(client, steps, task, known)
-    results = [item_result(item, action, existing[item["name"]], task, playbook_ids, result)
-               for (item, action), result in zip(steps, outcomes)]
+    results = [
+        item_result(item, action, existing[item["name"]], task, playbook_ids, result)
+        for (item, action), result in zip(steps, outcomes)
+    ]
     return single_result(results[0]) if not prepared["bulk"] else bulk_result(results)
 
 
 def resolve_playbooks(client, items, existing, task):
     """Playbook references -> ids, one search per distinct name, only for items to create or update."""
-    references = sorted(set(item["playbook"] for item in items
-                            if planner.playbook_needed(item, existing[item["name"]], task)))
-    return dict((reference, api.find_playbook(client, reference)) for reference in references)
+    references = sorted(
+        {item["playbook"] for item in items if planner.playbook_needed(item, existing[item["name"]], task)}
+    )
+    return {reference: api.find_playbook(client, reference) for reference in references}
 
 
 def planned_outcome(action):
@@ -79,14 +80,27 @@ def item_result(item, action, matches, task, playbook_ids, result):
     kept = planner.main_action(action)
     if isinstance(kept, planner.Update):
         result["changed_fields"] = sorted(kept.changes)
-    if item["state"] == "present" and len(counted) > 1 and result.get("incident") and not isinstance(action, planner.Dedupe):
+    if (
+        item["state"] == "present"
+        and len(counted) > 1
+        and result.get("incident")
+        and not isinstance(action, planner.Dedupe)
+    ):
         result["warnings"].append(
             "%d incidents are named %r; the newest %s one (id %s) was used"
-            % (len(counted), item["name"], "open" if any(planner.is_open(i) for i in counted) else "closed",
-               result["incident"].get("id")))
+            % (
+                len(counted),
+                item["name"],
+                "open" if any(planner.is_open(i) for i in counted) else "closed",
+                result["incident"].get("id"),
+            )
+        )
     if task.get("diff", True):
-        result["diff"] = planner.diff(action, item, playbook_ids.get(item["playbook"])) \
-            if result["action"] not in ("failed", "not_attempted", "dropped", "unknown") else {"before": {}, "after": {}}
+        result["diff"] = (
+            planner.diff(action, item, playbook_ids.get(item["playbook"]))
+            if result["action"] not in ("failed", "not_attempted", "dropped", "unknown")
+            else {"before": {}, "after": {}}
+        )
     return result
 
 
@@ -100,9 +114,14 @@ def single_result(result):
 
 
 def bulk_result(results):
-    warnings = ["%s: %s" % (result["name"], warning) for result in results for warning in result.pop("warnings", [])]
-    diffs = [dict(result.pop("diff"), before_header=result["name"], after_header=result["name"])
-             for result in results if "diff" in result]
+    warnings = [
+        "{}: {}".format(result["name"], warning) for result in results for warning in result.pop("warnings", [])
+    ]
+    diffs = [
+        dict(result.pop("diff"), before_header=result["name"], after_header=result["name"])
+        for result in results
+        if "diff" in result
+    ]
     summary = {"changed": any(result["changed"] for result in results), "incidents": results, "warnings": warnings}
     if diffs:
         summary["diff"] = diffs
@@ -111,7 +130,13 @@ def bulk_result(results):
         not_run = [result for result in results if result["action"] == "not_attempted"]
         raise ItemsFailed(
             "%d of %d incidents failed (first: %s: %s)%s; the incidents list says what happened to each"
-            % (len(failed), len(results), failed[0]["name"], failed[0]["msg"],
-               "; %d not attempted" % len(not_run) if not_run else ""),
-            summary)
+            % (
+                len(failed),
+                len(results),
+                failed[0]["name"],
+                failed[0]["msg"],
+                "; %d not attempted" % len(not_run) if not_run else "",
+            ),
+            summary,
+        )
     return summary

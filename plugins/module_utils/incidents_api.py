@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """XSOAR incident and playbook calls, between the client and the modules' logic."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import difflib
 
@@ -38,7 +33,9 @@ def search(client, incident_filter, limit=None):
         query.setdefault("sort", NEWEST_FIRST)
         data = client.post("/incidents/search", {"filter": query}).json
         if not isinstance(data, dict):
-            raise XsoarResponseError("POST /incidents/search answered without a JSON object: check that url is the XSOAR API address")
+            raise XsoarResponseError(
+                "POST /incidents/search answered without a JSON object: check that url is the XSOAR API address"
+            )
         total = data.get("total") or 0
         batch = [incident for incident in data.get("data") or [] if isinstance(incident, dict)]  # null: none
         found.extend(batch)
@@ -49,18 +46,19 @@ def search(client, incident_filter, limit=None):
 
 def find_by_names(client, names, include_closed=False):
     """{name: [incidents with exactly that name, newest first]} with few searches (many names each)."""
-    wanted = dict((name, []) for name in names)
+    wanted = {name: [] for name in names}
     unique = list(wanted)
     for start in range(0, len(unique), NAMES_PER_SEARCH):
-        chunk = unique[start:start + NAMES_PER_SEARCH]
+        chunk = unique[start : start + NAMES_PER_SEARCH]
         incident_filter = {"name": chunk}
         if not include_closed:
             incident_filter["notStatus"] = list(CLOSED_STATUSES)
         for incident in search(client, incident_filter)[1]:
             name = incident.get("name")
-            if name in wanted and names_match(name, incident) and incident not in wanted[name]:
-                if include_closed or incident.get("status") not in CLOSED_STATUSES:
-                    wanted[name].append(incident)
+            if name not in wanted or not names_match(name, incident) or incident in wanted[name]:
+                continue
+            if include_closed or incident.get("status") not in CLOSED_STATUSES:
+                wanted[name].append(incident)
     for matches in wanted.values():
         matches.sort(key=created_order, reverse=True)
     return wanted
@@ -76,8 +74,9 @@ def create(client, body):
         answer = client.post("/incident", body, expected=(200, 201), idempotent=False)
     except XsoarResponseError as error:
         if error.status in (200, 201):  # a success status with an unreadable body: most likely stored
-            raise XsoarOutcomeUnknown("%s; the server said it succeeded, so it was most likely stored" % error,
-                                      resend_safe=False)
+            raise XsoarOutcomeUnknown(
+                f"{error}; the server said it succeeded, so it was most likely stored", resend_safe=False
+            )
         raise
     if answer.status == 200 and answer.json is None:
         return None, 200
@@ -94,7 +93,9 @@ def update(client, incident, changes):
         if error.status == 409 or (error.status == 400 and "version" in str(error).lower()):
             raise XsoarResponseError(
                 "incident %s changed on the server while this task ran (HTTP %d, stale version): run the task again"
-                % (incident.get("id"), error.status), error.status)
+                % (incident.get("id"), error.status),
+                error.status,
+            )
         raise
     return answer.json if isinstance(answer.json, dict) else dict(request)
 
@@ -135,7 +136,9 @@ def search_playbooks(client, query=None, page=None, size=None):
         request.update(page=page or 0, size=size)
     data = client.post("/playbook/search", request).json
     if not isinstance(data, dict):
-        raise XsoarResponseError("POST /playbook/search answered without a JSON object: check that url is the XSOAR API address")
+        raise XsoarResponseError(
+            "POST /playbook/search answered without a JSON object: check that url is the XSOAR API address"
+        )
     return [playbook for playbook in data.get("playbooks") or [] if isinstance(playbook, dict)], data.get("total")
 
 
@@ -157,15 +160,19 @@ def find_playbook(client, reference, option="playbook"):
     The server's name search matches words, so the exact comparison is made here.
     """
     quoted = reference.replace("\\", "\\\\").replace('"', '\\"')
-    candidates = _searched_playbooks(client, 'name:"%s"' % quoted)
+    candidates = _searched_playbooks(client, f'name:"{quoted}"')
     if not any(playbook.get("name") == reference for playbook in candidates):
-        candidates += [playbook for playbook in _searched_playbooks(client, 'id:"%s"' % quoted) if playbook not in candidates]
+        candidates += [
+            playbook for playbook in _searched_playbooks(client, f'id:"{quoted}"') if playbook not in candidates
+        ]
     lowered = reference.lower()
     if not any(reference == p.get("id") or lowered == str(p.get("name", "")).lower() for p in candidates):
         # for the message only: one page of playbooks sharing a word, to name the closest ones
         words = [word.replace("\\", "\\\\").replace('"', '\\"') for word in reference.split()]
         if words:
-            candidates += search_playbooks(client, " or ".join('name:"%s"' % word for word in words), 0, PLAYBOOK_PAGE_SIZE)[0]
+            candidates += search_playbooks(
+                client, " or ".join(f'name:"{word}"' for word in words), 0, PLAYBOOK_PAGE_SIZE
+            )[0]
     return resolve_playbook(candidates, reference, option)
 
 
@@ -182,9 +189,16 @@ def resolve_playbook(playbooks, reference, option="playbook"):
         return by_name[0]["id"]
     names = [str(playbook.get("name")) for playbook in playbooks]
     if by_name:
-        raise XsoarInputError("%s %r names %d playbooks: give the id instead (%s)" % (
-            option, reference, len(by_name), ", ".join(str(p.get("id")) for p in by_name)))
+        raise XsoarInputError(
+            "%s %r names %d playbooks: give the id instead (%s)"
+            % (option, reference, len(by_name), ", ".join(str(p.get("id")) for p in by_name))
+        )
     close_names = difflib.get_close_matches(reference, names, n=3, cutoff=0.4)
-    hint = ("closest: %s" % ", ".join(repr(n) for n in close_names)) if close_names else (
-        "no playbook the key sees has a similar name")
-    raise XsoarInputError("%s %r matches no playbook id or name (%s); xsoar_playbook_info lists them" % (option, reference, hint))
+    hint = (
+        ("closest: {}".format(", ".join(repr(n) for n in close_names)))
+        if close_names
+        else ("no playbook the key sees has a similar name")
+    )
+    raise XsoarInputError(
+        f"{option} {reference!r} matches no playbook id or name ({hint}); xsoar_playbook_info lists them"
+    )

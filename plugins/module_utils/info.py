@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The logic of the read-only modules xsoar_playbook_info and xsoar_incident_info."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
@@ -22,7 +17,9 @@ PLAYBOOK_INFO_OPTIONS = dict(
 def prepare_playbooks(params):
     name = params.get("name")
     if name is not None and not name.strip():
-        raise XsoarInputError("name is empty: give a playbook name to filter by, or leave name out to list all playbooks")
+        raise XsoarInputError(
+            "name is empty: give a playbook name to filter by, or leave name out to list all playbooks"
+        )
     return {"name": name, "match": params.get("match") or "exact"}
 
 
@@ -40,7 +37,11 @@ def playbook_matches(playbook, name, match):
 
 def playbook_summary(playbook):
     tags = playbook.get("tags")
-    return {"id": playbook.get("id"), "name": playbook.get("name"), "tags": list(tags) if isinstance(tags, list) else []}
+    return {
+        "id": playbook.get("id"),
+        "name": playbook.get("name"),
+        "tags": list(tags) if isinstance(tags, list) else [],
+    }
 
 
 PLAYBOOK_PAGE_SIZE = 100
@@ -75,7 +76,9 @@ def _playbook_search(client, query, body):
         body = dict(body, query=query)
     data = client.post("/playbook/search", body).json
     if not isinstance(data, dict):
-        raise XsoarResponseError("POST /playbook/search answered without a JSON object: check that url is the XSOAR API address")
+        raise XsoarResponseError(
+            "POST /playbook/search answered without a JSON object: check that url is the XSOAR API address"
+        )
     return data
 
 
@@ -85,7 +88,7 @@ def all_playbooks(client):
 
 def quoted(value):
     """A query-language phrase: in double quotes, with quotes and backslashes escaped."""
-    return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"{}"'.format(value.replace("\\", "\\\\").replace('"', '\\"'))
 
 
 def name_query(name):
@@ -140,13 +143,19 @@ def prepare_incidents(params):
         raise XsoarInputError("query is empty: give an XSOAR query such as 'type:Phishing', or leave query out")
     limit = params.get("limit")
     if limit is None or limit < 1:
-        raise XsoarInputError("limit must be a positive number of incidents, got %s" % (limit,))
+        raise XsoarInputError(f"limit must be a positive number of incidents, got {limit}")
     fields = params.get("fields")
     if fields is not None and (not fields or not all(isinstance(f, str) and f.strip() for f in fields)):
         raise XsoarInputError("fields must be a non-empty list of incident field names, e.g. [id, name, status]")
     return {
-        "name": name, "ids": ids, "query": query, "status": params.get("status") or "any", "limit": limit,
-        "sort": params.get("sort") or "created", "sort_order": params.get("sort_order") or "desc", "fields": fields,
+        "name": name,
+        "ids": ids,
+        "query": query,
+        "status": params.get("status") or "any",
+        "limit": limit,
+        "sort": params.get("sort") or "created",
+        "sort_order": params.get("sort_order") or "desc",
+        "fields": fields,
     }
 
 
@@ -160,11 +169,11 @@ def folded_query(plan):
     A server given a `query` ignores every other filter field ("All other filters will be ignored
     when this filter is used", SearchIncidentsV2), so they must be part of the query itself.
     """
-    parts = ["(%s)" % plan["query"]]
+    parts = ["({})".format(plan["query"])]
     if plan["name"] is not None:
         parts.append(name_query(plan["name"]))
     if plan["ids"] is not None:
-        parts.append("(%s)" % " or ".join("id:" + quoted(i) for i in plan["ids"]))
+        parts.append("({})".format(" or ".join("id:" + quoted(i) for i in plan["ids"])))
     if plan["status"] in STATUS_QUERY:
         parts.append(STATUS_QUERY[plan["status"]])
     return " and ".join(parts)
@@ -194,18 +203,20 @@ def status_matches(incident, status):
 
 def plan_matches(incident, plan):
     """What the plan asks for, checked on the client: exact name, one of the ids, status."""
-    return all((
-        plan["name"] is None or names_match(plan["name"], incident),
-        plan["ids"] is None or str(incident.get("id")) in plan["ids"],
-        status_matches(incident, plan["status"]),
-    ))
+    return all(
+        (
+            plan["name"] is None or names_match(plan["name"], incident),
+            plan["ids"] is None or str(incident.get("id")) in plan["ids"],
+            status_matches(incident, plan["status"]),
+        )
+    )
 
 
 def select_fields(incident, fields):
     """Only the given top-level keys of an incident (keys it does not have are left out)."""
     if fields is None:
         return incident
-    return dict((key, incident[key]) for key in fields if key in incident)
+    return {key: incident[key] for key in fields if key in incident}
 
 
 def search_incidents(client, plan):
@@ -223,7 +234,7 @@ def search_incidents(client, plan):
         if all(plan_matches(i, plan) for i in incidents):
             return total, incidents
     matched = [i for i in api.search(client, flt)[1] if plan_matches(i, plan)]
-    return len(matched), matched[:plan["limit"]]
+    return len(matched), matched[: plan["limit"]]
 
 
 def run_incidents(client, plan, check_mode):

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A lock on the machine that runs the module, keyed by server and incident name.
@@ -7,10 +6,6 @@ Held from the search for a name to the create, it makes parallel runs on one mac
 play, separate ansible-playbook processes) converge on one incident: the second run searches after
 the first one's create and finds it. It does not reach other machines: see docs/reliability.md.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import contextlib
 import errno
@@ -46,13 +41,14 @@ def lock_directory():
         os.mkdir(path, 0o700)
     except OSError as error:
         if error.errno != errno.EEXIST:
-            raise XsoarError("cannot create the lock directory %s: %s" % (path, error.strerror))
+            raise XsoarError(f"cannot create the lock directory {path}: {error.strerror}")
     info = os.lstat(path)
     # another user could have made it first, to make our runs wait or to watch them
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         raise XsoarError(
-            "the lock directory %s is not a directory owned and only accessible by this user: remove it"
-            " (it holds only empty lock files) and run again" % path)
+            f"the lock directory {path} is not a directory owned and only accessible by this user: remove it"
+            " (it holds only empty lock files) and run again"
+        )
     return path
 
 
@@ -60,7 +56,7 @@ def lock_files(server, names):
     """The lock file names of `names` on `server`, sorted (so that every run takes them in one order)."""
     buckets = set()
     for name in names:
-        digest = hashlib.sha256(("%s\n%s" % (server, name)).encode("utf-8", "surrogatepass")).digest()
+        digest = hashlib.sha256((f"{server}\n{name}").encode("utf-8", "surrogatepass")).digest()
         buckets.add(int.from_bytes(digest[:4], "big") % BUCKETS)
     server_id = hashlib.sha256(server.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return ["%s-%03d.lock" % (server_id, bucket) for bucket in sorted(buckets)]
@@ -70,7 +66,7 @@ def _acquire(path, deadline, clock, sleep):
     try:
         handle = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as error:
-        raise XsoarError("cannot open the lock file %s: %s" % (path, error.strerror))
+        raise XsoarError(f"cannot open the lock file {path}: {error.strerror}")
     try:
         while True:
             try:
@@ -114,9 +110,9 @@ def names_locked(server, names, wait, directory=None, clock=time.monotonic, slee
                 handles.append(_acquire(os.path.join(directory, file_name), deadline, clock, sleep))
             except XsoarLockTimeout:
                 raise XsoarLockTimeout(
-                    "another run on this machine has been writing incidents of the same names on %s for more"
-                    " than %gs (a lock file in %s is held): wait for it to finish and run again"
-                    % (server, wait, directory))
+                    f"another run on this machine has been writing incidents of the same names on {server} for more"
+                    f" than {wait:g}s (a lock file in {directory} is held): wait for it to finish and run again"
+                )
         yield
     finally:
         for handle in reversed(handles):

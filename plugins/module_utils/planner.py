@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The pure planner: a desired record and the incidents of its name -> the write it needs.
@@ -9,10 +8,6 @@ No client, no I/O: `plan(desired, matches, task, playbook_id)` returns Create, U
 Delete or Noop, or with close_duplicates a Dedupe of one of those and the Close of the duplicates;
 check mode stops here, and the diff is built from the plan.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from collections import namedtuple
 
@@ -70,8 +65,10 @@ def plan(desired, matches, task, playbook_id=None):
         # every run, on every controller, keeps the same one: the oldest is the first that was opened
         keep = oldest(open_matches)
         others = [incident for incident in open_matches if incident is not keep]
-        return Dedupe(keep_action(keep, wanted, task),
-                      Close([incident["id"] for incident in others], others, DUPLICATE_CLOSE_REASON, duplicate_notes(keep)))
+        return Dedupe(
+            keep_action(keep, wanted, task),
+            Close([incident["id"] for incident in others], others, DUPLICATE_CLOSE_REASON, duplicate_notes(keep)),
+        )
     incident = target(desired, matches, task)
     if incident is None:
         return Create(create_body(desired, wanted))
@@ -97,7 +94,9 @@ def oldest(incidents):
 
 
 def duplicate_notes(keep):
-    return "Duplicate of incident %s (the oldest open one of this name): closed by xsoar.connector (close_duplicates)" % keep.get("id")
+    return "Duplicate of incident {} (the oldest open one of this name): closed by xsoar.connector (close_duplicates)".format(
+        keep.get("id")
+    )
 
 
 def wanted_fields(desired, playbook_id=None):
@@ -130,13 +129,17 @@ def playbook_needed(desired, matches, task):
 def user_labels(labels, wanted):
     """The labels of an incident that the user manages: all but the server's own, unless the user lists them."""
     wanted = wanted or []
-    return [label for label in labels or []
-            if isinstance(label, dict) and (label.get("type") not in SERVER_LABEL_TYPES or label in wanted)]
+    return [
+        label
+        for label in labels or []
+        if isinstance(label, dict) and (label.get("type") not in SERVER_LABEL_TYPES or label in wanted)
+    ]
 
 
 def same_labels(current, wanted):
     def key(label):
         return (str(label.get("type")), str(label.get("value")))
+
     return sorted(map(key, current)) == sorted(map(key, wanted))
 
 
@@ -169,7 +172,7 @@ def view(incident, wanted):
     for key, value in wanted.items():
         if key == "CustomFields":
             current = incident.get("CustomFields") or {}
-            shown[key] = dict((sub, current.get(sub)) for sub in value)
+            shown[key] = {sub: current.get(sub) for sub in value}
         elif key == "labels":
             shown[key] = user_labels(incident.get("labels"), value)
         else:
@@ -181,10 +184,12 @@ def diff(action, desired, playbook_id=None):
     """{before, after} of one item's managed fields (ids and status for close and delete)."""
     if isinstance(action, Dedupe):
         kept, closed = diff(action.action, desired, playbook_id), diff(action.close, desired)
-        return {"before": dict(kept["before"], duplicates=closed["before"]),
-                "after": dict(kept["after"], duplicates=closed["after"])}
+        return {
+            "before": dict(kept["before"], duplicates=closed["before"]),
+            "after": dict(kept["after"], duplicates=closed["after"]),
+        }
     if isinstance(action, Create):
-        return {"before": {}, "after": dict((k, v) for k, v in action.body.items() if k != "createInvestigation")}
+        return {"before": {}, "after": {k: v for k, v in action.body.items() if k != "createInvestigation"}}
     if isinstance(action, Close):
         before = {"ids": action.ids, "status": [incident.get("status") for incident in action.incidents]}
         after = {"ids": action.ids, "status": [STATUS_CLOSED] * len(action.ids)}
@@ -200,7 +205,7 @@ def diff(action, desired, playbook_id=None):
     wanted = dict(wanted_fields(desired, playbook_id), name=desired["name"])
     before = view(incident, wanted)
     if isinstance(action, Update):
-        return {"before": before, "after": dict(before, **dict((k, wanted[k]) for k in action.changes))}
+        return {"before": before, "after": dict(before, **{k: wanted[k] for k in action.changes})}
     return {"before": before, "after": before}
 
 

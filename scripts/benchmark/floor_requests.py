@@ -19,10 +19,15 @@ def main():
     session = requests.Session()
     session.headers.update({"Authorization": os.environ["XSOAR_API_KEY"], "Content-Type": "application/json"})
     verify = os.environ.get("XSOAR_CA_PATH") or True
-    session.post(url + "/incidents/search", data=json.dumps(
-        {"filter": {"name": names[:200], "notStatus": [2, 3], "page": 0, "size": 1000}}), verify=verify).raise_for_status()
+    session.post(
+        url + "/incidents/search",
+        data=json.dumps({"filter": {"name": names[:200], "notStatus": [2, 3], "page": 0, "size": 1000}}),
+        verify=verify,
+    ).raise_for_status()
     for name in names:
-        session.post(url + "/incident", data=json.dumps({"name": name, "severity": 3}), verify=verify).raise_for_status()
+        session.post(
+            url + "/incident", data=json.dumps({"name": name, "severity": 3}), verify=verify
+        ).raise_for_status()
 
 
 if __name__ == "__main__":

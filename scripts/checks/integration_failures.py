@@ -84,22 +84,22 @@ def failed_command_tail(lines):
     """The last TAIL_LINES lines of a target up to ansible-test's ``Command ... returned`` line."""
     ends = [index for index, line in enumerate(lines) if COMMAND_FAILED.match(line)]
     end = ends[-1] + 1 if ends else len(lines)
-    return lines[max(0, end - TAIL_LINES):end]
+    return lines[max(0, end - TAIL_LINES) : end]
 
 
 def summary(title, text):
     lines = text.splitlines()
     by_target = sections(lines)
     error = closing_error(lines)
-    out = ["%s %s" % (BEGIN_MARK, title)]
+    out = [f"{BEGIN_MARK} {title}"]
     for target in failed_targets(by_target, error):
         heading, block = last_failed_task(by_target[target])
         tail = failed_command_tail(by_target[target])
         if block:
-            out.append("--- %s: the last failed task" % target)
+            out.append(f"--- {target}: the last failed task")
             # when the end of the output shows its result, only the heading is missing there
             out.extend([heading] if block[0] in tail else [heading] + block)
-        out.append("--- %s: the end of its output" % target)
+        out.append(f"--- {target}: the end of its output")
         out.extend(tail)
     out.extend(error)
     if len(out) == 1:

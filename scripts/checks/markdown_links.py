@@ -5,6 +5,7 @@
 
 Links inside code spans and code blocks are not links; absolute URLs and #anchors are not checked.
 """
+
 import os
 import re
 import sys
@@ -23,7 +24,7 @@ def main():
                 continue
             path = os.path.normpath(os.path.join(os.path.dirname(page), target.split("#")[0]))
             if not os.path.exists(path):
-                broken.append("%s: %s" % (page, target))
+                broken.append(f"{page}: {target}")
     print("\n".join(broken) or "%d page(s), no broken relative link" % (len(sys.argv) - 1))
     return 1 if broken else 0
 

@@ -5,6 +5,7 @@
 
 nox -e docs runs it over docs/reference/, the pages antsibull-docs generates from the module docs.
 """
+
 import sys
 import docutils.core
 import docutils.utils
@@ -17,10 +18,11 @@ def main():
     for path in sys.argv[1:]:
         with open(path, encoding="utf-8") as handle:
             try:
-                docutils.core.publish_string(handle.read(), source_path=path, writer_name="html",
-                                             settings_overrides=settings)
+                docutils.core.publish_string(
+                    handle.read(), source_path=path, writer_name="html", settings_overrides=settings
+                )
             except docutils.utils.SystemMessage as error:
-                print("%s: %s" % (path, error))
+                print(f"{path}: {error}")
                 failed += 1
     print("%d page(s) rendered, %d with warnings" % (len(sys.argv) - 1, failed))
     return 1 if failed or len(sys.argv) < 2 else 0

@@ -24,7 +24,7 @@ def read_env(path):
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             if line.startswith("export "):
-                name, _sep, value = line[len("export "):].strip().partition("=")
+                name, _sep, value = line[len("export ") :].strip().partition("=")
                 values[name] = shlex.split(value)[0] if value else ""
     return values
 
@@ -37,7 +37,7 @@ def save_request_log(env, dest):
         with urllib.request.urlopen(url, context=context, timeout=30) as answer:
             body = answer.read()
     except OSError as error:
-        print("secret_leak: could not read %s: %s" % (url, error))
+        print(f"secret_leak: could not read {url}: {error}")
         return False
     with open(dest, "wb") as handle:
         handle.write(body)
@@ -54,7 +54,7 @@ def files_with(secret, paths):
                 if needle in handle.read():
                     found.append(path)
         except OSError as error:
-            found.append("%s (unreadable: %s)" % (path, error))
+            found.append(f"{path} (unreadable: {error})")
     return found
 
 
@@ -65,15 +65,19 @@ def main(argv):
     env = read_env(os.path.join(workdir, "env"))
     key = env.get("XSOAR_API_KEY", "")
     if not key:
-        print("secret_leak: no XSOAR_API_KEY in %s/env" % workdir)
+        print(f"secret_leak: no XSOAR_API_KEY in {workdir}/env")
         return 1
     request_log = os.path.join(workdir, "request-log.json")
     ok = save_request_log(env, request_log)
-    leaked = files_with(key, [os.path.join(workdir, "simulator.log"), request_log] + logs if ok
-                        else [os.path.join(workdir, "simulator.log")] + logs)
+    leaked = files_with(
+        key,
+        [os.path.join(workdir, "simulator.log"), request_log] + logs
+        if ok
+        else [os.path.join(workdir, "simulator.log")] + logs,
+    )
     if leaked or not ok:
         for path in leaked:
-            print("FAIL: the API key appears in %s" % path)
+            print(f"FAIL: the API key appears in {path}")
         return 1
     print("secret_leak: the API key is in none of %d file(s)" % (len(logs) + 2))
     return 0

@@ -7,6 +7,7 @@ and no row for a message that no longer exists.
 
 A row's first cell holds `code` fragments of the message, ``...`` where the message varies.
 """
+
 import ast
 import re
 import sys
@@ -24,13 +25,17 @@ def source_messages(path):
         if isinstance(node, ast.Expr):
             data.add(id(node.value))
         if isinstance(node, ast.Assign) and any(
-                getattr(target, "id", "") in ("DOCUMENTATION", "EXAMPLES", "RETURN") for target in node.targets):
+            getattr(target, "id", "") in ("DOCUMENTATION", "EXAMPLES", "RETURN") for target in node.targets
+        ):
             data.add(id(node.value))
         if isinstance(node, (ast.Dict, ast.Subscript, ast.Compare)):
             data.update(id(sub) for sub in ast.walk(node))
         # constant tables (words looked up in error texts) and namedtuple field lists are data too
-        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Tuple, ast.List, ast.Set)) and all(
-                isinstance(element, ast.Constant) for element in node.value.elts):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, (ast.Tuple, ast.List, ast.Set))
+            and all(isinstance(element, ast.Constant) for element in node.value.elts)
+        ):
             data.update(id(element) for element in node.value.elts)
         if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "namedtuple":
             data.update(id(sub) for sub in ast.walk(node))
@@ -56,7 +61,7 @@ def role_messages(path):
             for name in (action, "ansible.builtin." + action):
                 text = (task.get(name) or {}).get(option) if isinstance(task.get(name), dict) else None
                 if isinstance(text, str):
-                    yield "%s (task %r)" % (path, task.get("name")), " ".join(text.split())
+                    yield "{} (task {!r})".format(path, task.get("name")), " ".join(text.split())
 
 
 def documented_fragments(path):
@@ -82,16 +87,22 @@ def matches(fragment, message):
 
 def main():
     page, sources = sys.argv[1], sys.argv[2:]
-    messages = [message for path in sources
-                for message in (role_messages(path) if path.endswith(".yml") else source_messages(path))]
-    fragments = [fragment for fragment in documented_fragments(page) if fragment not in ("message contains", "detail contains")]
-    undocumented = ["%s: %s" % (where, text) for where, text in messages
-                    if not any(matches(fragment, text) for fragment in fragments)]
+    messages = [
+        message
+        for path in sources
+        for message in (role_messages(path) if path.endswith(".yml") else source_messages(path))
+    ]
+    fragments = [
+        fragment for fragment in documented_fragments(page) if fragment not in ("message contains", "detail contains")
+    ]
+    undocumented = [
+        f"{where}: {text}" for where, text in messages if not any(matches(fragment, text) for fragment in fragments)
+    ]
     stale = [fragment for fragment in fragments if not any(matches(fragment, text) for _where, text in messages)]
     for where in undocumented:
-        print("not in %s: %s" % (page, where))
+        print(f"not in {page}: {where}")
     for fragment in stale:
-        print("in %s but no message contains it: %s" % (page, fragment))
+        print(f"in {page} but no message contains it: {fragment}")
     print("%d messages in the plugins and roles, %d rows' fragments in %s" % (len(messages), len(fragments), page))
     return 1 if undocumented or stale or not messages else 0
 

@@ -62,8 +62,11 @@ def check_credential_type(credential_type):
     """What AWX refuses when the credential type is saved: undefined names, unknown required fields."""
     fields = credential_type["inputs"]["fields"]
     ids = [field["id"] for field in fields]
-    problems = ["required field %r is not in inputs.fields" % name
-                for name in credential_type["inputs"].get("required", []) if name not in ids]
+    problems = [
+        f"required field {name!r} is not in inputs.fields"
+        for name in credential_type["inputs"].get("required", [])
+        if name not in ids
+    ]
     namespace = {field["id"]: (True if field.get("type") == "boolean" else "EXAMPLE") for field in fields}
     tower = TowerNamespace()
     tower.filename = TowerNamespace()
@@ -76,7 +79,7 @@ def check_credential_type(credential_type):
             try:
                 strict.from_string(template).render(**namespace)
             except Exception as error:  # pylint: disable=broad-exception-caught
-                problems.append("injectors.%s.%s does not render: %s" % (kind, name, error))
+                problems.append(f"injectors.{kind}.{name} does not render: {error}")
     return problems
 
 
@@ -100,8 +103,10 @@ def render_injectors(credential_type, inputs, private_data_dir):
             out.write(sandbox.from_string(template).render(tower=tower, **namespace))
         os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
         setattr(tower.filename, label.partition(".")[2], path)
-    return {name: sandbox.from_string(template).render(tower=tower, **namespace)
-            for name, template in credential_type["injectors"].get("env", {}).items()}
+    return {
+        name: sandbox.from_string(template).render(tower=tower, **namespace)
+        for name, template in credential_type["injectors"].get("env", {}).items()
+    }
 
 
 def credential_inputs(simulator):
@@ -130,11 +135,15 @@ def build_private_data_dir(private_data_dir, tarball, job_env, extravars, projec
     with open(requirements, "w", encoding="utf-8") as out:
         yaml.safe_dump({"collections": [{"name": tarball, "type": "file"}]}, out)
     collections = os.path.join(private_data_dir, "requirements_collections")
-    subprocess.run(["ansible-galaxy", "collection", "install", "-r", requirements, "-p", collections],
-                   check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections))
+    subprocess.run(
+        ["ansible-galaxy", "collection", "install", "-r", requirements, "-p", collections],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections),
+    )
     os.makedirs(os.path.join(private_data_dir, "inventory"))
     with open(os.path.join(private_data_dir, "inventory", "hosts"), "w", encoding="utf-8") as out:
-        out.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+        out.write(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
     # only the installed tarball: never a checkout or ~/.ansible/collections
     job_env = dict(job_env, ANSIBLE_COLLECTIONS_PATH=collections)
     for name, data in (("envvars", job_env), ("extravars", extravars)):
@@ -146,8 +155,13 @@ def build_private_data_dir(private_data_dir, tarball, job_env, extravars, projec
 
 def run_job(private_data_dir, ident, playbook=PLAYBOOK):
     """`ansible-runner run` as AWX's worker does (without a container); returns status, rc, events."""
-    proc = subprocess.run(["ansible-runner", "run", private_data_dir, "-p", playbook, "--ident", ident],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    proc = subprocess.run(
+        ["ansible-runner", "run", private_data_dir, "-p", playbook, "--ident", ident],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
     artifacts = os.path.join(private_data_dir, "artifacts", ident)
     with open(os.path.join(artifacts, "status"), encoding="utf-8") as handle:
         status = handle.read().strip()
@@ -193,29 +207,42 @@ def files_holding(directory, text):
 def callback_job(simulator, credential_type, tarball, work, check):
     """The failure_incident callback in a failing job: enabled by the project's ansible.cfg alone."""
     private_data_dir = os.path.join(work, "private_data_dir_callback")
-    build_private_data_dir(private_data_dir, tarball,
-                           render_injectors(credential_type, credential_inputs(simulator), private_data_dir), {},
-                           [os.path.join(CALLBACK_PROJECT, name) for name in (CALLBACK_PLAYBOOK, "ansible.cfg")])
+    build_private_data_dir(
+        private_data_dir,
+        tarball,
+        render_injectors(credential_type, credential_inputs(simulator), private_data_dir),
+        {},
+        [os.path.join(CALLBACK_PROJECT, name) for name in (CALLBACK_PLAYBOOK, "ansible.cfg")],
+    )
     for ident in ("callback_first", "callback_second"):
         output, status, rc, events = run_job(private_data_dir, ident, CALLBACK_PLAYBOOK)
-        check(status == "failed" and rc == 2, "job %s: the failed task fails the job as without the callback"
-              " (status %s, rc %d)" % (ident, status, rc))
+        check(
+            status == "failed" and rc == 2,
+            "job %s: the failed task fails the job as without the callback (status %s, rc %d)" % (ident, status, rc),
+        )
         warned = [line for line in output.splitlines() if "xsoar.connector.failure_incident:" in line]
-        check(not warned, "job %s: the callback warned of nothing (%s)" % (ident, warned or "none"))
+        check(not warned, "job {}: the callback warned of nothing ({})".format(ident, warned or "none"))
     named = [incident for incident in stored_incidents(simulator) if incident["name"] == CALLBACK_INCIDENT]
-    check(len(named) == 1 and "\nError: payment service did not start" in named[0].get("details", ""),
-          "the callback opened one incident %r for the failed task, in two runs (found %d)"
-          % (CALLBACK_INCIDENT, len(named)))
-    leaks = [path for path in files_holding(private_data_dir, simulator["xsoar_api_key"])
-             if not matches_key_holder(path)]
-    check(not leaks, "callback job: the API key is in no job output, event or artifact (found in: %s)"
-          % (leaks or "none"))
+    check(
+        len(named) == 1 and "\nError: payment service did not start" in named[0].get("details", ""),
+        "the callback opened one incident %r for the failed task, in two runs (found %d)"
+        % (CALLBACK_INCIDENT, len(named)),
+    )
+    leaks = [
+        path for path in files_holding(private_data_dir, simulator["xsoar_api_key"]) if not matches_key_holder(path)
+    ]
+    check(
+        not leaks, "callback job: the API key is in no job output, event or artifact (found in: %s)" % (leaks or "none")
+    )
 
 
 def matches_key_holder(path):
     parts = path.split(os.sep)
-    return any(len(parts) == len(holder.split("/")) and all(
-        pattern in ("*", part) for pattern, part in zip(holder.split("/"), parts)) for holder in KEY_HOLDERS)
+    return any(
+        len(parts) == len(holder.split("/"))
+        and all(pattern in ("*", part) for pattern, part in zip(holder.split("/"), parts))
+        for holder in KEY_HOLDERS
+    )
 
 
 def main():
@@ -234,13 +261,17 @@ def main():
     private_data_dir = os.path.join(os.path.abspath(args.work), "private_data_dir")
     job_env = render_injectors(credential_type, credential_inputs(simulator), private_data_dir)
     shown = {name: ("<the key>" if value == simulator["xsoar_api_key"] else value) for name, value in job_env.items()}
-    print("credential injects: %s" % json.dumps(shown, sort_keys=True))
-    incident_name = "AWX job: disk full on db1 (%s)" % simulator["xsoar_profile"]
-    build_private_data_dir(private_data_dir, os.path.abspath(args.collection_tarball), job_env,
-                           {"incident_name": incident_name, "incident_severity": "high"})
+    print(f"credential injects: {json.dumps(shown, sort_keys=True)}")
+    incident_name = "AWX job: disk full on db1 ({})".format(simulator["xsoar_profile"])
+    build_private_data_dir(
+        private_data_dir,
+        os.path.abspath(args.collection_tarball),
+        job_env,
+        {"incident_name": incident_name, "incident_severity": "high"},
+    )
 
     def check(condition, message):
-        print("%s: %s" % ("ok" if condition else "FAIL", message))
+        print("{}: {}".format("ok" if condition else "FAIL", message))
         if not condition:
             failures.append(message)
 
@@ -251,27 +282,37 @@ def main():
             print(output)
         check(status == "successful" and rc == 0, "job %s: status %s, rc %d" % (ident, status, rc))
         actions = [result.get("action") for result in incident_results(events)]
-        check(actions == [action], "job %s: the role reports %s (got %s)" % (ident, action, actions))
+        check(actions == [action], f"job {ident}: the role reports {action} (got {actions})")
         stats = [event["event_data"] for event in events if event["event"] == "playbook_on_stats"]
         changed = bool(stats and stats[0].get("changed"))
-        check(stats and changed == (action == "created"), "job %s: changed is %s" % (ident, changed))
+        check(stats and changed == (action == "created"), f"job {ident}: changed is {changed}")
 
     named = [incident for incident in stored_incidents(simulator) if incident["name"] == incident_name]
-    check(len(named) == 1 and named[0]["severity"] == 3,
-          "the simulator holds one incident %r of severity high: %s"
-          % (incident_name, [(incident["id"], incident["severity"]) for incident in named]))
+    check(
+        len(named) == 1 and named[0]["severity"] == 3,
+        "the simulator holds one incident {!r} of severity high: {}".format(
+            incident_name, [(incident["id"], incident["severity"]) for incident in named]
+        ),
+    )
 
     holders = files_holding(private_data_dir, simulator["xsoar_api_key"])
     leaks = [path for path in holders if not matches_key_holder(path)]
     check(not leaks, "the API key is in no job output, event or artifact (found in: %s)" % (leaks or "none"))
     # The check above is only as good as the key it looks for: it must be in the expected files.
-    check("env/envvars" in holders
-          and sum(matches_key_holder(path) and path.startswith("artifacts") for path in holders) == len(expected_actions),
-          "the key is where the job environment is kept (%s): %s" % (", ".join(KEY_HOLDERS), holders))
-    open_to_others = [path for path in holders
-                      if os.stat(os.path.join(private_data_dir, path)).st_mode & (stat.S_IRWXG | stat.S_IRWXO)]
-    check(not open_to_others, "the files holding the key are readable by their owner only (not: %s)"
-          % (open_to_others or "none"))
+    check(
+        "env/envvars" in holders
+        and sum(matches_key_holder(path) and path.startswith("artifacts") for path in holders) == len(expected_actions),
+        "the key is where the job environment is kept ({}): {}".format(", ".join(KEY_HOLDERS), holders),
+    )
+    open_to_others = [
+        path
+        for path in holders
+        if os.stat(os.path.join(private_data_dir, path)).st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+    ]
+    check(
+        not open_to_others,
+        "the files holding the key are readable by their owner only (not: %s)" % (open_to_others or "none"),
+    )
 
     if simulator["xsoar_ca_path"]:
         # "Skip TLS certificate verification" ticked and no CA: the role must not override the
@@ -279,18 +320,24 @@ def main():
         inputs = dict(credential_inputs(simulator), skip_tls_verify=True)
         del inputs["ca_cert"]
         skip_dir = os.path.join(os.path.abspath(args.work), "private_data_dir_skip_tls")
-        build_private_data_dir(skip_dir, os.path.abspath(args.collection_tarball),
-                               render_injectors(credential_type, inputs, skip_dir),
-                               {"incident_name": incident_name, "incident_severity": "high"})
+        build_private_data_dir(
+            skip_dir,
+            os.path.abspath(args.collection_tarball),
+            render_injectors(credential_type, inputs, skip_dir),
+            {"incident_name": incident_name, "incident_severity": "high"},
+        )
         output, status, rc, events = run_job(skip_dir, "skip_tls")
         if status != "successful":
             print(output)
         actions = [result.get("action") for result in incident_results(events)]
-        check(status == "successful" and actions == ["none"],
-              "job skip_tls (certificate checks off, no CA): status %s, actions %s" % (status, actions))
+        check(
+            status == "successful" and actions == ["none"],
+            f"job skip_tls (certificate checks off, no CA): status {status}, actions {actions}",
+        )
 
-    callback_job(simulator, credential_type, os.path.abspath(args.collection_tarball), os.path.abspath(args.work),
-                 check)
+    callback_job(
+        simulator, credential_type, os.path.abspath(args.collection_tarball), os.path.abspath(args.work), check
+    )
 
     if failures:
         print("%d check(s) failed" % len(failures))

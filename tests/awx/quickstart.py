@@ -28,7 +28,7 @@ EXAMPLE_URL = "https://xsoar.example.com"
 
 
 def code_blocks(text, language):
-    return re.findall(r"```%s\n(.*?)```" % language, text, re.S)
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
 
 
 def block_with(blocks, marker):
@@ -68,16 +68,23 @@ def main():
     failures = []
 
     def check(condition, message):
-        print("%s: %s" % ("ok" if condition else "FAIL", message))
+        print("{}: {}".format("ok" if condition else "FAIL", message))
         if not condition:
             failures.append(message)
 
     # step 2: the connection in XSOAR_* variables (the page's values are placeholders)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.abspath(args.collections_path),
-               XSOAR_URL=simulator["xsoar_url"], XSOAR_API_KEY=simulator["xsoar_api_key"],
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-    for name, value in (("XSOAR_API_KEY_ID", "xsoar_api_key_id"), ("XSOAR_API_KEY_TYPE", "xsoar_api_key_type"),
-                        ("XSOAR_CA_PATH", "xsoar_ca_path")):
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=os.path.abspath(args.collections_path),
+        XSOAR_URL=simulator["xsoar_url"],
+        XSOAR_API_KEY=simulator["xsoar_api_key"],
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+    )
+    for name, value in (
+        ("XSOAR_API_KEY_ID", "xsoar_api_key_id"),
+        ("XSOAR_API_KEY_TYPE", "xsoar_api_key_type"),
+        ("XSOAR_CA_PATH", "xsoar_ca_path"),
+    ):
         if simulator[value]:
             env[name] = simulator[value]
 
@@ -90,9 +97,16 @@ def main():
     outputs = []
 
     def run(command, environment):
-        proc = subprocess.run(["bash", "-c", command], env=environment, cwd=args.work, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
-        check(proc.returncode == 0, "step runs: %s" % command.strip().splitlines()[0])
+        proc = subprocess.run(
+            ["bash", "-c", command],
+            env=environment,
+            cwd=args.work,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        check(proc.returncode == 0, f"step runs: {command.strip().splitlines()[0]}")
         if proc.returncode:
             print(proc.stdout[-3000:])
         outputs.append(proc.stdout)
@@ -113,7 +127,7 @@ def main():
         out.write(playbook)
     with open(os.path.join(args.work, "vault.yml"), "w", encoding="utf-8") as out:
         yaml.safe_dump({"vault_xsoar_api_key": simulator["xsoar_api_key"]}, out)
-    playbook_env = dict((name, value) for name, value in env.items() if name not in ("XSOAR_URL", "XSOAR_API_KEY"))
+    playbook_env = {name: value for name, value in env.items() if name not in ("XSOAR_URL", "XSOAR_API_KEY")}
     name = yaml.safe_load(playbook)[0]["tasks"][1]["xsoar.connector.xsoar_incident"]["name"]
     recaps = []
     for command in commands(block_with(bash, "ansible-playbook first.yml")):
@@ -121,13 +135,16 @@ def main():
         recaps.append(re.findall(r"changed=(\d+)", output))
         if len(recaps) == 1:
             check(name not in stored(simulator), "check mode sends no incident")
-    check(recaps == [["1"], ["1"], ["0"]], "the playbook: check mode changed, then created, then nothing changed (%s)" % recaps)
-    check(name in stored(simulator), "the playbook's incident %r exists" % name)
+    check(
+        recaps == [["1"], ["1"], ["0"]],
+        f"the playbook: check mode changed, then created, then nothing changed ({recaps})",
+    )
+    check(name in stored(simulator), f"the playbook's incident {name!r} exists")
 
     # step 5: close them
     run(block_with(bash, "state=closed"), env)
-    statuses = dict((incident_name, incident.get("status")) for incident_name, incident in stored(simulator).items())
-    check(statuses and set(statuses.values()) == {2}, "step 5 closed every incident the page opened: %s" % statuses)
+    statuses = {incident_name: incident.get("status") for incident_name, incident in stored(simulator).items()}
+    check(statuses and set(statuses.values()) == {2}, f"step 5 closed every incident the page opened: {statuses}")
     check(not any(simulator["xsoar_api_key"] in output for output in outputs), "no output shows the key")
     check(not any("[WARNING]" in output for output in outputs), "no command prints a warning (the implicit localhost)")
     return 1 if failures else 0

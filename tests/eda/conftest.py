@@ -3,6 +3,7 @@
 Run through nox -e eda, which builds and installs the collection into a temporary
 collections path ($XSOAR_EDA_COLLECTIONS) and provides ansible-rulebook in the venv.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,20 @@ class Simulator:
         self.key = secrets.token_hex(24)
         self.workdir = workdir
         port_file = workdir / "port.json"
-        args = [sys.executable, str(SIMULATOR), "--deployment", deployment, "--api-key", self.key,
-                "--api-key-type", key_type, "--port", "0", "--port-file", str(port_file)]
+        args = [
+            sys.executable,
+            str(SIMULATOR),
+            "--deployment",
+            deployment,
+            "--api-key",
+            self.key,
+            "--api-key-type",
+            key_type,
+            "--port",
+            "0",
+            "--port-file",
+            str(port_file),
+        ]
         if key_id:
             args += ["--api-key-id", key_id]
         if tls:
@@ -58,7 +71,7 @@ class Simulator:
         deadline = time.monotonic() + 20
         while not port_file.exists() or not port_file.read_text():
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("simulator did not start: %s" % self.log_path.read_text())
+                raise RuntimeError(f"simulator did not start: {self.log_path.read_text()}")
             time.sleep(0.05)
         info = json.loads(port_file.read_text())
         self.url = info["url"]
@@ -72,8 +85,9 @@ class Simulator:
 
     # -- control API (no auth) --------------------------------------------------------------
     def control(self, method: str, name: str, body=None):
-        answer = requests.request(method, self.url + "/_simulator/" + name, json=body,
-                                  verify=self.ca_path or True, timeout=10)
+        answer = requests.request(
+            method, self.url + "/_simulator/" + name, json=body, verify=self.ca_path or True, timeout=10
+        )
         answer.raise_for_status()
         return answer.json() if answer.content else None
 
@@ -98,14 +112,19 @@ class Simulator:
         else:
             headers.update(_advanced_headers(self.key))
             headers["x-xdr-auth-id"] = PROFILES[self.profile][2]
-        answer = requests.post(self.url + (self.prefix if prefix is None else prefix) + path, json=body, headers=headers,
-                               verify=self.ca_path or True, timeout=10)
+        answer = requests.post(
+            self.url + (self.prefix if prefix is None else prefix) + path,
+            json=body,
+            headers=headers,
+            verify=self.ca_path or True,
+            timeout=10,
+        )
         assert answer.status_code in (200, 201), answer.text
         return answer
 
     def create(self, name: str, **fields) -> dict:
         """Create an incident through the API; returns the stored incident (with its id)."""
-        before = set(incident["id"] for incident in self.incidents())
+        before = {incident["id"] for incident in self.incidents()}
         self.api("/incident", dict(fields, name=name))
         created = [incident for incident in self.incidents() if incident["id"] not in before]
         assert len(created) == 1
@@ -117,8 +136,11 @@ class Simulator:
 
     def close(self, incident: dict) -> None:
         # XSOAR 8 documents no public batchClose: the legacy /xsoar prefix has it, as the collection uses
-        self.api("/incident/batchClose", {"ids": [incident["id"]], "all": False, "filter": {}},
-                 prefix="/xsoar" if self.prefix else "")
+        self.api(
+            "/incident/batchClose",
+            {"ids": [incident["id"]], "all": False, "filter": {}},
+            prefix="/xsoar" if self.prefix else "",
+        )
 
     def stop(self):
         self.proc.terminate()
@@ -136,8 +158,11 @@ def _advanced_headers(key: str) -> dict:
     alphabet = string.ascii_letters + string.digits
     nonce = "".join(secrets.choice(alphabet) for _index in range(64))
     timestamp = str(int(time.time() * 1000))
-    return {"x-xdr-timestamp": timestamp, "x-xdr-nonce": nonce,
-            "Authorization": hashlib.sha256((key + nonce + timestamp).encode()).hexdigest()}
+    return {
+        "x-xdr-timestamp": timestamp,
+        "x-xdr-nonce": nonce,
+        "Authorization": hashlib.sha256((key + nonce + timestamp).encode()).hexdigest(),
+    }
 
 
 @pytest.fixture(scope="module", params=sorted(PROFILES))

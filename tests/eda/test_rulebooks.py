@@ -4,6 +4,7 @@ Each test starts `ansible-rulebook -r xsoar.connector.<rulebook>` with the colle
 temporary collections path (nox -e eda), the connection passed from the XSOAR_* environment
 with -E, as the docs say to run it.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,9 +38,11 @@ def wait_for(condition, timeout, what, rulebook=None):
         if value:
             return value
         if rulebook is not None and rulebook.proc.poll() is not None:
-            pytest.fail("ansible-rulebook exited (%s) while waiting for %s:\n%s" % (rulebook.proc.returncode, what, rulebook.output()))
+            pytest.fail(
+                f"ansible-rulebook exited ({rulebook.proc.returncode}) while waiting for {what}:\n{rulebook.output()}"
+            )
         if time.monotonic() > deadline:
-            pytest.fail("timed out waiting for %s\n%s" % (what, rulebook.output() if rulebook else ""))
+            pytest.fail("timed out waiting for {}\n{}".format(what, rulebook.output() if rulebook else ""))
         time.sleep(0.2)
 
 
@@ -48,16 +51,39 @@ class Rulebook:
 
     def __init__(self, workdir: Path, sim: Simulator, rulebook: str, variables: dict):
         self.workdir = workdir
-        (workdir / "inventory.yml").write_text(json.dumps({"all": {"hosts": {"localhost": {
-            "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
+        (workdir / "inventory.yml").write_text(
+            json.dumps(
+                {
+                    "all": {
+                        "hosts": {
+                            "localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+                        }
+                    }
+                }
+            )
+        )
         (workdir / "vars.yml").write_text(json.dumps(variables))
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path()), **sim.env)
         env.pop("ANSIBLE_COLLECTIONS_PATHS", None)
         self.log = workdir / "rulebook.log"
         self.proc = subprocess.Popen(
-            ["ansible-rulebook", "-r", rulebook, "-i", "inventory.yml", "--vars", "vars.yml",
-             "-E", ",".join(sorted(sim.env))],
-            cwd=workdir, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                "ansible-rulebook",
+                "-r",
+                rulebook,
+                "-i",
+                "inventory.yml",
+                "--vars",
+                "vars.yml",
+                "-E",
+                ",".join(sorted(sim.env)),
+            ],
+            cwd=workdir,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -91,8 +117,12 @@ def xsoar6(tmp_path_factory):
 
 def post(port, body, token=TOKEN):
     headers = {"Authorization": "Bearer " + token} if token else {}
-    return requests.post("http://127.0.0.1:%d/endpoint" % port, data=body, timeout=10,
-                         headers=dict(headers, **{"Content-Type": "application/json"})).status_code
+    return requests.post(
+        "http://127.0.0.1:%d/endpoint" % port,
+        data=body,
+        timeout=10,
+        headers=dict(headers, **{"Content-Type": "application/json"}),
+    ).status_code
 
 
 def searched(sim):
@@ -108,12 +138,18 @@ def test_kibana_alerts_rulebook(saas, tmp_path):
     closes on recovery; braces in alert text reach XSOAR as text; no token, no incident."""
     saas.reset()
     port = free_port()
-    rulebook = Rulebook(tmp_path, saas, "xsoar.connector.kibana_alerts",
-                        {"webhook_host": "127.0.0.1", "webhook_port": port, "webhook_token": TOKEN})
+    rulebook = Rulebook(
+        tmp_path,
+        saas,
+        "xsoar.connector.kibana_alerts",
+        {"webhook_host": "127.0.0.1", "webhook_port": port, "webhook_token": TOKEN},
+    )
     try:
+
         def listening():
             with socket.socket() as sock:
                 return sock.connect_ex(("127.0.0.1", port)) == 0
+
         wait_for(listening, 60, "the webhook to listen", rulebook)
 
         template = installed("roles", "alert_incident", "files", "kibana_webhook_body.json").read_text()
@@ -128,10 +164,12 @@ def test_kibana_alerts_rulebook(saas, tmp_path):
         assert [incident["name"] for incident in stored] == ["{{rule.name}} / {{alert.id}}"], stored
         assert stored[0]["severity"] == 0  # "{{context.rule.severity}}" is no severity: Unknown
 
-        alert = {"rule": {"id": "r-1", "name": "High CPU on web", "url": "https://kibana.example.com/r/1"},
-                 "alert": {"id": "web-1", "uuid": "u-1", "actionGroup": "threshold met"},
-                 "context": {"rule": {"severity": "high"}, "reason": "cpu at 97% {{ 7*7 }} {% raw %}"},
-                 "date": "2026-12-01T11:00:00.000Z"}
+        alert = {
+            "rule": {"id": "r-1", "name": "High CPU on web", "url": "https://kibana.example.com/r/1"},
+            "alert": {"id": "web-1", "uuid": "u-1", "actionGroup": "threshold met"},
+            "context": {"rule": {"severity": "high"}, "reason": "cpu at 97% {{ 7*7 }} {% raw %}"},
+            "date": "2026-12-01T11:00:00.000Z",
+        }
         assert post(port, json.dumps(alert)) == 200
         assert post(port, json.dumps(alert)) == 200
         wait_for(lambda: rulebook.playbook_runs() >= 4, 90, "four playbook runs", rulebook)
@@ -170,9 +208,12 @@ def test_source_fires_each_new_incident_once(xsoar6, tmp_path):
 
         def fired():
             return [line for line in rulebook.output().splitlines() if line.startswith("NEW INCIDENT ")]
+
         wait_for(lambda: len(fired()) >= 5, 60, "five rule firings", rulebook)
         time.sleep(3)  # three more polls: nothing fires twice
-        assert sorted(fired()) == sorted("NEW INCIDENT %s %s" % (incident["id"], incident["name"]) for incident in created[:5])
+        assert sorted(fired()) == sorted(
+            "NEW INCIDENT {} {}".format(incident["id"], incident["name"]) for incident in created[:5]
+        )
         assert "Existing before" not in rulebook.output()
     finally:
         rulebook.stop()
@@ -189,11 +230,16 @@ def test_remediation_rulebook(saas, tmp_path):
     tasks.write_text(
         "- name: Record the remediation\n"
         "  ansible.builtin.lineinfile:\n"
-        "    path: %s/{{ xsoar_incident.id }}\n"
-        "    line: \"{{ xsoar_incident.name }}\"\n"
-        "    create: true\n" % marks)
-    rulebook = Rulebook(tmp_path, saas, "xsoar.connector.xsoar_remediation",
-                        {"xsoar_remediation_tasks": str(tasks), "xsoar_poll_interval": 1})
+        f"    path: {marks}/{{{{ xsoar_incident.id }}}}\n"
+        '    line: "{{ xsoar_incident.name }}"\n'
+        "    create: true\n"
+    )
+    rulebook = Rulebook(
+        tmp_path,
+        saas,
+        "xsoar.connector.xsoar_remediation",
+        {"xsoar_remediation_tasks": str(tasks), "xsoar_poll_interval": 1},
+    )
     try:
         wait_for(lambda: searched(saas), 60, "the source's first poll", rulebook)
         target = saas.create("Disk full on db1 {{ 7*7 }}", type="Ansible Remediation")

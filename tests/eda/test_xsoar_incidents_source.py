@@ -2,6 +2,7 @@
 
 The source is loaded from the installed collection by path, as ansible-rulebook loads it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +14,7 @@ import time
 import pytest
 
 from conftest import installed
+import contextlib
 
 INTERVAL = 0.2
 
@@ -23,9 +25,14 @@ def source():
 
 
 def connection(sim) -> dict:
-    names = {"XSOAR_URL": "url", "XSOAR_API_KEY": "api_key", "XSOAR_API_KEY_ID": "api_key_id",
-             "XSOAR_API_KEY_TYPE": "api_key_type", "XSOAR_CA_PATH": "ca_path"}
-    return dict((names[var], value) for var, value in sim.env.items())
+    names = {
+        "XSOAR_URL": "url",
+        "XSOAR_API_KEY": "api_key",
+        "XSOAR_API_KEY_ID": "api_key_id",
+        "XSOAR_API_KEY_TYPE": "api_key_type",
+        "XSOAR_CA_PATH": "ca_path",
+    }
+    return {names[var]: value for var, value in sim.env.items()}
 
 
 class Run:
@@ -44,20 +51,16 @@ class Run:
                 self.task.result()  # raises the source's error
                 pytest.fail("the source returned: a source that returns ends the ruleset")
             remaining = deadline - time.monotonic()
-            assert remaining > 0, "events so far: %s" % self.ids()
-            try:
+            assert remaining > 0, f"events so far: {self.ids()}"
+            with contextlib.suppress(asyncio.TimeoutError):
                 self.events.append(await asyncio.wait_for(self.queue.get(), min(remaining, 0.5)))
-            except asyncio.TimeoutError:
-                pass
 
     async def settle(self, polls=5):
         """Let the source poll a few more times, collecting anything it sends."""
         deadline = time.monotonic() + polls * INTERVAL + 0.5
         while time.monotonic() < deadline:
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 self.events.append(await asyncio.wait_for(self.queue.get(), 0.1))
-            except asyncio.TimeoutError:
-                pass
         assert not self.task.done(), "the source stopped"
 
     def ids(self, kind=None):
@@ -108,7 +111,7 @@ def test_new_incidents_once_each(source, sim, caplog):
     assert run.events[0]["incident"]["name"] == "After start 0"
     assert run.events[0]["incident"]["severity"] == 2
     # the new ones were searchable only after the old ones (made earlier, same lag): seen, and skipped
-    assert not set(run.ids()) & set(incident["id"] for incident in old)
+    assert not set(run.ids()) & {incident["id"] for incident in old}
     # every search is the open incidents, newest first, with an explicit size (a real server needs one)
     for entry in searches(sim):
         flt = entry["body"]["filter"]
@@ -156,6 +159,7 @@ def test_incident_indexed_late_is_delivered_once(source, sim):
     Here it is hidden from the query at first (another type) and then changed to match: to the source
     this is exactly a late index, an incident whose `created` is older than ones already seen.
     """
+
     async def scenario():
         run = Run(source, dict(connection(sim), interval=INTERVAL, query="type:Phishing"))
         await first_poll(sim, run)
@@ -195,6 +199,7 @@ def test_modified_incidents_come_again(source, sim):
 @pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
 def test_pages_through_a_burst(source, sim):
     """More new incidents within one interval than one page holds: all delivered, once."""
+
     async def scenario():
         run = Run(source, dict(connection(sim), interval=1.0, page_size=20))
         await first_poll(sim, run)
@@ -212,11 +217,13 @@ def test_pages_through_a_burst(source, sim):
 def test_transient_errors_back_off_and_recover(source, sim, caplog):
     caplog.set_level(logging.INFO)
     # seven failed searches in a row: 503, a dropped connection, an answer that is not JSON, 500s
-    sim.faults({"api_path": "/incidents/search", "kind": "status", "status": 503, "times": 1},
-               {"api_path": "/incidents/search", "kind": "drop", "times": 1},
-               {"api_path": "/incidents/search", "kind": "malformed", "times": 1},
-               {"api_path": "/incidents/search", "kind": "echo_headers", "times": 1},
-               {"api_path": "/incidents/search", "kind": "status", "status": 500, "times": 3})
+    sim.faults(
+        {"api_path": "/incidents/search", "kind": "status", "status": 503, "times": 1},
+        {"api_path": "/incidents/search", "kind": "drop", "times": 1},
+        {"api_path": "/incidents/search", "kind": "malformed", "times": 1},
+        {"api_path": "/incidents/search", "kind": "echo_headers", "times": 1},
+        {"api_path": "/incidents/search", "kind": "status", "status": 500, "times": 3},
+    )
 
     async def scenario():
         run = Run(source, dict(connection(sim), interval=0.1, retries=0, max_backoff=1.0))

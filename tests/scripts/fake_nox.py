@@ -16,7 +16,7 @@ session = sys.argv[sys.argv.index("--sessions") + 1]
 if os.environ.get("FAKE_NOX_PIDS"):
     with open(os.environ["FAKE_NOX_PIDS"], "a", encoding="utf-8") as pids:
         pids.write("%d\n" % os.getpid())
-print("session %s starts" % session, flush=True)
+print(f"session {session} starts", flush=True)
 if session == "a":
     print("ERROR: tests/x.py:1:1: a sanity error")
     print("=== integration failures: a\n--- target_x: the end of its output\nFAIL: x\n=== end of integration failures")

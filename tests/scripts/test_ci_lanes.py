@@ -12,8 +12,14 @@ FAKE_NOX = os.path.join(HERE, "fake_nox.py")
 
 
 def start(tmp_path, **env):
-    return subprocess.Popen([sys.executable, CI_LANES, sys.executable, FAKE_NOX], cwd=tmp_path, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, **env))
+    return subprocess.Popen(
+        [sys.executable, CI_LANES, sys.executable, FAKE_NOX],
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, **env),
+    )
 
 
 def test_a_failed_lane_fails_the_run_and_its_summary_comes_again_last(tmp_path):
@@ -33,7 +39,7 @@ def test_a_failed_lane_fails_the_run_and_its_summary_comes_again_last(tmp_path):
         "[lane 1] === end of integration failures",
         "[lane 1] nox > Session a failed.",
     ]
-    assert lines[-2 - len(again):-2] == again
+    assert lines[-2 - len(again) : -2] == again
     assert lines[-2].startswith("lane 1: FAILED (exit 1)")
     assert lines[-1].startswith("lane 2: passed")
     assert lines.count("[lane 1] === integration failures: a") == 2
@@ -51,7 +57,7 @@ def test_a_signal_ends_every_lane(tmp_path):
     process.communicate(timeout=30)
     assert process.returncode == 128 + signal.SIGTERM
     for pid in pids.read_text().split():
-        assert ended(int(pid), seconds=5), "lane process %s still runs" % pid
+        assert ended(int(pid), seconds=5), f"lane process {pid} still runs"
 
 
 def ended(pid, seconds):

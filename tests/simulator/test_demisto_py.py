@@ -5,6 +5,7 @@ deserialises every answer into its models, so a simulator answer of the wrong sh
 It creates, searches, closes and deletes incidents on every deployment, on the legacy /xsoar
 prefix (what demisto_client.configure builds with an auth id) and on the public one.
 """
+
 from __future__ import annotations
 
 import time
@@ -48,8 +49,9 @@ def search_by_name(api, name: str, timeout: float = 15):
     """Poll like demisto-sdk does: a new incident may not be searchable yet (index lag)."""
     deadline = time.monotonic() + timeout
     while True:
-        found = api.search_incidents(filter=models.SearchIncidentsData(
-            filter=models.IncidentFilter(name=[name], size=10)))
+        found = api.search_incidents(
+            filter=models.SearchIncidentsData(filter=models.IncidentFilter(name=[name], size=10))
+        )
         if found.total or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
@@ -62,10 +64,15 @@ def test_demisto_py_round_trip(tmp_path, deployment, key_type, prefix):
     sim = Sim(tmp_path, deployment, *lag, key_type=key_type)
     try:
         api = demisto_api(sim, key_type, prefix)
-        created = api.create_incident(create_incident_request=models.CreateIncidentRequest(
-            name="demisto-py round trip", severity=2, type="Unclassified",
-            labels=[models.Label(type="source", value="demisto-py")],
-            custom_fields={"src": "10.1.2.3"}))
+        created = api.create_incident(
+            create_incident_request=models.CreateIncidentRequest(
+                name="demisto-py round trip",
+                severity=2,
+                type="Unclassified",
+                labels=[models.Label(type="source", value="demisto-py")],
+                custom_fields={"src": "10.1.2.3"},
+            )
+        )
         assert created.name == "demisto-py round trip"
         assert (created.id is None) == (deployment == "xsoar8-saas")  # SaaS omits the id
         found = search_by_name(api, "demisto-py round trip")
@@ -74,33 +81,47 @@ def test_demisto_py_round_trip(tmp_path, deployment, key_type, prefix):
         assert incident.id == "1" and incident.severity == 2 and incident.status == 0
         assert incident.custom_fields == {"src": "10.1.2.3"}
         assert [(label.type, label.value) for label in incident.labels] == [
-            ("source", "demisto-py"), ("Instance", ""), ("Brand", "Manual")]
+            ("source", "demisto-py"),
+            ("Instance", ""),
+            ("Brand", "Manual"),
+        ]
 
         if prefix == "/xsoar/public/v1":
             # batchClose is not in the public API: 303 there (urllib3 follows it to the root,
             # which answers 500); /incident/close is
             with pytest.raises(ApiException):
-                api.close_incidents_batch(update_data_batch=models.UpdateDataBatch(
-                    ids=[incident.id], filter=models.IncidentFilter()))
-            assert [entry["status"] for entry in sim.log()
-                    if entry["path"] == prefix + "/incident/batchClose"] == [303]
+                api.close_incidents_batch(
+                    update_data_batch=models.UpdateDataBatch(ids=[incident.id], filter=models.IncidentFilter())
+                )
+            assert [entry["status"] for entry in sim.log() if entry["path"] == prefix + "/incident/batchClose"] == [303]
             _data, status, _headers = demisto_client.generic_request_func(
-                api, path="/incident/close", method="POST",
-                body={"id": incident.id, "closeReason": "Resolved"}, response_type="object")
+                api,
+                path="/incident/close",
+                method="POST",
+                body={"id": incident.id, "closeReason": "Resolved"},
+                response_type="object",
+            )
             assert status == 200
         else:
-            result = api.close_incidents_batch(update_data_batch=models.UpdateDataBatch(
-                ids=[incident.id], filter=models.IncidentFilter(), close_reason="Resolved"))
+            result = api.close_incidents_batch(
+                update_data_batch=models.UpdateDataBatch(
+                    ids=[incident.id], filter=models.IncidentFilter(), close_reason="Resolved"
+                )
+            )
             assert result.total == 1
         closed = search_by_name(api, "demisto-py round trip").data[0]
         assert closed.status == 2 and closed.close_reason == "Resolved"
 
-        deleted = api.delete_incidents_batch(update_data_batch=models.UpdateDataBatch(
-            ids=[incident.id], filter=models.IncidentFilter()))
+        deleted = api.delete_incidents_batch(
+            update_data_batch=models.UpdateDataBatch(ids=[incident.id], filter=models.IncidentFilter())
+        )
         assert deleted.total == 1
         assert sim.incidents() == []
-        assert all(entry["status"] in (200, 201) for entry in sim.log()
-                   if "batchClose" not in entry["path"] and entry["path"] != "/")
+        assert all(
+            entry["status"] in (200, 201)
+            for entry in sim.log()
+            if "batchClose" not in entry["path"] and entry["path"] != "/"
+        )
     finally:
         sim.stop()
 
@@ -110,8 +131,7 @@ def test_demisto_py_sees_a_wrong_key(tmp_path):
     try:
         api = demisto_client.configure(base_url=sim.url, api_key="wrong", verify_ssl=False)
         with pytest.raises(ApiException) as denied:
-            api.search_incidents(filter=models.SearchIncidentsData(
-                filter=models.IncidentFilter(size=1)))
+            api.search_incidents(filter=models.SearchIncidentsData(filter=models.IncidentFilter(size=1)))
         assert denied.value.status == 403 and "CSRF" in denied.value.body
     finally:
         sim.stop()

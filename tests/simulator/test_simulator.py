@@ -1,4 +1,5 @@
 """Tests of the XSOAR simulator, run as a subprocess and driven over real HTTP."""
+
 from __future__ import annotations
 
 import copy
@@ -32,11 +33,10 @@ sys.path.insert(0, str(HERE))
 import xsoar_simulator  # noqa: E402  (for the certificate helpers only)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def validator(definition: str, definitions_json: str = "") -> jsonschema.Draft4Validator:
     definitions = json.loads(definitions_json) if definitions_json else SCHEMA["definitions"]
-    return jsonschema.Draft4Validator({"$ref": f"#/definitions/{definition}",
-                                       "definitions": definitions})
+    return jsonschema.Draft4Validator({"$ref": f"#/definitions/{definition}", "definitions": definitions})
 
 
 def check_schema(definition: str, body) -> None:
@@ -58,8 +58,12 @@ def sign(key: str, nonce: str, timestamp: str) -> str:
 def advanced_headers(key=KEY, key_id=KEY_ID, nonce=None, timestamp=None) -> dict:
     nonce = nonce or "".join(secrets.choice(ALNUM) for _index in range(64))
     timestamp = timestamp or str(int(time.time() * 1000))
-    return {"x-xdr-auth-id": key_id, "x-xdr-timestamp": timestamp, "x-xdr-nonce": nonce,
-            "Authorization": sign(key, nonce, timestamp)}
+    return {
+        "x-xdr-auth-id": key_id,
+        "x-xdr-timestamp": timestamp,
+        "x-xdr-nonce": nonce,
+        "Authorization": sign(key, nonce, timestamp),
+    }
 
 
 class AdvancedAuth(requests.auth.AuthBase):
@@ -73,20 +77,30 @@ class AdvancedAuth(requests.auth.AuthBase):
 class Sim:
     """One simulator subprocess and a client for it."""
 
-    def __init__(self, workdir: Path, deployment: str, *extra: str, key_type="standard",
-                 state_file=None):
+    def __init__(self, workdir: Path, deployment: str, *extra: str, key_type="standard", state_file=None):
         self.workdir, self.deployment = workdir, deployment
         self.port_file = workdir / f"port-{secrets.token_hex(4)}.json"
         self.stderr_path = workdir / "stderr.log"
-        args = [sys.executable, str(SIMULATOR), "--deployment", deployment, "--api-key", KEY,
-                "--api-key-type", key_type, "--port", "0", "--port-file", str(self.port_file)]
+        args = [
+            sys.executable,
+            str(SIMULATOR),
+            "--deployment",
+            deployment,
+            "--api-key",
+            KEY,
+            "--api-key-type",
+            key_type,
+            "--port",
+            "0",
+            "--port-file",
+            str(self.port_file),
+        ]
         if deployment != "xsoar6":
             args += ["--api-key-id", KEY_ID]
         if state_file:
             args += ["--state-file", str(state_file)]
         with open(self.stderr_path, "ab") as stderr:
-            self.proc = subprocess.Popen(args + list(extra), stdout=subprocess.DEVNULL,
-                                         stderr=stderr)
+            self.proc = subprocess.Popen(args + list(extra), stdout=subprocess.DEVNULL, stderr=stderr)
         self.info = self.wait_for_port_file()
         self.url = self.info["url"]
         self.verify = self.info["ca_path"] or True
@@ -136,8 +150,7 @@ class Sim:
         return self.call("POST", "/incidents/search", body)
 
     def control(self, method: str, name: str, body=None) -> dict:
-        response = requests.request(method, f"{self.url}/_simulator/{name}", json=body,
-                                    verify=self.verify, timeout=10)
+        response = requests.request(method, f"{self.url}/_simulator/{name}", json=body, verify=self.verify, timeout=10)
         response.raise_for_status()
         return response.json()
 
@@ -174,8 +187,7 @@ def shared_sims(tmp_path_factory):
         if key not in started:
             # Index lag off: these tests look at search semantics right after creating.
             # test_index_lag_* check the lag itself.
-            started[key] = Sim(tmp_path_factory.mktemp("sim"), deployment, "--index-lag", "0",
-                               key_type=key_type)
+            started[key] = Sim(tmp_path_factory.mktemp("sim"), deployment, "--index-lag", "0", key_type=key_type)
         sim = started[key]
         sim.control("POST", "reset")
         return sim
@@ -221,8 +233,13 @@ def private_sims(tmp_path):
 
 # --- authentication ----------------------------------------------------------------------------
 
-XSOAR6_FORBIDDEN = {"id": "forbidden", "status": 403, "title": "Forbidden",
-                    "detail": "Issue with CSRF code", "error": "http: named cookie not present"}
+XSOAR6_FORBIDDEN = {
+    "id": "forbidden",
+    "status": 403,
+    "title": "Forbidden",
+    "detail": "Issue with CSRF code",
+    "error": "http: named cookie not present",
+}
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "wrong"}, {"Authorization": KEY + "x"}])
@@ -237,10 +254,18 @@ def test_xsoar6_about_and_paths(sim6):
     assert about.status_code == 200
     assert about.headers["Content-Type"].startswith("text/plain")  # JSON labelled text/plain
     # The same productMode/deploymentMode as XSOAR 8 on-prem: only the version tells them apart.
-    assert json.loads(about.text) == {"demistoVersion": "6.14.0", "buildNum": "1398843",
-                                      "productMode": "xsoar", "deploymentMode": "opp"}
-    for method, path in (("GET", "/xsoar/about"), ("POST", "/xsoar/public/v1/incident"),
-                         ("POST", "/xsoar/incidents/search"), ("POST", "/public_api/v1/x")):
+    assert json.loads(about.text) == {
+        "demistoVersion": "6.14.0",
+        "buildNum": "1398843",
+        "productMode": "xsoar",
+        "deploymentMode": "opp",
+    }
+    for method, path in (
+        ("GET", "/xsoar/about"),
+        ("POST", "/xsoar/public/v1/incident"),
+        ("POST", "/xsoar/incidents/search"),
+        ("POST", "/public_api/v1/x"),
+    ):
         response = sim6.call(method, path, {}, prefix="", headers={"Authorization": "wrong"})
         # the web app, before any auth check
         assert response.status_code == 200, path
@@ -250,16 +275,20 @@ def test_xsoar6_about_and_paths(sim6):
     assert sim6.call("POST", "/incident/batch", {}).status_code == 404
 
 
-@pytest.mark.parametrize("headers, extra", [
-    ({}, "Missing x-xdr-auth-id"),
-    ({"Authorization": KEY}, "Missing x-xdr-auth-id"),
-    ({"Authorization": KEY, "x-xdr-auth-id": "18"}, "Invalid"),
-    ({"Authorization": "wrong", "x-xdr-auth-id": KEY_ID}, "Invalid"),
-    ({"x-xdr-auth-id": KEY_ID}, "Invalid"),
-])
+@pytest.mark.parametrize(
+    "headers, extra",
+    [
+        ({}, "Missing x-xdr-auth-id"),
+        ({"Authorization": KEY}, "Missing x-xdr-auth-id"),
+        ({"Authorization": KEY, "x-xdr-auth-id": "18"}, "Invalid"),
+        ({"Authorization": "wrong", "x-xdr-auth-id": KEY_ID}, "Invalid"),
+        ({"x-xdr-auth-id": KEY_ID}, "Invalid"),
+    ],
+)
 def test_xsoar8_bad_credentials_are_401(sim8, headers, extra):
-    response = requests.post(sim8.url + "/xsoar/public/v1/incidents/search",
-                             json={"filter": {"size": 1}}, headers=headers, timeout=5)
+    response = requests.post(
+        sim8.url + "/xsoar/public/v1/incidents/search", json={"filter": {"size": 1}}, headers=headers, timeout=5
+    )
     assert response.status_code == 401
     reply = response.json()["reply"]
     assert reply["err_code"] == 401 and reply["err_msg"] == "Public API request unauthorized"
@@ -273,17 +302,19 @@ def test_xsoar8_paths(sim8):
             root = sim8.call(method, path, {"filter": {}}, prefix="", headers=headers)
             assert root.status_code == 500, path  # root paths: 500, not 404
             assert root.json()["reply"]["err_code"] == 500
-    for method, path in (("GET", "/about"), ("POST", "/incident/batchClose"),
-                         ("POST", "/playbook/delete")):
+    for method, path in (("GET", "/about"), ("POST", "/incident/batchClose"), ("POST", "/playbook/delete")):
         undocumented = sim8.call(method, path, {})  # not in the public API reference
         assert undocumented.status_code == 303, path
         assert undocumented.content == b"" and "Location" in undocumented.headers
     assert sim8.call("POST", "/nowhere", {}, prefix="/xsoar").status_code == 303
     about = sim8.call("GET", "/about", prefix="/xsoar")
     assert about.status_code == 200 and about.headers["Content-Type"] == "application/json"
-    assert about.json() == {"demistoVersion": "8.9.0", "buildNum": about.json()["buildNum"],
-                            "productMode": "xsoar",
-                            "deploymentMode": sim8.deployment.split("-")[1]}
+    assert about.json() == {
+        "demistoVersion": "8.9.0",
+        "buildNum": about.json()["buildNum"],
+        "productMode": "xsoar",
+        "deploymentMode": sim8.deployment.split("-")[1],
+    }
     legacy = sim8.call("POST", "/playbook/search", {}, prefix="/xsoar")
     assert legacy.status_code == 200 and legacy.json()["total"] == 6
     closed = sim8.call("POST", "/incident/batchClose", {"ids": [], "filter": {}}, prefix="/xsoar")
@@ -301,22 +332,24 @@ def test_advanced_key_accepted(sim_adv):
     assert sim_adv.call("GET", "/about", prefix="/xsoar").status_code == 200
 
 
-@pytest.mark.parametrize("change", [
-    {"Authorization": KEY},                                   # a standard key on the wire
-    {"Authorization": sign("wrong-key", "a" * 64, "1")},      # signed with another key
-    {"x-xdr-auth-id": "99"},
-    {"x-xdr-timestamp": str(int(time.time() * 1000) - 6 * 60 * 1000)},
-    {"x-xdr-timestamp": "soon"},
-    {"x-xdr-nonce": "a" * 63},
-    {"x-xdr-nonce": "a" * 63 + "-"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"Authorization": KEY},  # a standard key on the wire
+        {"Authorization": sign("wrong-key", "a" * 64, "1")},  # signed with another key
+        {"x-xdr-auth-id": "99"},
+        {"x-xdr-timestamp": str(int(time.time() * 1000) - 6 * 60 * 1000)},
+        {"x-xdr-timestamp": "soon"},
+        {"x-xdr-nonce": "a" * 63},
+        {"x-xdr-nonce": "a" * 63 + "-"},
+    ],
+)
 def test_advanced_key_rejections(sim_adv, change):
     headers = advanced_headers()
     headers.update(change)
     if "x-xdr-timestamp" in change or "x-xdr-nonce" in change:  # sign what is sent
         headers["Authorization"] = sign(KEY, headers["x-xdr-nonce"], headers["x-xdr-timestamp"])
-    response = requests.post(sim_adv.url + "/xsoar/public/v1/playbook/search", json={},
-                             headers=headers, timeout=5)
+    response = requests.post(sim_adv.url + "/xsoar/public/v1/playbook/search", json={}, headers=headers, timeout=5)
     assert response.status_code == 401
     assert response.json()["reply"]["err_code"] == 401
 
@@ -333,8 +366,12 @@ def test_advanced_key_nonce_reuse_rejected(sim_adv):
 def test_key_never_logged_or_echoed(shared_sims):
     for sim in (shared_sims("xsoar6"), shared_sims("xsoar8-saas"), shared_sims("xsoar8-opp", "advanced")):
         sim.make("Secret check")
-        requests.post(sim.url + sim.prefix + "/incident", json={"name": "x"},
-                      headers={"Authorization": KEY + "-wrong", "x-xdr-auth-id": KEY_ID}, timeout=5)
+        requests.post(
+            sim.url + sim.prefix + "/incident",
+            json={"name": "x"},
+            headers={"Authorization": KEY + "-wrong", "x-xdr-auth-id": KEY_ID},
+            timeout=5,
+        )
         log = sim.log()
         assert all(entry["headers"]["Authorization"] == "<redacted>" for entry in log)
         assert KEY not in json.dumps(log)
@@ -343,6 +380,7 @@ def test_key_never_logged_or_echoed(shared_sims):
 
 
 # --- create and update ---------------------------------------------------------------------------
+
 
 def test_create_answers_per_deployment(sim):
     response = sim.create(name="Disk full on db1", severity=2)
@@ -361,12 +399,25 @@ def test_create_answers_per_deployment(sim):
 
 def test_create_defaults(sim6):
     incident = sim6.create(name="Defaults").json()
-    expected = {"id": "1", "version": 1, "name": "Defaults", "rawName": "Defaults",
-                "type": "Unclassified", "rawType": "Unclassified", "severity": 0, "status": 0,
-                "investigationId": "", "playbookId": "", "labels": SERVER_LABELS,
-                "CustomFields": {},
-                "owner": "", "details": "", "closeReason": "", "closeNotes": "",
-                "closed": "0001-01-01T00:00:00Z"}
+    expected = {
+        "id": "1",
+        "version": 1,
+        "name": "Defaults",
+        "rawName": "Defaults",
+        "type": "Unclassified",
+        "rawType": "Unclassified",
+        "severity": 0,
+        "status": 0,
+        "investigationId": "",
+        "playbookId": "",
+        "labels": SERVER_LABELS,
+        "CustomFields": {},
+        "owner": "",
+        "details": "",
+        "closeReason": "",
+        "closeNotes": "",
+        "closed": "0001-01-01T00:00:00Z",
+    }
     assert {key: incident[key] for key in expected} == expected
     for field in ("created", "modified", "occurred"):
         assert xsoar_simulator.parse_rfc3339(incident[field]) is not None
@@ -375,15 +426,22 @@ def test_create_defaults(sim6):
 
 def test_create_stores_given_fields(sim):
     labels = [{"type": "Email/from", "value": "a@example.com"}]
-    sim.create(name="Phish", type="Phishing", severity=0.5, owner="admin", details="d",
-               labels=labels, occurred="2024-01-02T03:04:05.123456789+02:00", sourceBrand="Kibana",
-               customFields={"src": "1.1.1.1", "count": 3, "flag": True, "list": ["a"]})
+    sim.create(
+        name="Phish",
+        type="Phishing",
+        severity=0.5,
+        owner="admin",
+        details="d",
+        labels=labels,
+        occurred="2024-01-02T03:04:05.123456789+02:00",
+        sourceBrand="Kibana",
+        customFields={"src": "1.1.1.1", "count": 3, "flag": True, "list": ["a"]},
+    )
     incident = sim.incidents()[0]
     assert incident["type"] == incident["rawType"] == "Phishing"
     assert incident["severity"] == 0.5 and incident["owner"] == "admin"
     # the server appends its Instance and Brand labels (Brand from sourceBrand)
-    assert incident["labels"] == labels + [{"type": "Instance", "value": ""},
-                                           {"type": "Brand", "value": "Kibana"}]
+    assert incident["labels"] == labels + [{"type": "Instance", "value": ""}, {"type": "Brand", "value": "Kibana"}]
     assert incident["sourceBrand"] == "Kibana"
     assert incident["occurred"] == "2024-01-02T03:04:05.123456789+02:00"
     assert incident["CustomFields"] == {"src": "1.1.1.1", "count": 3, "flag": True, "list": ["a"]}
@@ -400,20 +458,28 @@ def test_create_investigation_activates(sim):
 def test_kibana_body_with_nulls_and_extra_keys(sim):
     # Kibana sends playbookId null without a playbook and isRuleSeverity in every body; a Go
     # server leaves null fields unset and ignores unknown keys.
-    body = {"name": "From Kibana", "playbookId": None, "createInvestigation": False,
-            "severity": 2, "isRuleSeverity": False}
+    body = {
+        "name": "From Kibana",
+        "playbookId": None,
+        "createInvestigation": False,
+        "severity": 2,
+        "isRuleSeverity": False,
+    }
     response = sim.call("POST", "/incident", body)
     assert response.status_code in (200, 201), response.text
     assert sim.incidents()[0]["playbookId"] == ""
 
 
-@pytest.mark.parametrize("playbook_id, ok", [
-    ("playbook0", True),
-    ("8db0105c-f674-4d83-8095-f95a9f61e77a", True),
-    ("Phishing - Generic v3", True),
-    ("Block IP - Generic v3", False),  # a name, where this playbook's id is a UUID
-    ("No such playbook", False),
-])
+@pytest.mark.parametrize(
+    "playbook_id, ok",
+    [
+        ("playbook0", True),
+        ("8db0105c-f674-4d83-8095-f95a9f61e77a", True),
+        ("Phishing - Generic v3", True),
+        ("Block IP - Generic v3", False),  # a name, where this playbook's id is a UUID
+        ("No such playbook", False),
+    ],
+)
 def test_create_checks_playbook(sim, playbook_id, ok):
     response = sim.create(name="pb", playbookId=playbook_id)
     if ok:
@@ -436,18 +502,17 @@ def test_name_required_on_xsoar8_only(sim):
             assert response.json()["id"] == "badRequest"
 
 
-@pytest.mark.parametrize("severity, status", [(0, None), (0.5, None), (4, None), (5, 400),
-                                              (-1, 400), (2.5, 400)])
+@pytest.mark.parametrize("severity, status", [(0, None), (0.5, None), (4, None), (5, 400), (-1, 400), (2.5, 400)])
 def test_create_severity_range(sim6, severity, status):
     response = sim6.create(name="sev", severity=severity)
     assert response.status_code == (status or 200)
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"", b"[1, 2]", b'{"name": "x"', b'"text"',
-                                 b'{"name": NaN}'])
+@pytest.mark.parametrize("raw", [b"not json", b"", b"[1, 2]", b'{"name": "x"', b'"text"', b'{"name": NaN}'])
 def test_non_json_body_is_400(sim, raw):
-    response = sim.session.post(sim.url + sim.prefix + "/incident", data=raw, timeout=5,
-                                headers={"Content-Type": "application/json"})
+    response = sim.session.post(
+        sim.url + sim.prefix + "/incident", data=raw, timeout=5, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["id"] == "badRequest" and body["status"] == 400 and body["title"] == "Bad request"
@@ -455,20 +520,23 @@ def test_non_json_body_is_400(sim, raw):
 
 
 # The simulator's own (stdlib) checker must agree with jsonschema on the relaxed swagger.
-@pytest.mark.parametrize("body", [
-    {"name": "a"},
-    {"name": 1},
-    {"name": "a", "severity": "high"},
-    {"name": "a", "severity": True},
-    {"name": "a", "labels": [{"type": "x", "value": 1}]},
-    {"name": "a", "labels": "x"},
-    {"name": "a", "createInvestigation": "yes"},
-    {"name": "a", "CustomFields": {"n": 1, "s": "x", "l": [1], "o": {"a": 1}}},
-    {"name": "a", "CustomFields": "x"},
-    {"name": "a", "details": ["a"]},
-    {"name": "a", "isRuleSeverity": True, "rawJSON": "{}"},
-    {"name": "a", "version": "1"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "a"},
+        {"name": 1},
+        {"name": "a", "severity": "high"},
+        {"name": "a", "severity": True},
+        {"name": "a", "labels": [{"type": "x", "value": 1}]},
+        {"name": "a", "labels": "x"},
+        {"name": "a", "createInvestigation": "yes"},
+        {"name": "a", "CustomFields": {"n": 1, "s": "x", "l": [1], "o": {"a": 1}}},
+        {"name": "a", "CustomFields": "x"},
+        {"name": "a", "details": ["a"]},
+        {"name": "a", "isRuleSeverity": True, "rawJSON": "{}"},
+        {"name": "a", "version": "1"},
+    ],
+)
 def test_request_validation_matches_jsonschema(sim6, body):
     try:
         check_schema("CreateIncidentRequest", body)
@@ -499,8 +567,7 @@ def test_swagger_copy_is_relaxed_and_attributed():
 
 def test_update_bumps_version(sim):
     incident = sim.make("Before", severity=1)
-    body = {"id": incident["id"], "version": 1, "name": "After", "severity": 3,
-            "CustomFields": {"x": "1"}}
+    body = {"id": incident["id"], "version": 1, "name": "After", "severity": 3, "CustomFields": {"x": "1"}}
     check_schema("CreateIncidentRequest", body)
     response = sim.call("POST", "/incident", body)
     # XSOAR 8 documents 201 for create-or-update; the id is there on SaaS too
@@ -534,15 +601,15 @@ def test_update_version_conflict(sim):
 def test_update_keeps_server_labels(sim):
     incident = sim.make("Labelled", labels=[{"type": "a", "value": "1"}])
     assert incident["labels"] == [{"type": "a", "value": "1"}] + SERVER_LABELS
-    body = {"id": incident["id"], "version": 1, "name": "Labelled",
-            "labels": [{"type": "b", "value": "2"}]}
+    body = {"id": incident["id"], "version": 1, "name": "Labelled", "labels": [{"type": "b", "value": "2"}]}
     updated = sim.call("POST", "/incident", body).json()
     # a client that sends only its own labels still finds the server's on the next read
     assert updated["labels"] == [{"type": "b", "value": "2"}] + SERVER_LABELS
-    body = {"id": incident["id"], "version": 2, "name": "Labelled",
-            "labels": [{"type": "Brand", "value": "Ansible"}]}
+    body = {"id": incident["id"], "version": 2, "name": "Labelled", "labels": [{"type": "Brand", "value": "Ansible"}]}
     assert sim.call("POST", "/incident", body).json()["labels"] == [
-        {"type": "Brand", "value": "Ansible"}, {"type": "Instance", "value": ""}]
+        {"type": "Brand", "value": "Ansible"},
+        {"type": "Instance", "value": ""},
+    ]
     body = {"id": incident["id"], "version": 3, "name": "Renamed"}  # no labels: unchanged
     assert sim.call("POST", "/incident", body).json()["labels"][0]["value"] == "Ansible"
 
@@ -566,8 +633,10 @@ def test_index_lag(private_sims):
 
 
 def test_index_lag_default_only_on_saas(private_sims):
-    lags = {deployment: private_sims(deployment).control("GET", "config")["index_lag"]
-            for deployment in ("xsoar6", "xsoar8-opp", "xsoar8-saas")}
+    lags = {
+        deployment: private_sims(deployment).control("GET", "config")["index_lag"]
+        for deployment in ("xsoar6", "xsoar8-opp", "xsoar8-saas")
+    }
     assert lags == {"xsoar6": 0.0, "xsoar8-opp": 0.0, "xsoar8-saas": 5.0}
 
 
@@ -591,22 +660,33 @@ def test_drop_names(private_sims):
 
 def test_runtime_config(private_sims):
     sim = private_sims("xsoar8-opp")
-    assert sim.control("GET", "config") == {"deployment": "xsoar8-opp", "api_key_id": KEY_ID,
-                                            "api_key_type": "standard", "drop_names": None,
-                                            "index_lag": 0.0, "extra_playbooks": 0,
-                                            "playbook_cost_ms": 30.0, "latency_ms": 0}
+    assert sim.control("GET", "config") == {
+        "deployment": "xsoar8-opp",
+        "api_key_id": KEY_ID,
+        "api_key_type": "standard",
+        "drop_names": None,
+        "index_lag": 0.0,
+        "extra_playbooks": 0,
+        "playbook_cost_ms": 30.0,
+        "latency_ms": 0,
+    }
     sim.control("POST", "config", {"deployment": "xsoar8-saas"})
     assert sim.control("GET", "config")["index_lag"] == 5.0  # the SaaS default
     assert "id" not in sim.create(name="saas now").json()
     sim.control("POST", "config", {"deployment": "xsoar6"})
     assert sim.call("POST", "/incident", {"name": "six"}, prefix="").status_code == 200
-    bad = requests.post(sim.url + "/_simulator/config", json={"api_key_type": "advanced"},
-                        timeout=5)
+    bad = requests.post(sim.url + "/_simulator/config", json={"api_key_type": "advanced"}, timeout=5)
     assert bad.status_code == 400  # advanced keys exist on XSOAR 8 only
-    for bad in ({"api_key": 5}, {"index_lag": -1}, {"index_lag": "1"}, {"extra_playbooks": 1.5},
-                {"extra_playbooks": 10 ** 6}, {"playbook_cost_ms": True}, {"latency_ms": -5}):
-        assert requests.post(sim.url + "/_simulator/config", json=bad,
-                             timeout=5).status_code == 400, bad
+    for bad in (
+        {"api_key": 5},
+        {"index_lag": -1},
+        {"index_lag": "1"},
+        {"extra_playbooks": 1.5},
+        {"extra_playbooks": 10**6},
+        {"playbook_cost_ms": True},
+        {"latency_ms": -5},
+    ):
+        assert requests.post(sim.url + "/_simulator/config", json=bad, timeout=5).status_code == 400, bad
 
 
 def test_latency_delays_every_api_request_not_the_control_api(private_sims):
@@ -623,8 +703,11 @@ def test_latency_delays_every_api_request_not_the_control_api(private_sims):
 
 def test_peak_in_flight_counts_requests_answered_at_once(private_sims):
     sim = private_sims("xsoar6")
-    sim.control("POST", "faults", {"faults": [{"kind": "slow", "delay": 0.5, "method": "POST",
-                                               "api_path": "/incident", "times": 3}]})
+    sim.control(
+        "POST",
+        "faults",
+        {"faults": [{"kind": "slow", "delay": 0.5, "method": "POST", "api_path": "/incident", "times": 3}]},
+    )
     threads = [threading.Thread(target=sim.create, kwargs={"name": "at once %d" % n}) for n in range(3)]
     for thread in threads:
         thread.start()
@@ -640,8 +723,9 @@ def test_peak_in_flight_counts_requests_answered_at_once(private_sims):
 
 def test_clearing_the_faults_ends_the_slow_answers_in_progress(private_sims):
     sim = private_sims("xsoar6")
-    sim.control("POST", "faults", {"faults": [{"kind": "slow", "delay": 30, "method": "POST",
-                                               "api_path": "/incident"}]})
+    sim.control(
+        "POST", "faults", {"faults": [{"kind": "slow", "delay": 30, "method": "POST", "api_path": "/incident"}]}
+    )
     answers = []
     started = time.monotonic()
     thread = threading.Thread(target=lambda: answers.append(sim.create(name="held")))
@@ -654,7 +738,9 @@ def test_clearing_the_faults_ends_the_slow_answers_in_progress(private_sims):
     thread.join()
     assert time.monotonic() - started < 10
     assert answers[0].status_code == 200
-    sim.control("POST", "faults", {"faults": [{"kind": "slow", "delay": 0.3, "method": "POST", "api_path": "/incident"}]})
+    sim.control(
+        "POST", "faults", {"faults": [{"kind": "slow", "delay": 0.3, "method": "POST", "api_path": "/incident"}]}
+    )
     started = time.monotonic()
     sim.create(name="slow again")  # a fault added after the clearing sleeps in full
     assert time.monotonic() - started >= 0.3
@@ -662,12 +748,14 @@ def test_clearing_the_faults_ends_the_slow_answers_in_progress(private_sims):
 
 # --- search --------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def three(sim):
-    made = [sim.make("Disk full on db1", severity=3, owner="admin", type="Phishing",
-                     playbookId="playbook0"),
-            sim.make("Disk check", severity=1, CustomFields={"src": "10.0.0.1"}),
-            sim.make('CPU "hot" high', severity=4)]
+    made = [
+        sim.make("Disk full on db1", severity=3, owner="admin", type="Phishing", playbookId="playbook0"),
+        sim.make("Disk check", severity=1, CustomFields={"src": "10.0.0.1"}),
+        sim.make('CPU "hot" high', severity=4),
+    ]
     sim.control("POST", "reset", {"requests": True})
     return made
 
@@ -688,14 +776,17 @@ def test_search_without_size_returns_only_total(sim, three):
     assert no_filter.json() == {"total": 3, "data": None}
 
 
-@pytest.mark.parametrize("names, expected", [
-    (["Disk full"], ["1"]),
-    (["full DISK"], ["1"]),
-    (["disk"], ["2", "1"]),
-    (["Disk full on db1"], ["1"]),
-    (["Disk full on db2"], []),
-    (["cpu", "check"], ["3", "2"]),
-])
+@pytest.mark.parametrize(
+    "names, expected",
+    [
+        (["Disk full"], ["1"]),
+        (["full DISK"], ["1"]),
+        (["disk"], ["2", "1"]),
+        (["Disk full on db1"], ["1"]),
+        (["Disk full on db2"], []),
+        (["cpu", "check"], ["3", "2"]),
+    ],
+)
 def test_search_name_is_token_match(sim, three, names, expected):
     response = sim.search(name=names, size=10)
     assert ids_of(response) == expected
@@ -712,32 +803,35 @@ def test_search_filters(sim, three):
     assert ids_of(sim.search(level=[4, 1], size=10)) == ["3", "2"]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ('name:"Disk full"', ["1"]),
-    ("name:disk", ["2", "1"]),
-    ("disk", ["2", "1"]),
-    ("-name:disk", ["3"]),
-    ("-status:closed", ["3", "1"]),
-    ("status:closed", ["2"]),
-    ("status:2", ["2"]),
-    ("status:pending", ["3", "1"]),
-    ("severity:>=3", ["3", "1"]),
-    ("severity:high", ["1"]),
-    ("name:disk and severity:3", ["1"]),
-    ("name:disk AND -severity:3", ["2"]),
-    ("name:cpu or name:check", ["3", "2"]),
-    ("name:cpu OR name:check", ["3", "2"]),
-    ("(name:disk or name:cpu) and -id:1", ["3", "2"]),
-    ("name:disk -status:closed", ["1"]),
-    ("type:Phishing", ["1"]),
-    ("owner:admin", ["1"]),
-    ("playbookId:playbook0", ["1"]),
-    ("src:10.0.0.1", ["2"]),
-    ('name:"CPU \\"hot\\""', ["3"]),
-    ("name:di*", ["2", "1"]),
-    ("id:3", ["3"]),
-    ("", ["3", "2", "1"]),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ('name:"Disk full"', ["1"]),
+        ("name:disk", ["2", "1"]),
+        ("disk", ["2", "1"]),
+        ("-name:disk", ["3"]),
+        ("-status:closed", ["3", "1"]),
+        ("status:closed", ["2"]),
+        ("status:2", ["2"]),
+        ("status:pending", ["3", "1"]),
+        ("severity:>=3", ["3", "1"]),
+        ("severity:high", ["1"]),
+        ("name:disk and severity:3", ["1"]),
+        ("name:disk AND -severity:3", ["2"]),
+        ("name:cpu or name:check", ["3", "2"]),
+        ("name:cpu OR name:check", ["3", "2"]),
+        ("(name:disk or name:cpu) and -id:1", ["3", "2"]),
+        ("name:disk -status:closed", ["1"]),
+        ("type:Phishing", ["1"]),
+        ("owner:admin", ["1"]),
+        ("playbookId:playbook0", ["1"]),
+        ("src:10.0.0.1", ["2"]),
+        ('name:"CPU \\"hot\\""', ["3"]),
+        ("name:di*", ["2", "1"]),
+        ("id:3", ["3"]),
+        ("", ["3", "2", "1"]),
+    ],
+)
 def test_search_query(sim, three, query, expected):
     sim.batch("batchClose", ids=["2"])
     assert ids_of(sim.search(query=query, size=10)) == expected
@@ -752,8 +846,9 @@ def test_search_query_overrides_other_filter_fields(sim, three):
     assert ids_of(sim.search(query="", status=[2], size=10)) == ["2"]  # empty: no query
 
 
-@pytest.mark.parametrize("query", ['name:"unterminated', "(name:disk", "name:disk)", "and",
-                                   "status:nonsense", "severity:"])
+@pytest.mark.parametrize(
+    "query", ['name:"unterminated', "(name:disk", "name:disk)", "and", "status:nonsense", "severity:"]
+)
 def test_search_bad_query_is_400(sim, three, query):
     response = sim.search(query=query, size=10)
     assert response.status_code == 400
@@ -772,9 +867,17 @@ def test_search_paging_and_sort(sim, three):
     assert ids_of(by_id) == ["1", "2", "3"]
 
 
-@pytest.mark.parametrize("body", [{"filter": {"size": "10"}}, {"filter": {"name": "Disk"}},
-                                  {"filter": {"status": ["closed"]}}, {"filter": []},
-                                  {"filter": {"size": 1.5}}, {"filter": {"size": -1}}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"filter": {"size": "10"}},
+        {"filter": {"name": "Disk"}},
+        {"filter": {"status": ["closed"]}},
+        {"filter": []},
+        {"filter": {"size": 1.5}},
+        {"filter": {"size": -1}},
+    ],
+)
 def test_search_bad_body_is_400(sim, body):
     response = sim.call("POST", "/incidents/search", body)
     assert response.status_code == 400
@@ -783,9 +886,19 @@ def test_search_bad_body_is_400(sim, body):
 
 def test_search_size_capped_at_1000(private_sims, tmp_path):
     state = tmp_path / "state.json"
-    incidents = [{"id": str(i), "version": 1, "name": f"bulk {i}", "type": "Unclassified",
-                  "severity": 0, "status": 0, "created": f"2024-01-01T00:{i // 60 % 60:02d}:"
-                  f"{i % 60:02d}Z", "CustomFields": {}} for i in range(1, 1006)]
+    incidents = [
+        {
+            "id": str(i),
+            "version": 1,
+            "name": f"bulk {i}",
+            "type": "Unclassified",
+            "severity": 0,
+            "status": 0,
+            "created": f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "CustomFields": {},
+        }
+        for i in range(1, 1006)
+    ]
     state.write_text(json.dumps({"next_id": 1006, "incidents": incidents}))
     sim = private_sims("xsoar6", state_file=state)
     body = sim.search(size=5000).json()
@@ -795,9 +908,14 @@ def test_search_size_capped_at_1000(private_sims, tmp_path):
 
 # --- batch close and delete ----------------------------------------------------------------------
 
+
 def test_batch_close(sim, three):
-    body = {"ids": ["1", "999", "2"], "closeReason": "Resolved", "closeNotes": "done",
-            "CustomFields": {"verdict": "benign"}}
+    body = {
+        "ids": ["1", "999", "2"],
+        "closeReason": "Resolved",
+        "closeNotes": "done",
+        "CustomFields": {"verdict": "benign"},
+    }
     check_schema("UpdateDataBatch", body)
     response = sim.batch("batchClose", **body)
     assert response.status_code == 200
@@ -850,8 +968,7 @@ def test_batch_delete(sim, three):
     result = sim.batch("batchDelete", ids=["1", "404"]).json()
     assert result["total"] == 1 and result["notUpdated"] == 1 and result["data"][0]["id"] == "1"
     assert sorted(inc["id"] for inc in sim.incidents()) == ["2", "3"]
-    assert sim.batch("batchDelete", ids=["404"]).json() == {
-        "total": 0, "data": None, "notUpdated": 1}
+    assert sim.batch("batchDelete", ids=["404"]).json() == {"total": 0, "data": None, "notUpdated": 1}
     by_query = sim.batch("batchDelete", all=True, filter={"query": "cpu"})
     assert by_query.json()["total"] == 1
     assert [inc["id"] for inc in sim.incidents()] == ["2"]
@@ -864,8 +981,7 @@ EXPECTED_PLAYBOOKS = [
     ("c1a4ae9b-87d4-4f39-8e05-1f2f7a0c6b3e", "Block IP - Generic v3"),
     ("5f2b6e0a-3c1d-4e8f-9a7b-2d4c6e8f0a1b", "Endpoint Enrichment - Generic v2.1"),
     ("Phishing - Generic v3", "Phishing - Generic v3"),
-    ("Malware Investigation & Response Incident Handler",
-     "Malware Investigation & Response Incident Handler"),
+    ("Malware Investigation & Response Incident Handler", "Malware Investigation & Response Incident Handler"),
     ("playbook0", "Playbook0"),
 ]
 
@@ -888,7 +1004,8 @@ def test_playbook_search_pages(sim):
     second = sim.call("POST", "/playbook/search", {"page": 1, "size": 4}).json()
     assert first["total"] == second["total"] == 6
     assert [pb["id"] for pb in first["playbooks"] + second["playbooks"]] == [
-        pb_id for pb_id, _name in EXPECTED_PLAYBOOKS]
+        pb_id for pb_id, _name in EXPECTED_PLAYBOOKS
+    ]
     assert sim.call("POST", "/playbook/search", {"size": -1}).status_code == 400
 
 
@@ -900,8 +1017,7 @@ def test_big_tenant_full_listing_is_slow(private_sims):
     assert full["total"] == len(full["playbooks"]) == 2006
     assert full_seconds >= 2006 * 0.002
     started = time.monotonic()
-    one = sim.call("POST", "/playbook/search",
-                   {"query": 'name:"Content Pack Playbook 01234"', "size": 10}).json()
+    one = sim.call("POST", "/playbook/search", {"query": 'name:"Content Pack Playbook 01234"', "size": 10}).json()
     assert time.monotonic() - started < full_seconds / 3
     assert [pb["name"] for pb in one["playbooks"]] == ["Content Pack Playbook 01234"]
     created = sim.create(name="uses a generated one", playbookId="generated-01234")
@@ -912,9 +1028,18 @@ def test_big_tenant_full_listing_is_slow(private_sims):
 
 # --- faults --------------------------------------------------------------------------------------
 
+
 def test_fault_status_with_retry_after(sim):
-    sim.faults({"method": "POST", "api_path": "/incident", "kind": "status", "status": 429,
-                "retry_after": 2, "body": {"message": "slow down"}})
+    sim.faults(
+        {
+            "method": "POST",
+            "api_path": "/incident",
+            "kind": "status",
+            "status": 429,
+            "retry_after": 2,
+            "body": {"message": "slow down"},
+        }
+    )
     assert sim.search(size=1).status_code == 200  # other endpoints are not affected
     response = sim.create(name="limited")
     assert response.status_code == 429 and response.headers["Retry-After"] == "2"
@@ -925,8 +1050,10 @@ def test_fault_status_with_retry_after(sim):
 
 
 def test_fault_times_and_listing(sim):
-    sim.faults({"kind": "status", "status": 502, "times": 2},
-               {"kind": "status", "status": 503, "api_path": "/incidents/search"})
+    sim.faults(
+        {"kind": "status", "status": 502, "times": 2},
+        {"kind": "status", "status": 503, "api_path": "/incidents/search"},
+    )
     listed = sim.control("GET", "faults")["faults"]
     assert [f["status"] for f in listed] == [502, 503]
     assert [sim.search(size=1).status_code for _attempt in range(4)] == [502, 502, 503, 200]
@@ -960,8 +1087,7 @@ def test_fault_drop(sim):
         sim.create(name="stored but unanswered")
     assert [inc["name"] for inc in sim.incidents()] == ["stored but unanswered"]
     entries = sim.log()
-    assert [(e["status"], e["fault"], e["write"]) for e in entries] == [
-        (None, "drop", True), (None, "drop", True)]
+    assert [(e["status"], e["fault"], e["write"]) for e in entries] == [(None, "drop", True), (None, "drop", True)]
 
 
 def test_fault_slow(sim):
@@ -991,8 +1117,9 @@ def test_fault_echo_headers(sim):
     assert sim.log()[0]["headers"]["Authorization"] == "<redacted>"
 
 
-@pytest.mark.parametrize("fmt, content_type",
-                         [("text", "text/plain"), ("json", "application/json"), ("html", "text/html")])
+@pytest.mark.parametrize(
+    "fmt, content_type", [("text", "text/plain"), ("json", "application/json"), ("html", "text/html")]
+)
 def test_fault_echo_key(sim6, fmt, content_type):
     sim6.faults({"kind": "echo_key", "status": 403, "format": fmt, "prefix": 190})
     response = sim6.search(size=1)
@@ -1009,8 +1136,18 @@ def test_fault_trickle(sim6):
     assert time.monotonic() - started >= 226 * 0.01
 
 
-@pytest.mark.parametrize("fault", [{}, {"kind": "nope"}, {"kind": "status"},
-                                   {"kind": "slow"}, {"kind": "trickle"}, {"kind": "echo_key", "format": "xml"}, {"kind": "html", "times": 0}])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {},
+        {"kind": "nope"},
+        {"kind": "status"},
+        {"kind": "slow"},
+        {"kind": "trickle"},
+        {"kind": "echo_key", "format": "xml"},
+        {"kind": "html", "times": 0},
+    ],
+)
 def test_bad_fault_definition(sim6, fault):
     response = requests.post(sim6.url + "/_simulator/faults", json={"faults": [fault]}, timeout=5)
     assert response.status_code == 400
@@ -1019,6 +1156,7 @@ def test_bad_fault_definition(sim6, fault):
 
 # --- control API ---------------------------------------------------------------------------------
 
+
 def test_request_log_and_stats(sim):
     sim.make("logged")
     sim.search(size=1)
@@ -1026,9 +1164,11 @@ def test_request_log_and_stats(sim):
     sim.call("POST", "/incident", {"name": "x"}, prefix="/nowhere")
     log = sim.log()
     assert [(e["method"], e["api_path"], e["write"]) for e in log] == [
-        ("POST", "/incident", True), ("POST", "/incidents/search", False),
+        ("POST", "/incident", True),
+        ("POST", "/incidents/search", False),
         ("POST", "/incident/batchClose", True),
-        ("POST", None if sim.deployment != "xsoar6" else "/nowhere/incident", False)]
+        ("POST", None if sim.deployment != "xsoar6" else "/nowhere/incident", False),
+    ]
     assert log[3]["status"] == (200 if sim.deployment == "xsoar6" else 500)
     first = log[0]
     assert first["path"] == sim.prefix + "/incident"
@@ -1056,33 +1196,43 @@ def test_control_calls_are_not_logged_and_reset_is_selective(sim):
     assert len(sim.incidents()) == 1
     sim.control("POST", "reset")
     assert sim.incidents() == [] and sim.make("fresh")["id"] == "1"
-    assert requests.post(sim.url + "/_simulator/reset", json={"everything": True},
-                         timeout=5, verify=sim.verify).status_code == 400
+    assert (
+        requests.post(
+            sim.url + "/_simulator/reset", json={"everything": True}, timeout=5, verify=sim.verify
+        ).status_code
+        == 400
+    )
 
 
 def test_control_seed(private_sims):
     sim = private_sims("xsoar8-saas")  # default index lag: seeded ones are indexed at once
-    seeded = sim.control("POST", "incidents", {"incidents": [
-        {"name": "Seeded open", "severity": 2, "CustomFields": {"src": "x"}},
-        {"name": "Seeded closed", "closed": True, "closeReason": "Resolved"}]})["incidents"]
+    seeded = sim.control(
+        "POST",
+        "incidents",
+        {
+            "incidents": [
+                {"name": "Seeded open", "severity": 2, "CustomFields": {"src": "x"}},
+                {"name": "Seeded closed", "closed": True, "closeReason": "Resolved"},
+            ]
+        },
+    )["incidents"]
     assert [(inc["id"], inc["status"]) for inc in seeded] == [("1", 0), ("2", 2)]
     assert seeded[0]["labels"] == SERVER_LABELS and seeded[0]["CustomFields"] == {"src": "x"}
     assert seeded[1]["closeReason"] == "Resolved"
     assert sim.log() == []  # control calls are not logged
     assert sim.search(size=10).json()["total"] == 2
     for bad in ({}, {"incidents": [1]}, {"incidents": [{"severity": "high"}]}):
-        response = requests.post(sim.url + "/_simulator/incidents", json=bad,
-                                 verify=sim.verify, timeout=5)
+        response = requests.post(sim.url + "/_simulator/incidents", json=bad, verify=sim.verify, timeout=5)
         assert response.status_code == 400, bad
 
 
 def test_unknown_control_endpoint(sim6):
     assert requests.get(sim6.url + "/_simulator/nothing", timeout=5).status_code == 404
-    assert requests.post(sim6.url + "/_simulator/faults", data=b"nope",
-                         timeout=5).status_code == 400
+    assert requests.post(sim6.url + "/_simulator/faults", data=b"nope", timeout=5).status_code == 400
 
 
 # --- transport -----------------------------------------------------------------------------------
+
 
 def test_keep_alive_is_fast(sim6):
     url = sim6.url + "/incidents/search"
@@ -1143,10 +1293,17 @@ def test_state_survives_restart(tmp_path):
 
 
 def test_cli_rejects_bad_combinations(tmp_path):
-    for extra in (["--deployment", "xsoar8-opp"],
-                  ["--deployment", "xsoar6", "--api-key-type", "advanced"],
-                  ["--deployment", "xsoar6", "--drop-names", "("]):
-        result = subprocess.run(check=False, args=[sys.executable, str(SIMULATOR), "--api-key", KEY, *extra],
-                                capture_output=True, text=True, timeout=10)
+    for extra in (
+        ["--deployment", "xsoar8-opp"],
+        ["--deployment", "xsoar6", "--api-key-type", "advanced"],
+        ["--deployment", "xsoar6", "--drop-names", "("],
+    ):
+        result = subprocess.run(
+            check=False,
+            args=[sys.executable, str(SIMULATOR), "--api-key", KEY, *extra],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         assert result.returncode == 2, result.stderr
         assert KEY not in result.stderr

@@ -5,6 +5,7 @@ Standard library only; `cryptography` (or the `openssl` command) is used just to
 self-signed certificate for --tls. README.md beside this file documents the CLI and the
 control API under /_simulator/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple
 from urllib.parse import urlsplit
 
 SCHEMA_FILE = Path(__file__).resolve().with_name("xsoar_swagger_definitions.json")
@@ -53,9 +54,18 @@ API_PATHS = {path for _method, path in API_ROUTES}
 # Palo Alto's XSOAR 8 API reference lists these incident and playbook routes under the public
 # prefix (create/update, json, search, close, investigate, load, batch, batchDelete, upload);
 # batchClose and about are not among them. Any other path there answers 303 on live tenants.
-PUBLIC_DOCUMENTED = {"/incident", "/incident/json", "/incidents/search", "/incident/close",
-                     "/incident/investigate", "/incident/load", "/incident/batch",
-                     "/incident/batchDelete", "/incident/upload", "/playbook/search"}
+PUBLIC_DOCUMENTED = {
+    "/incident",
+    "/incident/json",
+    "/incidents/search",
+    "/incident/close",
+    "/incident/investigate",
+    "/incident/load",
+    "/incident/batch",
+    "/incident/batchDelete",
+    "/incident/upload",
+    "/playbook/search",
+}
 # /incident/batch is not simulated (404) but a call to it is still a write attempt.
 WRITE_ENDPOINTS = {
     ("POST", "/incident"),
@@ -71,38 +81,75 @@ MAX_SEARCH_SIZE = 1000
 MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
 NONCE_RE = re.compile(r"[A-Za-z0-9]{64}")
 TIMESTAMP_RE = re.compile(r"[0-9]{1,16}")
-RFC3339_RE = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
+RFC3339_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
 
 STATUS_PENDING, STATUS_ACTIVE, STATUS_CLOSED = 0, 1, 2
 STATUS_NAMES = {"pending": 0, "new": 0, "active": 1, "closed": 2, "done": 2, "archived": 3, "archive": 3}
-SEVERITY_NAMES = {"unknown": 0, "informational": 0.5, "info": 0.5, "low": 1, "medium": 2, "high": 3,
-                  "critical": 4}
+SEVERITY_NAMES = {"unknown": 0, "informational": 0.5, "info": 0.5, "low": 1, "medium": 2, "high": 3, "critical": 4}
 SEVERITIES = {0, 0.5, 1, 2, 3, 4}
 
 # Fields the server computes itself; a client's value for them is ignored on create and update.
-SERVER_FIELDS = {"id", "version", "created", "modified", "createInvestigation", "status",
-                 "investigationId", "rawName", "rawType", "CustomFields", "customFields"}
+SERVER_FIELDS = {
+    "id",
+    "version",
+    "created",
+    "modified",
+    "createInvestigation",
+    "status",
+    "investigationId",
+    "rawName",
+    "rawType",
+    "CustomFields",
+    "customFields",
+}
 CLIENT_FIELDS = set(DEFINITIONS["CreateIncidentRequest"]["properties"]) - SERVER_FIELDS
 
 
 def _playbook(pb_id, name, tags, comment, system=True):
-    return {"id": pb_id, "name": name, "version": 3, "comment": comment, "tags": tags,
-            "system": system, "hidden": False, "deprecated": False, "propagationLabels": ["all"]}
+    return {
+        "id": pb_id,
+        "name": name,
+        "version": 3,
+        "comment": comment,
+        "tags": tags,
+        "system": system,
+        "hidden": False,
+        "deprecated": False,
+        "propagationLabels": ["all"],
+    }
 
 
 PLAYBOOKS = [
-    _playbook("8db0105c-f674-4d83-8095-f95a9f61e77a", "Account Enrichment - Generic v2.1",
-              ["enrichment", "account"], "Enrich accounts using one or more integrations."),
-    _playbook("c1a4ae9b-87d4-4f39-8e05-1f2f7a0c6b3e", "Block IP - Generic v3",
-              ["containment", "IP"], "Block IP addresses on the configured firewalls."),
-    _playbook("5f2b6e0a-3c1d-4e8f-9a7b-2d4c6e8f0a1b", "Endpoint Enrichment - Generic v2.1",
-              ["enrichment", "endpoint"], "Enrich an endpoint by hostname, IP or MAC address."),
-    _playbook("Phishing - Generic v3", "Phishing - Generic v3",
-              ["phishing"], "Investigate and respond to reported phishing emails."),
-    _playbook("Malware Investigation & Response Incident Handler",
-              "Malware Investigation & Response Incident Handler",
-              ["malware", "endpoint"], "Investigate and respond to malware alerts."),
+    _playbook(
+        "8db0105c-f674-4d83-8095-f95a9f61e77a",
+        "Account Enrichment - Generic v2.1",
+        ["enrichment", "account"],
+        "Enrich accounts using one or more integrations.",
+    ),
+    _playbook(
+        "c1a4ae9b-87d4-4f39-8e05-1f2f7a0c6b3e",
+        "Block IP - Generic v3",
+        ["containment", "IP"],
+        "Block IP addresses on the configured firewalls.",
+    ),
+    _playbook(
+        "5f2b6e0a-3c1d-4e8f-9a7b-2d4c6e8f0a1b",
+        "Endpoint Enrichment - Generic v2.1",
+        ["enrichment", "endpoint"],
+        "Enrich an endpoint by hostname, IP or MAC address.",
+    ),
+    _playbook(
+        "Phishing - Generic v3",
+        "Phishing - Generic v3",
+        ["phishing"],
+        "Investigate and respond to reported phishing emails.",
+    ),
+    _playbook(
+        "Malware Investigation & Response Incident Handler",
+        "Malware Investigation & Response Incident Handler",
+        ["malware", "endpoint"],
+        "Investigate and respond to malware alerts.",
+    ),
     _playbook("playbook0", "Playbook0", ["test"], "Does nothing; for tests.", system=False),
 ]
 PLAYBOOK_IDS = {pb["id"] for pb in PLAYBOOKS}
@@ -110,21 +157,24 @@ PLAYBOOK_IDS = {pb["id"] for pb in PLAYBOOKS}
 
 def tenant_playbooks(extra: int) -> list:
     """The six named playbooks plus `extra` generated ones (a big tenant holds 1000-2300)."""
-    generated = [_playbook(f"generated-{number:05d}", f"Content Pack Playbook {number:05d}",
-                           ["generated"], "A content pack playbook of a big tenant.")
-                 for number in range(1, extra + 1)]
+    generated = [
+        _playbook(
+            f"generated-{number:05d}",
+            f"Content Pack Playbook {number:05d}",
+            ["generated"],
+            "A content pack playbook of a big tenant.",
+        )
+        for number in range(1, extra + 1)
+    ]
     return PLAYBOOKS + generated
 
 
 # Version answers of GET /about. XSOAR 6.10+ answers productMode/deploymentMode too, exactly as an
 # XSOAR 8 on-prem server does (demisto-sdk get_client_test.py): only demistoVersion tells them apart.
 ABOUT = {
-    "xsoar6": {"demistoVersion": "6.14.0", "buildNum": "1398843", "productMode": "xsoar",
-               "deploymentMode": "opp"},
-    "xsoar8-opp": {"demistoVersion": "8.9.0", "buildNum": "1471226", "productMode": "xsoar",
-                   "deploymentMode": "opp"},
-    "xsoar8-saas": {"demistoVersion": "8.9.0", "buildNum": "1471226", "productMode": "xsoar",
-                    "deploymentMode": "saas"},
+    "xsoar6": {"demistoVersion": "6.14.0", "buildNum": "1398843", "productMode": "xsoar", "deploymentMode": "opp"},
+    "xsoar8-opp": {"demistoVersion": "8.9.0", "buildNum": "1471226", "productMode": "xsoar", "deploymentMode": "opp"},
+    "xsoar8-saas": {"demistoVersion": "8.9.0", "buildNum": "1471226", "productMode": "xsoar", "deploymentMode": "saas"},
 }
 # Seconds a new incident stays out of search results, by deployment, when --index-lag is not
 # given. SaaS: demisto-sdk polls for minutes and demisto-py sleeps "to fully index"; 5 s is longer
@@ -144,15 +194,15 @@ LOGIN_PAGE = b"""<!DOCTYPE html>
 class Reply(NamedTuple):
     status: int
     body: bytes = b""
-    content_type: Optional[str] = None
-    headers: Optional[dict] = None
+    content_type: str | None = None
+    headers: dict | None = None
     trickle: float = 0.0  # seconds between the bytes of the body (0: all at once)
 
 
 DROP = Reply(0)  # close the connection without answering
 
 
-def json_reply(status: int, obj, headers: Optional[dict] = None) -> Reply:
+def json_reply(status: int, obj, headers: dict | None = None) -> Reply:
     return Reply(status, json.dumps(obj).encode("utf-8"), "application/json", headers)
 
 
@@ -167,8 +217,7 @@ METHOD_NOT_ALLOWED = text_reply(405, "Method Not Allowed\n")
 # Go's http.Redirect writes one only for GET and HEAD); root paths there answer 500.
 WEB_APP = Reply(200, LOGIN_PAGE, "text/html; charset=utf-8")
 SEE_OTHER = Reply(303, b"", None, {"Location": "/"})
-ROOT_PATH_ERROR = json_reply(500, {"reply": {"err_code": 500, "err_msg": "An error occurred",
-                                             "err_extra": None}})
+ROOT_PATH_ERROR = json_reply(500, {"reply": {"err_code": 500, "err_msg": "An error occurred", "err_extra": None}})
 
 
 class ApiError(Exception):
@@ -176,8 +225,9 @@ class ApiError(Exception):
 
     def __init__(self, status: int, error_id: str, title: str, detail: str, error: str = ""):
         super().__init__(detail)
-        self.reply = json_reply(status, {"id": error_id, "status": status, "title": title,
-                                         "detail": detail, "error": error or detail})
+        self.reply = json_reply(
+            status, {"id": error_id, "status": status, "title": title, "detail": detail, "error": error or detail}
+        )
 
 
 def bad_request(detail: str) -> ApiError:
@@ -193,7 +243,7 @@ def now_rfc3339() -> str:
     return now.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def parse_rfc3339(text: str) -> Optional[datetime.datetime]:
+def parse_rfc3339(text: str) -> datetime.datetime | None:
     """Parse the strict RFC 3339 form Go's time.Time accepts; None when invalid."""
     match = RFC3339_RE.fullmatch(text)
     if not match:
@@ -204,8 +254,16 @@ def parse_rfc3339(text: str) -> Optional[datetime.datetime]:
         sign = -1 if zone[0] == "-" else 1
         tz = datetime.timezone(sign * datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
     try:
-        return datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                                 int((fraction or "0")[:6].ljust(6, "0")), tzinfo=tz)
+        return datetime.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            int((fraction or "0")[:6].ljust(6, "0")),
+            tzinfo=tz,
+        )
     except ValueError:
         return None
 
@@ -213,6 +271,7 @@ def parse_rfc3339(text: str) -> Optional[datetime.datetime]:
 # ---------------------------------------------------------------------------------------------
 # Request body decoding: the swagger schema checked the way Go's encoding/json decodes a struct.
 # ---------------------------------------------------------------------------------------------
+
 
 def json_type(value) -> str:
     if value is None:
@@ -249,8 +308,9 @@ def decode(value, schema: dict, where: str):
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind] if kind else []
     if kinds and not any(is_type(value, k) for k in kinds):
-        raise bad_request(f"json: cannot unmarshal {json_type(value)} into Go struct field "
-                          f"{where} of type {'|'.join(kinds)}")
+        raise bad_request(
+            f"json: cannot unmarshal {json_type(value)} into Go struct field {where} of type {'|'.join(kinds)}"
+        )
     if schema.get("format") == "date-time" and parse_rfc3339(value) is None:
         raise bad_request(f"parsing time {json.dumps(value)} as RFC 3339 failed (field {where})")
     if isinstance(value, dict):
@@ -300,6 +360,7 @@ def parse_json_body(raw: bytes):
 # Search: the filter fields and a small subset of the Lucene-like query language.
 # ---------------------------------------------------------------------------------------------
 
+
 def word_tokens(text: str) -> list:
     return re.findall(r"[\w*?]+", text.lower())
 
@@ -324,8 +385,11 @@ def any_name_matches(wanted_names: list) -> Callable[[str], bool]:
 
     def matches(name: str) -> bool:
         have = set(word_tokens(name))
-        return any(plain <= have and all(any(fnmatch.fnmatchcase(token, pattern) for token in have) for pattern in patterns)
-                   for plain, patterns in compiled)
+        return any(
+            plain <= have and all(any(fnmatch.fnmatchcase(token, pattern) for token in have) for pattern in patterns)
+            for plain, patterns in compiled
+        )
+
     return matches
 
 
@@ -344,8 +408,9 @@ def text_equals(value, pattern: str) -> bool:
 
 
 QUERY_TOKEN_RE = re.compile(
-    r'\s*(?:(?P<paren>[()])|(?P<neg>-)|(?:(?P<field>[\w.]+):)?'
-    r'(?P<value>"(?:[^"\\]|\\.)*"|(?:[^\s()":\\]|\\.)+))')
+    r"\s*(?:(?P<paren>[()])|(?P<neg>-)|(?:(?P<field>[\w.]+):)?"
+    r'(?P<value>"(?:[^"\\]|\\.)*"|(?:[^\s()":\\]|\\.)+))'
+)
 KEYWORDS = {"and", "or", "not"}
 
 
@@ -374,7 +439,7 @@ Predicate = Callable[[dict], bool]
 class QueryParser:
     """Recursive descent: OR binds loosest, AND (or juxtaposition) tighter, then - / NOT."""
 
-    def __init__(self, text: str, make_term: Callable[[Optional[str], str], Predicate]):
+    def __init__(self, text: str, make_term: Callable[[str | None, str], Predicate]):
         self.text = text
         self.tokens = tokenize_query(text)
         self.pos = 0
@@ -388,7 +453,7 @@ class QueryParser:
             raise bad_request(f"invalid query {self.text!r}: unexpected {self.tokens[self.pos][0]!r}")
         return predicate
 
-    def peek(self) -> Optional[str]:
+    def peek(self) -> str | None:
         return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
 
     def or_expr(self) -> Predicate:
@@ -444,12 +509,17 @@ def numeric_term(value: str, names: dict, field: str) -> Predicate:
         number = names[operand] if operand in names else float(operand)
     except ValueError:
         raise bad_request(f"invalid value {value!r} for {field}") from None
-    compare = {"=": lambda a: a == number, ">": lambda a: a > number, "<": lambda a: a < number,
-               ">=": lambda a: a >= number, "<=": lambda a: a <= number}[operator]
+    compare = {
+        "=": lambda a: a == number,
+        ">": lambda a: a > number,
+        "<": lambda a: a < number,
+        ">=": lambda a: a >= number,
+        "<=": lambda a: a <= number,
+    }[operator]
     return lambda record: compare(record.get(field, 0))
 
 
-def incident_term(field: Optional[str], value: str) -> Predicate:
+def incident_term(field: str | None, value: str) -> Predicate:
     key = (field or "name").lower()  # a bare term is taken as a name search
     if key == "name":
         return lambda incident: tokens_match(value, incident["name"])
@@ -462,7 +532,7 @@ def incident_term(field: Optional[str], value: str) -> Predicate:
     return lambda incident: text_equals(lookup(incident, key), value)
 
 
-def playbook_term(field: Optional[str], value: str) -> Predicate:
+def playbook_term(field: str | None, value: str) -> Predicate:
     key = (field or "name").lower()
     if key == "name":
         return lambda playbook: tokens_match(value, playbook["name"])
@@ -485,13 +555,16 @@ def filter_predicate(flt: dict) -> Predicate:
     name_matches = any_name_matches(names or [])
 
     def matches(incident: dict) -> bool:
-        return ((not ids or incident["id"] in ids)
-                and (not names or name_matches(incident["name"]))
-                and (not statuses or incident["status"] in statuses)
-                and (not not_statuses or incident["status"] not in not_statuses)
-                and (not types or incident["type"].lower() in types)
-                and (not levels or incident["severity"] in levels)
-                and query(incident))
+        return (
+            (not ids or incident["id"] in ids)
+            and (not names or name_matches(incident["name"]))
+            and (not statuses or incident["status"] in statuses)
+            and (not not_statuses or incident["status"] not in not_statuses)
+            and (not types or incident["type"].lower() in types)
+            and (not levels or incident["severity"] in levels)
+            and query(incident)
+        )
+
     return matches
 
 
@@ -510,7 +583,7 @@ def sort_value(record: dict, field: str):
     return (2, 0, "")
 
 
-def sort_incidents(incidents: list, orders: Optional[list]) -> list:
+def sort_incidents(incidents: list, orders: list | None) -> list:
     """Default order: newest first. Ties fall back to the higher id first, for stable pages."""
     result = sorted(incidents, key=lambda inc: sort_value(inc, "id"), reverse=True)
     for order in reversed(orders or [{"field": "created", "asc": False}]):
@@ -523,10 +596,11 @@ def sort_incidents(incidents: list, orders: Optional[list]) -> list:
 # State
 # ---------------------------------------------------------------------------------------------
 
+
 class Store:
     """Incidents and the id counter, optionally persisted as JSON after every write."""
 
-    def __init__(self, path: Optional[str]):
+    def __init__(self, path: str | None):
         self.path = Path(path) if path else None
         self.incidents: dict = {}
         self.next_id = 1
@@ -547,13 +621,11 @@ class Store:
     def indexed(self) -> list:
         """Incidents the search index has caught up with (loaded ones count as indexed)."""
         now = time.monotonic()
-        return [inc for inc in self.incidents.values()
-                if self.searchable_at.get(inc["id"], 0) <= now]
+        return [inc for inc in self.incidents.values() if self.searchable_at.get(inc["id"], 0) <= now]
 
     def save(self) -> None:
         if self.path:
-            write_json_atomically(self.path, {"next_id": self.next_id,
-                                              "incidents": list(self.incidents.values())})
+            write_json_atomically(self.path, {"next_id": self.next_id, "incidents": list(self.incidents.values())})
 
 
 def apply_incident_fields(incident: dict, data: dict, custom: dict) -> None:
@@ -574,8 +646,10 @@ SERVER_LABEL_TYPES = ("Instance", "Brand")
 def server_labels(data: dict) -> list:
     """The labels the server adds to a new incident: Instance and Brand (Kibana's xsoar.test.ts
     create answer; Palo Alto's XSOAR 8 examples). Appending them to the user's labels is inferred."""
-    return [{"type": "Instance", "value": data.get("sourceInstance") or ""},
-            {"type": "Brand", "value": data.get("sourceBrand") or "Manual"}]
+    return [
+        {"type": "Instance", "value": data.get("sourceInstance") or ""},
+        {"type": "Brand", "value": data.get("sourceBrand") or "Manual"},
+    ]
 
 
 def merge_server_labels(given: list, kept: list) -> list:
@@ -601,13 +675,13 @@ MAX_EXTRA_PLAYBOOKS = 10000
 class Config:
     deployment: str
     api_key: str = dataclasses.field(repr=False)
-    api_key_id: Optional[str] = None
+    api_key_id: str | None = None
     api_key_type: str = "standard"
-    drop_names: Optional[str] = None
-    index_lag: Optional[float] = None
+    drop_names: str | None = None
+    index_lag: float | None = None
     extra_playbooks: int = 0
-    playbook_cost_ms: Optional[float] = None
-    latency_ms: Optional[float] = None
+    playbook_cost_ms: float | None = None
+    latency_ms: float | None = None
 
     @property
     def xsoar8(self) -> bool:
@@ -621,15 +695,13 @@ class Config:
     def effective_playbook_cost_ms(self) -> float:
         return DEFAULT_PLAYBOOK_COST_MS if self.playbook_cost_ms is None else self.playbook_cost_ms
 
-    def problem(self) -> Optional[str]:
+    def problem(self) -> str | None:
         for name, value in dataclasses.asdict(self).items():
             if name in NUMBER_SETTINGS:
-                if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                          or value < 0):
+                if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
                     return f"{name} must be a number of at least 0, or null"
             elif name in INTEGER_SETTINGS:
-                if isinstance(value, bool) or not isinstance(value, int) \
-                        or not 0 <= value <= MAX_EXTRA_PLAYBOOKS:
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EXTRA_PLAYBOOKS:
                     return f"{name} must be an integer from 0 to {MAX_EXTRA_PLAYBOOKS}"
             elif not (isinstance(value, str) or (value is None and name in OPTIONAL_SETTINGS)):
                 return f"{name} must be a string"
@@ -651,19 +723,34 @@ class Config:
         return None
 
     def public(self) -> dict:
-        return {"deployment": self.deployment, "api_key_id": self.api_key_id,
-                "api_key_type": self.api_key_type, "drop_names": self.drop_names,
-                "index_lag": self.effective_index_lag, "extra_playbooks": self.extra_playbooks,
-                "playbook_cost_ms": self.effective_playbook_cost_ms, "latency_ms": self.latency_ms or 0}
+        return {
+            "deployment": self.deployment,
+            "api_key_id": self.api_key_id,
+            "api_key_type": self.api_key_type,
+            "drop_names": self.drop_names,
+            "index_lag": self.effective_index_lag,
+            "extra_playbooks": self.extra_playbooks,
+            "playbook_cost_ms": self.effective_playbook_cost_ms,
+            "latency_ms": self.latency_ms or 0,
+        }
 
 
-FAULT_KINDS = {"status", "html", "empty", "malformed", "null_data", "drop", "slow", "echo_headers",
-               "echo_key", "trickle"}
-ECHO_FORMATS = {"json": "application/json", "text": "text/plain; charset=utf-8",
-                "html": "text/html; charset=utf-8"}
+FAULT_KINDS = {
+    "status",
+    "html",
+    "empty",
+    "malformed",
+    "null_data",
+    "drop",
+    "slow",
+    "echo_headers",
+    "echo_key",
+    "trickle",
+}
+ECHO_FORMATS = {"json": "application/json", "text": "text/plain; charset=utf-8", "html": "text/html; charset=utf-8"}
 
 
-def endpoint_key(method: str, api_path: Optional[str], raw_path: str) -> str:
+def endpoint_key(method: str, api_path: str | None, raw_path: str) -> str:
     """How stats name an endpoint: "POST /incident" (without the deployment's prefix when in the API)."""
     return f"{method} {api_path or urlsplit(raw_path).path}"
 
@@ -677,8 +764,7 @@ def parse_fault(spec) -> dict:
         raise ValueError("times must be a positive integer")
     if fault["method"] is not None:
         fault["method"] = str(fault["method"]).upper()
-    if fault["kind"] == "status" and not (isinstance(fault.get("status"), int)
-                                          and 100 <= fault["status"] <= 599):
+    if fault["kind"] == "status" and not (isinstance(fault.get("status"), int) and 100 <= fault["status"] <= 599):
         raise ValueError("a status fault needs an HTTP status number")
     if fault["kind"] == "slow" and not isinstance(fault.get("delay"), (int, float)):
         raise ValueError("a slow fault needs a delay in seconds")
@@ -686,8 +772,9 @@ def parse_fault(spec) -> dict:
         fault = {"status": 500, "format": "text", "prefix": 0, **fault}
         if fault["format"] not in ECHO_FORMATS or not isinstance(fault["prefix"], int) or fault["prefix"] < 0:
             raise ValueError(f"an echo_key fault needs a format among {sorted(ECHO_FORMATS)} and a prefix >= 0")
-    if fault["kind"] == "trickle" and not (isinstance(fault.get("interval"), (int, float))
-                                           and 0 < fault["interval"] <= 10):
+    if fault["kind"] == "trickle" and not (
+        isinstance(fault.get("interval"), (int, float)) and 0 < fault["interval"] <= 10
+    ):
         raise ValueError("a trickle fault needs an interval in seconds (at most 10)")
     return fault
 
@@ -704,8 +791,12 @@ def fault_reply(fault: dict, headers: dict, api_key: str = "") -> Reply:
             body = text
         return Reply(fault["status"], body.encode("utf-8"), ECHO_FORMATS[fault["format"]])
     if kind == "trickle":  # a valid empty search answer, a byte every `interval` seconds
-        return Reply(200, json.dumps({"total": 0, "data": None}).encode("utf-8") + b" " * 200,
-                     "application/json", trickle=fault["interval"])
+        return Reply(
+            200,
+            json.dumps({"total": 0, "data": None}).encode("utf-8") + b" " * 200,
+            "application/json",
+            trickle=fault["interval"],
+        )
     if kind == "drop":
         return DROP
     if kind == "html":
@@ -717,9 +808,16 @@ def fault_reply(fault: dict, headers: dict, api_key: str = "") -> Reply:
     if kind == "null_data":
         return json_reply(200, {"total": 0, "data": None})
     if kind == "echo_headers":  # a hostile server: clients must not print this body unredacted
-        return json_reply(500, {"id": "internalError", "status": 500, "title": "Internal error",
-                                "detail": f"request headers were {json.dumps(headers)}",
-                                "headers": headers})
+        return json_reply(
+            500,
+            {
+                "id": "internalError",
+                "status": 500,
+                "title": "Internal error",
+                "detail": f"request headers were {json.dumps(headers)}",
+                "headers": headers,
+            },
+        )
     extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else None
     body = fault.get("body")
     if body is None:
@@ -730,20 +828,19 @@ def fault_reply(fault: dict, headers: dict, api_key: str = "") -> Reply:
 
 
 def redact(headers: dict) -> dict:
-    return {name: "<redacted>" if name.lower() in REDACTED_HEADERS else value
-            for name, value in headers.items()}
+    return {name: "<redacted>" if name.lower() in REDACTED_HEADERS else value for name, value in headers.items()}
 
 
-def same_secret(given: Optional[str], expected: Optional[str]) -> bool:
+def same_secret(given: str | None, expected: str | None) -> bool:
     if given is None or expected is None:
         return False
-    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
-                               expected.encode("utf-8", "surrogateescape"))
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape"))
 
 
 # ---------------------------------------------------------------------------------------------
 # The simulator: API, auth, faults, request log and control API, independent of HTTP plumbing.
 # ---------------------------------------------------------------------------------------------
+
 
 class Simulator:
     def __init__(self, config: Config, store: Store):
@@ -763,7 +860,7 @@ class Simulator:
     def handle(self, method: str, raw_path: str, headers: dict, body: bytes) -> Reply:
         path = urlsplit(raw_path).path
         if path.startswith(CONTROL_PREFIX):
-            return self.control(method, path[len(CONTROL_PREFIX):], body)
+            return self.control(method, path[len(CONTROL_PREFIX) :], body)
         api_path = self.api_path(path)
         endpoint = endpoint_key(method, api_path, raw_path)
         with self.lock:
@@ -783,13 +880,13 @@ class Simulator:
 
     # --- routing and auth ---------------------------------------------------------------------
 
-    def api_path(self, path: str) -> Optional[str]:
+    def api_path(self, path: str) -> str | None:
         """The path without the deployment's API prefix; None when outside the API."""
         if not self.config.xsoar8:
             return path
         for prefix in (PUBLIC_PREFIX, LEGACY_PREFIX):
             if path.startswith(prefix + "/"):
-                return path[len(prefix):]
+                return path[len(prefix) :]
         return None
 
     def answer(self, method, path, api_path, headers, body, fault) -> Reply:
@@ -840,7 +937,7 @@ class Simulator:
         except ApiError as err:
             return err.reply
 
-    def route_elsewhere(self, path: str, api_path: Optional[str]) -> Optional[Reply]:
+    def route_elsewhere(self, path: str, api_path: str | None) -> Reply | None:
         """The answer for a path the simulated API does not serve, before any auth check."""
         if not self.config.xsoar8:
             if api_path in API_PATHS:
@@ -855,22 +952,29 @@ class Simulator:
             return NOT_FOUND if api_path in PUBLIC_DOCUMENTED else SEE_OTHER
         return None
 
-    def check_auth(self, headers) -> Optional[Reply]:
+    def check_auth(self, headers) -> Reply | None:
         config = self.config
         if not config.xsoar8:
             if same_secret(headers.get("Authorization"), config.api_key):
                 return None
-            return json_reply(403, {"id": "forbidden", "status": 403, "title": "Forbidden",
-                                    "detail": "Issue with CSRF code",
-                                    "error": "http: named cookie not present"})
+            return json_reply(
+                403,
+                {
+                    "id": "forbidden",
+                    "status": 403,
+                    "title": "Forbidden",
+                    "detail": "Issue with CSRF code",
+                    "error": "http: named cookie not present",
+                },
+            )
         problem = self.xsoar8_auth_problem(config, headers)
         if problem is None:
             return None
-        return json_reply(401, {"reply": {"err_code": 401,
-                                          "err_msg": "Public API request unauthorized",
-                                          "err_extra": problem}})
+        return json_reply(
+            401, {"reply": {"err_code": 401, "err_msg": "Public API request unauthorized", "err_extra": problem}}
+        )
 
-    def xsoar8_auth_problem(self, config: Config, headers) -> Optional[str]:
+    def xsoar8_auth_problem(self, config: Config, headers) -> str | None:
         if not headers.get("x-xdr-auth-id"):
             return "Missing x-xdr-auth-id header"
         if not same_secret(headers.get("x-xdr-auth-id"), config.api_key_id):
@@ -881,7 +985,7 @@ class Simulator:
             return "Invalid API key ID or API key"
         return self.advanced_key_problem(config, headers)
 
-    def advanced_key_problem(self, config: Config, headers) -> Optional[str]:
+    def advanced_key_problem(self, config: Config, headers) -> str | None:
         timestamp = headers.get("x-xdr-timestamp") or ""
         nonce = headers.get("x-xdr-nonce") or ""
         if not TIMESTAMP_RE.fullmatch(timestamp):
@@ -939,11 +1043,25 @@ class Simulator:
         """Store a new incident (under self.lock); searches find it after `index_lag` seconds."""
         now = now_rfc3339()
         incident = {
-            "id": self.store.new_id(), "version": 1, "name": "", "rawName": "",
-            "type": "Unclassified", "rawType": "",
-            "severity": 0, "status": STATUS_PENDING, "investigationId": "", "playbookId": "",
-            "created": now, "modified": now, "occurred": now, "closed": GO_ZERO_TIME,
-            "labels": [], "CustomFields": {}, "owner": "", "details": "", "closeReason": "",
+            "id": self.store.new_id(),
+            "version": 1,
+            "name": "",
+            "rawName": "",
+            "type": "Unclassified",
+            "rawType": "",
+            "severity": 0,
+            "status": STATUS_PENDING,
+            "investigationId": "",
+            "playbookId": "",
+            "created": now,
+            "modified": now,
+            "occurred": now,
+            "closed": GO_ZERO_TIME,
+            "labels": [],
+            "CustomFields": {},
+            "owner": "",
+            "details": "",
+            "closeReason": "",
             "closeNotes": "",
         }
         apply_incident_fields(incident, data, custom)
@@ -960,8 +1078,11 @@ class Simulator:
             version = data.get("version", 0)
             if version != -1 and version != incident["version"]:
                 raise self.version_conflict(incident, version)
-            kept = [label for label in incident["labels"]
-                    if isinstance(label, dict) and label.get("type") in SERVER_LABEL_TYPES]
+            kept = [
+                label
+                for label in incident["labels"]
+                if isinstance(label, dict) and label.get("type") in SERVER_LABEL_TYPES
+            ]
             apply_incident_fields(incident, data, custom)
             if "labels" in data:  # the server's own labels survive an update that omits them
                 incident["labels"] = merge_server_labels(incident["labels"], kept)
@@ -972,11 +1093,12 @@ class Simulator:
             return json_reply(201 if self.config.xsoar8 else 200, incident)
 
     def version_conflict(self, incident: dict, version) -> ApiError:
-        detail = (f"DB version conflict: incident {incident['id']} has version "
-                  f"{incident['version']}, the request has version {version}")
+        detail = (
+            f"DB version conflict: incident {incident['id']} has version "
+            f"{incident['version']}, the request has version {version}"
+        )
         if self.config.xsoar8:  # the XSOAR 8 page documents 200, 201, 400 and 500 only
-            return ApiError(400, "incCreateErr", "Failed creating incident", detail,
-                            "[DB version conflict]")
+            return ApiError(400, "incCreateErr", "Failed creating incident", detail, "[DB version conflict]")
         return ApiError(409, "conflict", "Conflict", detail, "[DB version conflict]")
 
     def api_search(self, body) -> Reply:
@@ -988,7 +1110,7 @@ class Simulator:
         size = min(size, MAX_SEARCH_SIZE)
         with self.lock:
             matches = self.matching(flt)
-            page_items = sort_incidents(matches, flt.get("sort"))[page * size:(page + 1) * size]
+            page_items = sort_incidents(matches, flt.get("sort"))[page * size : (page + 1) * size]
             return json_reply(200, {"total": len(matches), "data": page_items or None})
 
     def matching(self, flt: dict) -> list:
@@ -1004,8 +1126,7 @@ class Simulator:
         and 8 servers (cortex-ps-toolkit content-probe.md); every real client sends one.
         """
         if "filter" not in data:
-            raise ApiError(500, "internalError", "Internal server error",
-                           "batch request without a filter")
+            raise ApiError(500, "internalError", "Internal server error", "batch request without a filter")
         ids = list(dict.fromkeys(data.get("ids") or []))
         if ids:
             found = [self.store.incidents[i] for i in ids if i in self.store.incidents]
@@ -1020,8 +1141,7 @@ class Simulator:
             for incident in targets:
                 self.close_incident(incident, data, now)
             self.store.save()
-            return json_reply(200, {"total": len(targets), "data": targets or None,
-                                    "notUpdated": not_updated})
+            return json_reply(200, {"total": len(targets), "data": targets or None, "notUpdated": not_updated})
 
     def api_close(self, body) -> Reply:
         """Close one incident by id (`{id, version?, closeReason, closeNotes, CustomFields}`).
@@ -1029,10 +1149,16 @@ class Simulator:
         Not in the swagger file; the XSOAR 8 API reference lists it under the public prefix.
         Its body beyond `id` is assumed from the reference; a given `version` must be current.
         """
-        schema = {"type": "object", "properties": {
-            "id": {"type": "string"}, "version": {"type": "integer"},
-            "closeReason": {"type": "string"}, "closeNotes": {"type": "string"},
-            "CustomFields": {"type": "object"}}}
+        schema = {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"},
+                "version": {"type": "integer"},
+                "closeReason": {"type": "string"},
+                "closeNotes": {"type": "string"},
+                "CustomFields": {"type": "object"},
+            },
+        }
         data = decode(body, schema, "CloseIncident")
         if not data.get("id"):
             raise bad_request("id is required")
@@ -1049,10 +1175,14 @@ class Simulator:
             return json_reply(200, incident)
 
     def close_incident(self, incident: dict, data: dict, now: str) -> None:
-        incident.update(status=STATUS_CLOSED, closed=now, modified=now,
-                        closeReason=data.get("closeReason", ""),
-                        closeNotes=data.get("closeNotes", ""),
-                        version=incident["version"] + 1)
+        incident.update(
+            status=STATUS_CLOSED,
+            closed=now,
+            modified=now,
+            closeReason=data.get("closeReason", ""),
+            closeNotes=data.get("closeNotes", ""),
+            version=incident["version"] + 1,
+        )
         incident["CustomFields"].update(data.get("CustomFields", {}))
 
     def api_batch_delete(self, body) -> Reply:
@@ -1062,13 +1192,13 @@ class Simulator:
             for incident in targets:
                 del self.store.incidents[incident["id"]]
             self.store.save()
-            return json_reply(200, {"total": len(targets), "data": targets or None,
-                                    "notUpdated": not_updated})
+            return json_reply(200, {"total": len(targets), "data": targets or None, "notUpdated": not_updated})
 
     def api_playbook_search(self, body) -> Reply:
-        schema = {"type": "object", "properties": {"query": {"type": "string"},
-                                                   "page": {"type": "integer"},
-                                                   "size": {"type": "integer"}}}
+        schema = {
+            "type": "object",
+            "properties": {"query": {"type": "string"}, "page": {"type": "integer"}, "size": {"type": "integer"}},
+        }
         data = decode(body, schema, "PlaybookSearch")
         size, page = data.get("size", 0), data.get("page", 0)
         if size < 0 or page < 0:
@@ -1076,7 +1206,7 @@ class Simulator:
         predicate = QueryParser(data.get("query", ""), playbook_term).parse()
         matches = [pb for pb in self.playbooks() if predicate(pb)]
         # Without size (Kibana sends {}) the whole list comes back, as on real servers.
-        playbooks = matches[page * size:(page + 1) * size] if size else matches
+        playbooks = matches[page * size : (page + 1) * size] if size else matches
         # A real server spends its time per playbook it returns (30-90 s for a full big tenant).
         time.sleep(len(playbooks) * self.config.effective_playbook_cost_ms / 1000)
         tags = sorted({tag for pb in playbooks for tag in pb["tags"]}, key=str.lower)
@@ -1087,7 +1217,7 @@ class Simulator:
 
     # --- faults and request log ---------------------------------------------------------------
 
-    def take_fault(self, method: str, api_path: Optional[str]) -> Optional[dict]:
+    def take_fault(self, method: str, api_path: str | None) -> dict | None:
         with self.lock:
             for fault in self.faults:
                 if fault["method"] not in (None, method):
@@ -1106,10 +1236,14 @@ class Simulator:
         except ValueError:
             logged_body = body.decode("utf-8", "replace")
         entry = {
-            "time": now_rfc3339(), "method": method, "path": raw_path, "api_path": api_path,
+            "time": now_rfc3339(),
+            "method": method,
+            "path": raw_path,
+            "api_path": api_path,
             "status": reply.status or None,
             "write": api_path is not None and (method, api_path) in WRITE_ENDPOINTS,
-            "body": logged_body, "headers": redact(dict(headers)),
+            "body": logged_body,
+            "headers": redact(dict(headers)),
             "fault": fault["kind"] if fault else None,
         }
         with self.lock:
@@ -1120,10 +1254,12 @@ class Simulator:
         for entry in self.requests:
             key = endpoint_key(entry["method"], entry["api_path"], entry["path"])
             by_endpoint[key] = by_endpoint.get(key, 0) + 1
-        return {"total": len(self.requests),
-                "writes": sum(1 for entry in self.requests if entry["write"]),
-                "by_endpoint": by_endpoint,
-                "peak_in_flight": dict(self.peak_in_flight)}
+        return {
+            "total": len(self.requests),
+            "writes": sum(1 for entry in self.requests if entry["write"]),
+            "by_endpoint": by_endpoint,
+            "peak_in_flight": dict(self.peak_in_flight),
+        }
 
     # --- control API --------------------------------------------------------------------------
 
@@ -1210,8 +1346,17 @@ class Simulator:
         return {"faults": []}
 
     def control_config(self, data: dict) -> dict:
-        allowed = {"deployment", "api_key", "api_key_id", "api_key_type", "drop_names",
-                   "index_lag", "extra_playbooks", "playbook_cost_ms", "latency_ms"}
+        allowed = {
+            "deployment",
+            "api_key",
+            "api_key_id",
+            "api_key_type",
+            "drop_names",
+            "index_lag",
+            "extra_playbooks",
+            "playbook_cost_ms",
+            "latency_ms",
+        }
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown config keys: {sorted(unknown)}")
@@ -1226,6 +1371,7 @@ class Simulator:
 # ---------------------------------------------------------------------------------------------
 # HTTP plumbing
 # ---------------------------------------------------------------------------------------------
+
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers and requests.Session use it
@@ -1252,7 +1398,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
 
-    def read_body(self) -> Optional[bytes]:
+    def read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self.read_chunked()
         length = self.headers.get("Content-Length", "0")
@@ -1260,7 +1406,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         return self.rfile.read(int(length))
 
-    def read_chunked(self) -> Optional[bytes]:
+    def read_chunked(self) -> bytes | None:
         parts = []
         while True:
             try:
@@ -1287,7 +1433,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             for index in range(len(reply.body)):
                 time.sleep(reply.trickle)
-                self.wfile.write(reply.body[index:index + 1])
+                self.wfile.write(reply.body[index : index + 1])
                 self.wfile.flush()
         else:
             self.wfile.write(reply.body)
@@ -1316,6 +1462,7 @@ class SimulatorServer(http.server.ThreadingHTTPServer):
 # ---------------------------------------------------------------------------------------------
 # TLS certificate
 # ---------------------------------------------------------------------------------------------
+
 
 def san_names(host: str):
     """(DNS names, IP addresses) the certificate is valid for."""
@@ -1354,25 +1501,42 @@ def make_certificate_with_cryptography(cert_path: Path, key_path: Path, host: st
     key_id = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     # Self-signed and marked as a CA, so that the file works as a client's CA bundle.
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.DNSName(n) for n in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]),
-            critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName(n) for n in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, key_cert_sign=True, crl_sign=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(key_id, critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(key_id),
-                       critical=False)
-        .sign(key, hashes.SHA256()))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(key_id), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(str(key_path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key_pem)
@@ -1383,19 +1547,41 @@ def make_certificate_with_openssl(cert_path: Path, key_path: Path, host: str) ->
     dns, ips = san_names(host)
     san = ",".join([f"DNS:{n}" for n in dns] + [f"IP:{i}" for i in ips])
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "30", "-subj", "/CN=xsoar-simulator",
-         "-keyout", str(key_path), "-out", str(cert_path),
-         "-addext", f"subjectAltName={san}",
-         "-addext", "basicConstraints=critical,CA:TRUE",
-         "-addext", "keyUsage=critical,digitalSignature,keyCertSign",
-         "-addext", "extendedKeyUsage=serverAuth"],
-        check=True, capture_output=True)
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=xsoar-simulator",
+            "-keyout",
+            str(key_path),
+            "-out",
+            str(cert_path),
+            "-addext",
+            f"subjectAltName={san}",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,digitalSignature,keyCertSign",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------------------------
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Cortex XSOAR REST API simulator")
@@ -1409,24 +1595,50 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--state-file", help="persist incidents here across restarts")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed cert")
     parser.add_argument("--cert-dir", help="where cert.pem and key.pem are kept (with --tls)")
-    parser.add_argument("--client-ca", metavar="PEM",
-                        help="with --tls: require a client certificate signed by this CA (mutual TLS)")
-    parser.add_argument("--drop-names", metavar="REGEX",
-                        help="creates whose name matches are answered 200 empty, not stored")
-    parser.add_argument("--index-lag", type=float, metavar="SECONDS",
-                        help="seconds before a new incident shows in searches (default: 5 on "
-                             "xsoar8-saas, 0 elsewhere)")
-    parser.add_argument("--extra-playbooks", type=int, default=0, metavar="N",
-                        help="add N generated playbooks (a big tenant: 1000-2300)")
-    parser.add_argument("--playbook-cost-ms", type=float, metavar="MS",
-                        help=f"milliseconds /playbook/search spends per playbook it returns "
-                             f"(default {DEFAULT_PLAYBOOK_COST_MS:g})")
-    parser.add_argument("--latency-ms", type=float, metavar="MS",
-                        help="milliseconds every API request waits before it is handled (a remote server; default 0)")
+    parser.add_argument(
+        "--client-ca", metavar="PEM", help="with --tls: require a client certificate signed by this CA (mutual TLS)"
+    )
+    parser.add_argument(
+        "--drop-names", metavar="REGEX", help="creates whose name matches are answered 200 empty, not stored"
+    )
+    parser.add_argument(
+        "--index-lag",
+        type=float,
+        metavar="SECONDS",
+        help="seconds before a new incident shows in searches (default: 5 on xsoar8-saas, 0 elsewhere)",
+    )
+    parser.add_argument(
+        "--extra-playbooks",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N generated playbooks (a big tenant: 1000-2300)",
+    )
+    parser.add_argument(
+        "--playbook-cost-ms",
+        type=float,
+        metavar="MS",
+        help=f"milliseconds /playbook/search spends per playbook it returns (default {DEFAULT_PLAYBOOK_COST_MS:g})",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        metavar="MS",
+        help="milliseconds every API request waits before it is handled (a remote server; default 0)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
     args = parser.parse_args(argv)
-    config = Config(args.deployment, args.api_key, args.api_key_id, args.api_key_type,
-                    args.drop_names, args.index_lag, args.extra_playbooks, args.playbook_cost_ms, args.latency_ms)
+    config = Config(
+        args.deployment,
+        args.api_key,
+        args.api_key_id,
+        args.api_key_type,
+        args.drop_names,
+        args.index_lag,
+        args.extra_playbooks,
+        args.playbook_cost_ms,
+        args.latency_ms,
+    )
     problem = config.problem()
     if problem:
         parser.error(problem)
@@ -1436,8 +1648,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    server = SimulatorServer((args.host, args.port), Simulator(args.config, Store(args.state_file)),
-                             args.quiet)
+    server = SimulatorServer((args.host, args.port), Simulator(args.config, Store(args.state_file)), args.quiet)
     ca_path = None
     if args.tls:
         cert_dir = Path(args.cert_dir or tempfile.mkdtemp(prefix="xsoar-simulator-"))
@@ -1447,13 +1658,17 @@ def main(argv=None) -> int:
         if args.client_ca:
             context.verify_mode = ssl.CERT_REQUIRED
             context.load_verify_locations(args.client_ca)
-        server.socket = context.wrap_socket(server.socket, server_side=True,
-                                            do_handshake_on_connect=False)
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         ca_path = str(cert.resolve())
     host = "127.0.0.1" if args.host in ("", "0.0.0.0") else args.host
     port = server.server_address[1]
-    info = {"url": f"{'https' if args.tls else 'http'}://{host}:{port}", "port": port,
-            "pid": os.getpid(), "deployment": args.deployment, "ca_path": ca_path}
+    info = {
+        "url": f"{'https' if args.tls else 'http'}://{host}:{port}",
+        "port": port,
+        "pid": os.getpid(),
+        "deployment": args.deployment,
+        "ca_path": ca_path,
+    }
     if args.port_file:
         write_json_atomically(Path(args.port_file), info)
     if not args.quiet:

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every module must be in the action group, or module_defaults silently stop applying to it."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import os
 

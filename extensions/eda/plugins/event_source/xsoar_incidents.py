@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xsoar_incidents: an ansible-rulebook event source that hands new Cortex XSOAR incidents to rules."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import asyncio
 import logging
@@ -180,24 +175,30 @@ SOURCE_SPEC = dict(
 
 def settings_from(args):
     """The validated options (rulebook args, else XSOAR_* environment); ValueError says what to fix."""
-    given = dict((name, value) for name, value in (args or {}).items() if name != "eda_feedback_queue")
+    given = {name: value for name, value in (args or {}).items() if name != "eda_feedback_queue"}
     result = ArgumentSpecValidator(arguments.connection_argument_spec(**SOURCE_SPEC)).validate(given)
     if result.errors.errors:
         # the validator's messages name the option, never a secret value
-        raise ValueError("xsoar.connector.xsoar_incidents: %s" % result.errors.errors[0].msg)
+        raise ValueError(f"xsoar.connector.xsoar_incidents: {result.errors.errors[0].msg}")
     params = result.validated_parameters
     try:
         params["url"] = arguments.validate_connection(params)
     except XsoarInputError as error:
-        raise ValueError("xsoar.connector.xsoar_incidents: %s" % error)
+        raise ValueError(f"xsoar.connector.xsoar_incidents: {error}")
     for name in ("interval", "lookback", "max_backoff"):
         if not 0 < params[name] < float("inf"):
-            raise ValueError("xsoar.connector.xsoar_incidents: %s must be a number of seconds above 0, got %s" % (name, params[name]))
+            raise ValueError(
+                f"xsoar.connector.xsoar_incidents: {name} must be a number of seconds above 0, got {params[name]}"
+            )
     if not 1 <= params["page_size"] <= incident_poller.incidents_api.PAGE_SIZE:
-        raise ValueError("xsoar.connector.xsoar_incidents: page_size must be between 1 and %d, got %d"
-                         % (incident_poller.incidents_api.PAGE_SIZE, params["page_size"]))
+        raise ValueError(
+            "xsoar.connector.xsoar_incidents: page_size must be between 1 and %d, got %d"
+            % (incident_poller.incidents_api.PAGE_SIZE, params["page_size"])
+        )
     if not params["query"].strip():
-        raise ValueError("xsoar.connector.xsoar_incidents: query is empty: leave it out for the open incidents, or give one")
+        raise ValueError(
+            "xsoar.connector.xsoar_incidents: query is empty: leave it out for the open incidents, or give one"
+        )
     return params
 
 
@@ -214,14 +215,21 @@ def fatal_at_start(error):
     """
     if isinstance(error, (XsoarInputError, XsoarAuthError)):
         return True
-    return isinstance(error, XsoarResponseError) and error.status is not None and 400 <= error.status < 500 and error.status != 429
+    return (
+        isinstance(error, XsoarResponseError)
+        and error.status is not None
+        and 400 <= error.status < 500
+        and error.status != 429
+    )
 
 
 async def main(queue, args):
     """Poll XSOAR for ever and put each new incident on `queue` as {"incident": ..., "event": ...}."""
     params = settings_from(args)
     if not params["validate_certs"] and params["url"].startswith("https://"):
-        LOGGER.warning("validate_certs is false: the server's certificate is not checked, so the API key can be intercepted")
+        LOGGER.warning(
+            "validate_certs is false: the server's certificate is not checked, so the API key can be intercepted"
+        )
     client = xsoar_client.Client(params)
     tracker = incident_poller.Tracker(params["lookback"], params["modified"], params["replay"])
     failures = 0
@@ -230,11 +238,12 @@ async def main(queue, args):
         while True:
             try:
                 events = await asyncio.to_thread(
-                    incident_poller.poll, client, tracker, params["query"], params["page_size"])
+                    incident_poller.poll, client, tracker, params["query"], params["page_size"]
+                )
             except Exception as error:  # pylint: disable=broad-except
                 message = client.redact(error)
                 if not started and isinstance(error, XsoarError) and fatal_at_start(error):
-                    raise ValueError("xsoar.connector.xsoar_incidents: %s" % message)
+                    raise ValueError(f"xsoar.connector.xsoar_incidents: {message}")
                 failures += 1
                 delay = backoff(failures, params["interval"], params["max_backoff"])
                 LOGGER.warning("XSOAR poll failed (%d in a row), next poll in %.1fs: %s", failures, delay, message)

@@ -25,8 +25,10 @@ bodies = {
     "clear-faults": ("reset", {"faults": True}),
 }
 if action == "fail-create":  # the next create answers 500 (not retried: its outcome is known)
-    bodies[action] = ("faults", {"faults": [
-        {"kind": "status", "status": 500, "method": "POST", "api_path": "/incident"}]})
+    bodies[action] = (
+        "faults",
+        {"faults": [{"kind": "status", "status": 500, "method": "POST", "api_path": "/incident"}]},
+    )
 if action == "slow":
     bodies["slow"] = ("faults", {"faults": [{"kind": "slow", "delay": float(sys.argv[3]), "times": 100}]})
 context = ssl.create_default_context(cafile=config["xsoar_ca_path"]) if config.get("xsoar_ca_path") else None
@@ -35,7 +37,11 @@ if action == "count-incidents":
         print(len(json.loads(answer.read())["incidents"]))
     sys.exit(0)
 path, body = bodies[action]
-request = urllib.request.Request(config["xsoar_simulator_url"] + "/_simulator/" + path, data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
+request = urllib.request.Request(
+    config["xsoar_simulator_url"] + "/_simulator/" + path,
+    data=json.dumps(body).encode(),
+    headers={"Content-Type": "application/json"},
+    method="POST",
+)
 with urllib.request.urlopen(request, context=context) as answer:
     answer.read()

@@ -27,15 +27,18 @@ def commands(readme):
         blocks = re.findall(r"```bash\n(.*?)```", handle.read(), re.S)
     lines = [line.strip() for block in blocks for line in block.splitlines() if RUN.match(line.strip())]
     if not any(line.startswith("ansible-playbook xsoar.connector.create_incident") for line in lines):
-        sys.exit("readme_commands: no create_incident command in %s" % readme)
+        sys.exit(f"readme_commands: no create_incident command in {readme}")
     return lines
 
 
 def exports(config_path):
     with open(config_path, encoding="utf-8") as handle:
         config = yaml.safe_load(handle)
-    return ["export XSOAR_%s=%s" % (var.upper(), shlex.quote(str(config["xsoar_" + var])))
-            for var in ("url", "api_key", "api_key_id", "api_key_type", "ca_path") if config.get("xsoar_" + var)]
+    return [
+        "export XSOAR_{}={}".format(var.upper(), shlex.quote(str(config["xsoar_" + var])))
+        for var in ("url", "api_key", "api_key_id", "api_key_type", "ca_path")
+        if config.get("xsoar_" + var)
+    ]
 
 
 def reset(config_path):

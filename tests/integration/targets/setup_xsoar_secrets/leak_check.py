@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Usage: leak_check.py CONFIG DIR: fail if any file under DIR holds 8 or more consecutive characters of the key.
@@ -9,10 +8,6 @@ Each leak is reported by file (the whole key, or how many pieces of it), never b
 Used by the runme.sh of targets whose aliases have needs/target/setup_xsoar_secrets.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import sys
 
@@ -22,7 +17,7 @@ PIECE = 8
 
 
 def pieces(key):
-    return set(key[start:start + PIECE] for start in range(len(key) - PIECE + 1))
+    return {key[start : start + PIECE] for start in range(len(key) - PIECE + 1)}
 
 
 def main(config, directory):
@@ -34,7 +29,7 @@ def main(config, directory):
         return 1
     leaks = []
     checked = 0
-    for root, dummy, files in os.walk(directory):
+    for root, _dummy, files in os.walk(directory):
         for name in files:
             path = os.path.join(root, name)
             with open(path, encoding="utf-8", errors="replace") as handle:
@@ -43,7 +38,7 @@ def main(config, directory):
             found = sorted(piece for piece in wanted if piece in text)
             # say where, never what: the pieces are the key
             if key in text:
-                leaks.append("%s: the whole key" % path)
+                leaks.append(f"{path}: the whole key")
             elif found:
                 leaks.append("%s: %d piece(s) of %d characters of the key" % (path, len(found), PIECE))
     print("searched %d files for any %d characters of the key" % (checked, PIECE))

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Usage: xsoar_env.py CONFIG [--set NAME=VALUE]...: print `export XSOAR_*=...` lines.
@@ -11,10 +10,6 @@ caller's environment gets in. Each --set adds or replaces one variable (such as 
 A runme.sh writes them to a private file and sources it, so the key is on no command line and in no
 `set -x` trace.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import argparse
 import shlex
@@ -39,8 +34,14 @@ def variables(config, extra=()):
 def main():
     parser = argparse.ArgumentParser(description="export lines for the simulator's XSOAR_* variables")
     parser.add_argument("config", help="integration_config.yml")
-    parser.add_argument("--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
-                        help="one more variable, or another value for one of them")
+    parser.add_argument(
+        "--set",
+        dest="extra",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="one more variable, or another value for one of them",
+    )
     args = parser.parse_args()
     for item in args.extra:
         if "=" not in item or not item.split("=", 1)[0].isidentifier():
@@ -48,7 +49,7 @@ def main():
     with open(args.config, encoding="utf-8") as handle:
         config = yaml.safe_load(handle)
     for name, value in variables(config, args.extra).items():
-        print("export %s=%s" % (name, shlex.quote(value)))
+        print(f"export {name}={shlex.quote(value)}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Start a second simulator like this profile's (deployment, key), but on HTTPS with its own CA.
@@ -6,10 +5,6 @@
 Usage: tls_simulator.py SIMULATOR CONFIG WORKDIR. Runs in the foreground (the caller puts it in the
 background and kills it); writes WORKDIR/tls.yml with tls_url and tls_ca_path once it listens.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import json
 import os
@@ -32,10 +27,23 @@ def profile_settings(config_path):
 
 def start(simulator, settings, workdir, name="", extra=()):
     """Start an HTTPS simulator like the profile's; return (process, its port-file info), or (process, None)."""
-    port_file = os.path.join(workdir, "port%s.json" % name)
-    command = [sys.executable, simulator, "--deployment", settings["xsoar_deployment"],
-               "--api-key", settings["xsoar_api_key"], "--api-key-type", settings["xsoar_api_key_type"],
-               "--tls", "--cert-dir", os.path.join(workdir, "certs" + name), "--port-file", port_file, "--quiet"]
+    port_file = os.path.join(workdir, f"port{name}.json")
+    command = [
+        sys.executable,
+        simulator,
+        "--deployment",
+        settings["xsoar_deployment"],
+        "--api-key",
+        settings["xsoar_api_key"],
+        "--api-key-type",
+        settings["xsoar_api_key_type"],
+        "--tls",
+        "--cert-dir",
+        os.path.join(workdir, "certs" + name),
+        "--port-file",
+        port_file,
+        "--quiet",
+    ]
     if settings["xsoar_api_key_id"]:
         command += ["--api-key-id", settings["xsoar_api_key_id"]]
     server = subprocess.Popen(command + list(extra))

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Usage: with_stand.py STAND VARS COMMAND...: run COMMAND -e @WORKDIR/VARS while STAND runs.
@@ -10,10 +9,6 @@ the current directory (ansible-test runs a copy of the target inside the collect
 integration_config.yml that ansible-test puts two levels up, which holds the profile's key, so the
 key is on no command line here. Exits with COMMAND's status.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import os
 import shutil
@@ -33,21 +28,25 @@ def find_simulator(start):
         if os.path.isfile(candidate):
             return candidate
         if os.path.dirname(directory) == directory:
-            raise SystemExit("tests/simulator/xsoar_simulator.py not found above %s" % start)
+            raise SystemExit(f"tests/simulator/xsoar_simulator.py not found above {start}")
         directory = os.path.dirname(directory)
 
 
 def main(stand, vars_name, *command):
     workdir = tempfile.mkdtemp(prefix="xsoar-stand-")
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [os.path.dirname(os.path.abspath(__file__))] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    environment = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            [os.path.dirname(os.path.abspath(__file__))] + [p for p in [os.environ.get("PYTHONPATH")] if p]
+        ),
+    )
     process = subprocess.Popen([sys.executable, stand, find_simulator(os.getcwd()), CONFIG, workdir], env=environment)
     try:
         vars_file = os.path.join(workdir, vars_name)
         deadline = time.monotonic() + START_TIMEOUT
         while not os.path.exists(vars_file):
             if process.poll() is not None or time.monotonic() > deadline:
-                print("with_stand.py: %s did not start (its output is above)" % stand, file=sys.stderr)
+                print(f"with_stand.py: {stand} did not start (its output is above)", file=sys.stderr)
                 return 1
             time.sleep(0.2)
         return subprocess.call(list(command) + ["-e", "@" + vars_file])

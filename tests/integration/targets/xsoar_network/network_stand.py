@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Real networking parts on 127.0.0.1 for xsoar_network: HTTP CONNECT proxies and a mutual-TLS simulator.
@@ -10,10 +9,6 @@ Runs in the foreground until SIGTERM. Starts:
 Each proxy appends every tunnel it opens ("host:port") to WORKDIR/<name>.tunnels.
 Writes WORKDIR/network.yml (the addresses and certificate files) once everything listens.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import base64
 import datetime
@@ -89,7 +84,9 @@ class Proxy(socketserver.ThreadingTCPServer):
     def __init__(self, tunnel_log, credentials=None, refuse=False):
         socketserver.ThreadingTCPServer.__init__(self, ("127.0.0.1", 0), ProxyHandler)
         self.tunnel_log, self.refuse = tunnel_log, refuse
-        self.credentials = base64.b64encode(("%s:%s" % credentials).encode("ascii")).decode("ascii") if credentials else None
+        self.credentials = (
+            base64.b64encode(("{}:{}".format(*credentials)).encode("ascii")).decode("ascii") if credentials else None
+        )
         open(tunnel_log, "w").close()
 
     @property
@@ -109,10 +106,16 @@ def make_certificates(directory):
     now = datetime.datetime.now(datetime.timezone.utc)
 
     def certificate(subject, key, issuer, issuer_key, ca):
-        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=2))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
         if not ca:
             builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
         return builder.sign(issuer_key, hashes.SHA256())
@@ -121,8 +124,9 @@ def make_certificates(directory):
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
     def pem_key(key):
-        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption())
+        return key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
 
     ca_key, client_key, stranger_key = (ec.generate_private_key(ec.SECP256R1()) for dummy in range(3))
     ca = certificate(name("client CA"), ca_key, name("client CA"), ca_key, True)
@@ -132,7 +136,11 @@ def make_certificates(directory):
         "client_ca": ("client-ca.pem", ca.public_bytes(serialization.Encoding.PEM), False),
         "client_cert": ("client.pem", client.public_bytes(serialization.Encoding.PEM), False),
         "client_key": ("client.key", pem_key(client_key), True),
-        "client_combined": ("client-combined.pem", client.public_bytes(serialization.Encoding.PEM) + pem_key(client_key), True),
+        "client_combined": (
+            "client-combined.pem",
+            client.public_bytes(serialization.Encoding.PEM) + pem_key(client_key),
+            True,
+        ),
         "stranger_cert": ("stranger.pem", stranger.public_bytes(serialization.Encoding.PEM), False),
         "stranger_key": ("stranger.key", pem_key(stranger_key), True),
     }
@@ -150,8 +158,9 @@ def main(simulator, config_path, workdir):
     try:
         plain, plain_info = tls_simulator.start(simulator, settings, workdir, "-tls")
         servers.append(plain)
-        mutual, mutual_info = tls_simulator.start(simulator, settings, workdir, "-mtls",
-                                                  ["--client-ca", certificates["client_ca"]])
+        mutual, mutual_info = tls_simulator.start(
+            simulator, settings, workdir, "-mtls", ["--client-ca", certificates["client_ca"]]
+        )
         servers.append(mutual)
         if plain_info is None or mutual_info is None:
             return 1
@@ -163,11 +172,18 @@ def main(simulator, config_path, workdir):
         for proxy in proxies.values():
             threading.Thread(target=proxy.serve_forever, daemon=True).start()
         values = dict(
-            tls_url=plain_info["url"], tls_ca_path=plain_info["ca_path"],
-            mtls_url=mutual_info["url"], mtls_ca_path=mutual_info["ca_path"],
-            proxy_open=proxies["open"].url, proxy_refusing=proxies["refusing"].url,
-            proxy_auth_host=proxies["auth"].url[len("http://"):], proxy_user=PROXY_USER, proxy_password=PROXY_PASSWORD,
-            tunnel_dir=workdir, **certificates)
+            tls_url=plain_info["url"],
+            tls_ca_path=plain_info["ca_path"],
+            mtls_url=mutual_info["url"],
+            mtls_ca_path=mutual_info["ca_path"],
+            proxy_open=proxies["open"].url,
+            proxy_refusing=proxies["refusing"].url,
+            proxy_auth_host=proxies["auth"].url[len("http://") :],
+            proxy_user=PROXY_USER,
+            proxy_password=PROXY_PASSWORD,
+            tunnel_dir=workdir,
+            **certificates,
+        )
         vars_file = os.path.join(workdir, "network.yml")
         with open(vars_file + ".tmp", "w", encoding="utf-8") as handle:
             json.dump(values, handle)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Usage: argument_specs.py: the modules' own argument specs say no_log where they must, and only there.
@@ -8,10 +7,6 @@ secret (key, token, secret, pass) states no_log either way; nothing else is no_l
 module's main() runs until it builds its AnsibleModule, which records the spec and stops it; the
 collection is found on ANSIBLE_COLLECTIONS_PATH (set by ansible-test).
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import importlib
 import os
@@ -49,7 +44,7 @@ def argument_spec(name):
 
 def main():
     sys.path[:0] = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)
-    specs = dict((name, argument_spec(name)) for name in MODULES)
+    specs = {name: argument_spec(name) for name in MODULES}
     for name, spec in sorted(specs.items()):
         assert spec["api_key"].get("no_log") is True, name
         secret_looking = [option for option in spec if any(word in option for word in SECRET_WORDS)]
@@ -57,7 +52,7 @@ def main():
         # proxy: its address may carry user:password@
         assert sorted(option for option in spec if spec[option].get("no_log")) == ["api_key", "proxy"], name
     assert len(specs) == 4
-    print("argument specs: api_key and proxy are no_log in %s" % ", ".join(sorted(specs)))
+    print("argument specs: api_key and proxy are no_log in {}".format(", ".join(sorted(specs))))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A scripted HTTP server on 127.0.0.1, so the client is tested at the HTTP boundary."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import json
 import os
@@ -50,8 +45,7 @@ class ScriptedServer:
             def handle_any(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                server.requests.append((self.command, self.path, json.loads(raw) if raw else None,
-                                        dict(self.headers)))
+                server.requests.append((self.command, self.path, json.loads(raw) if raw else None, dict(self.headers)))
                 entry = server.script.pop(0) if server.script else ("answer", 500, {"title": "script ended"}, {})
                 if entry[0] == "drop":
                     self.close_connection = True
@@ -78,8 +72,26 @@ class ScriptedServer:
         scheme = "http"
         if tls_dir is not None:  # a self-signed certificate, as on-prem servers often have
             cert, key = os.path.join(tls_dir, "cert.pem"), os.path.join(tls_dir, "key.pem")
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                            "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    "openssl",
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    key,
+                    "-out",
+                    cert,
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                ],
+                check=True,
+                capture_output=True,
+            )
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(cert, key)
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """apply and incident_state.run with an in-memory stand-in for the client (no HTTP)."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import threading
 import time
@@ -36,7 +31,7 @@ class FakeXsoar:
     """
 
     def __init__(self, incidents=(), create_faults=(), no_id=False, index_lag=0, api_key_id=None, retries=3):
-        self.incidents = dict((incident["id"], dict(incident)) for incident in incidents)
+        self.incidents = {incident["id"]: dict(incident) for incident in incidents}
         self.create_faults = list(create_faults)
         self.no_id = no_id
         self.index_lag = index_lag
@@ -70,7 +65,7 @@ class FakeXsoar:
             found.append(incident)
         for key in list(self.hidden):
             self.hidden[key] -= 1
-        return Answer(200, {"total": len(found), "data": found[flt["page"] * flt["size"]:][:flt["size"]]})
+        return Answer(200, {"total": len(found), "data": found[flt["page"] * flt["size"] :][: flt["size"]]})
 
     def _incident(self, payload):
         if payload.get("id"):
@@ -120,10 +115,18 @@ class FakeXsoar:
 
 
 def params(**changes):
-    values = dict((option, None) for option in incident_state.module_argument_spec())
+    values = dict.fromkeys(incident_state.module_argument_spec())
     # one write at a time unless a test says otherwise: the order of the faults above is then the items'
-    values.update(state="present", start_investigation=False, match_closed=False, update_existing=False,
-                  continue_on_item_error=False, close_duplicates=False, wait_for_id=60, parallel_writes=1)
+    values.update(
+        state="present",
+        start_investigation=False,
+        match_closed=False,
+        update_existing=False,
+        continue_on_item_error=False,
+        close_duplicates=False,
+        wait_for_id=60,
+        parallel_writes=1,
+    )
     values.update(changes)
     return values
 
@@ -171,8 +174,10 @@ def test_check_mode_plans_without_writing():
 
 
 # two controllers created "D" in the same second: 5 first, then 12
-DUPLICATES = [{"id": "12", "name": "D", "status": 1, "version": 1, "created": "2026-12-01T10:00:00.200Z"},
-              {"id": "5", "name": "D", "status": 1, "version": 1, "created": "2026-12-01T10:00:00.100Z"}]
+DUPLICATES = [
+    {"id": "12", "name": "D", "status": 1, "version": 1, "created": "2026-12-01T10:00:00.200Z"},
+    {"id": "5", "name": "D", "status": 1, "version": 1, "created": "2026-12-01T10:00:00.100Z"},
+]
 
 
 def test_close_duplicates_keeps_the_oldest_and_closes_the_others_as_duplicates():
@@ -195,12 +200,20 @@ def test_close_duplicates_keeps_the_oldest_and_closes_the_others_as_duplicates()
 
 def test_close_duplicates_updates_the_kept_one_in_bulk_and_in_check_mode_writes_nothing():
     fake = FakeXsoar(incidents=DUPLICATES)
-    options = dict(incidents=[{"name": "D", "details": "new"}, {"name": "E"}], close_duplicates=True, update_existing=True)
+    options = dict(
+        incidents=[{"name": "D", "details": "new"}, {"name": "E"}], close_duplicates=True, update_existing=True
+    )
     planned = run(fake, check_mode=True, **options)["incidents"]
-    assert [(item["action"], item.get("closed_duplicates")) for item in planned] == [("updated", ["12"]), ("created", None)]
+    assert [(item["action"], item.get("closed_duplicates")) for item in planned] == [
+        ("updated", ["12"]),
+        ("created", None),
+    ]
     assert fake.paths() == ["/incidents/search"]
     done = run(fake, **options)["incidents"]
-    assert [(item["action"], item.get("closed_duplicates")) for item in done] == [("updated", ["12"]), ("created", None)]
+    assert [(item["action"], item.get("closed_duplicates")) for item in done] == [
+        ("updated", ["12"]),
+        ("created", None),
+    ]
     assert planned[0]["changed_fields"] == done[0]["changed_fields"] == ["details"]
     assert fake.incidents["5"]["details"] == "new" and fake.incidents["12"]["status"] == 2
     assert "details" not in fake.incidents["12"]
@@ -291,8 +304,11 @@ def test_stale_version_gets_the_clear_message():
 
     def stale(payload):
         raise XsoarResponseError("POST /incident: HTTP 400 DB version conflict", 400)
+
     fake._incident = stale
-    with pytest.raises(incident_state.ItemsFailed, match="changed on the server while this task ran .HTTP 400, stale version"):
+    with pytest.raises(
+        incident_state.ItemsFailed, match="changed on the server while this task ran .HTTP 400, stale version"
+    ):
         run(fake, name="V", details="b", update_existing=True)
 
 
@@ -303,8 +319,11 @@ def test_close_options_per_item_only_with_closed():
 
 def test_saas_look_up_never_takes_an_older_incident_of_the_same_name():
     # an open "D" the existence search missed (index lag, or a search racing another run)
-    fake = FakeXsoar(incidents=[{"id": "1", "name": "D", "status": 1, "version": 1, "created": "2026-11-30T10:00:00Z"}],
-                     no_id=True, index_lag=2)
+    fake = FakeXsoar(
+        incidents=[{"id": "1", "name": "D", "status": 1, "version": 1, "created": "2026-11-30T10:00:00Z"}],
+        no_id=True,
+        index_lag=2,
+    )
     fake.hidden["1"] = 1
     result = run(fake, name="D")
     assert result["action"] == "created"
@@ -329,6 +348,7 @@ def test_unreadable_create_answer_is_looked_up():
     def unreadable(payload):
         create(payload)
         raise XsoarResponseError("POST /incident answered HTTP 200 with a body that is not JSON", 200)
+
     fake._incident = unreadable
     result = run(fake, name="M")
     assert result["action"] == "created" and result["incident"]["id"]
@@ -340,7 +360,7 @@ class SlowXsoar(FakeXsoar):
     records how many were in flight at most. `fail`: names whose create is refused."""
 
     def __init__(self, delay=0.02, fail=(), hold=None, **options):
-        super(SlowXsoar, self).__init__(**options)
+        super().__init__(**options)
         self.delay = delay
         self.fail = set(fail)
         self.hold = hold or {}  # name -> event the create waits for before answering
@@ -350,7 +370,7 @@ class SlowXsoar(FakeXsoar):
 
     def post(self, path, payload, expected=(200,), idempotent=True, base=None):
         if path != "/incident":
-            return super(SlowXsoar, self).post(path, payload, expected, idempotent, base)
+            return super().post(path, payload, expected, idempotent, base)
         with self.counter:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -362,7 +382,7 @@ class SlowXsoar(FakeXsoar):
                 with self.lock:
                     self.calls.append((path, payload, base))
                 raise XsoarResponseError("POST /incident: HTTP 400 Failed creating incident", 400)
-            return super(SlowXsoar, self).post(path, payload, expected, idempotent, base)
+            return super().post(path, payload, expected, idempotent, base)
         finally:
             with self.counter:
                 self.in_flight -= 1
@@ -375,7 +395,7 @@ def test_parallel_writes_create_every_item_once_and_report_in_order():
     assert [item["name"] for item in result["incidents"]] == [item["name"] for item in items]
     assert [item["action"] for item in result["incidents"]] == ["created"] * 40
     assert sorted(incident["name"] for incident in fake.incidents.values()) == [item["name"] for item in items]
-    assert len(set(item["incident"]["id"] for item in result["incidents"])) == 40
+    assert len({item["incident"]["id"] for item in result["incidents"]}) == 40
     assert fake.paths().count("/incident") == 40
     assert 1 < fake.most_in_flight <= 4
     # and one at a time when asked
@@ -414,7 +434,7 @@ class UnreachableOnce(SlowXsoar):
     has stopped starting writes (so those in flight are the only ones, whatever the scheduling)."""
 
     def __init__(self, stop_seen, **options):
-        super(UnreachableOnce, self).__init__(delay=0, **options)
+        super().__init__(delay=0, **options)
         self.stop_seen = stop_seen
         self.met = False
 
@@ -425,14 +445,18 @@ class UnreachableOnce(SlowXsoar):
             if first:
                 raise XsoarUnreachableError("connection refused by xsoar.example.com")
             assert self.stop_seen.wait(5)
-        return super(UnreachableOnce, self).post(path, payload, expected, idempotent, base)
+        return super().post(path, payload, expected, idempotent, base)
 
 
 def test_parallel_writes_stop_when_the_server_is_unreachable(stop_seen):
     fake = UnreachableOnce(stop_seen)
     with pytest.raises(incident_state.ItemsFailed) as error:
-        run(fake, incidents=[{"name": "U%d" % number} for number in range(20)], parallel_writes=4,
-            continue_on_item_error=True)
+        run(
+            fake,
+            incidents=[{"name": "U%d" % number} for number in range(20)],
+            parallel_writes=4,
+            continue_on_item_error=True,
+        )
     actions = [item["action"] for item in error.value.result["incidents"]]
     assert actions.count("failed") == 1 and actions.count("not_attempted") >= 20 - 4
     assert actions.index("failed") < 4  # one of the first writes in flight met the unreachable server

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """arguments.validate_connection: what it accepts, and what its error messages tell the user."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import pytest
 
@@ -16,8 +11,16 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import Xsoa
 def params(**changes):
     """The connection options as AnsibleModule hands them over (defaults applied)."""
     values = dict(
-        url="https://xsoar.example.com", api_key="secret-key", api_key_id=None, api_key_type="standard",
-        validate_certs=True, ca_path=None, client_cert=None, client_key=None, proxy=None, timeout=30.0,
+        url="https://xsoar.example.com",
+        api_key="secret-key",
+        api_key_id=None,
+        api_key_type="standard",
+        validate_certs=True,
+        ca_path=None,
+        client_cert=None,
+        client_key=None,
+        proxy=None,
+        timeout=30.0,
         retries=3,
     )
     values.update(changes)
@@ -30,13 +33,16 @@ def error_of(**changes):
     return str(info.value)
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("https://xsoar.example.com", "https://xsoar.example.com"),
-    ("https://xsoar.example.com/", "https://xsoar.example.com"),
-    ("  http://10.0.0.5:8443/  ", "http://10.0.0.5:8443"),
-    ("https://api-tenant.us.paloaltonetworks.com", "https://api-tenant.us.paloaltonetworks.com"),
-    ("https://proxy.example.com/tenant", "https://proxy.example.com/tenant"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://xsoar.example.com", "https://xsoar.example.com"),
+        ("https://xsoar.example.com/", "https://xsoar.example.com"),
+        ("  http://10.0.0.5:8443/  ", "http://10.0.0.5:8443"),
+        ("https://api-tenant.us.paloaltonetworks.com", "https://api-tenant.us.paloaltonetworks.com"),
+        ("https://proxy.example.com/tenant", "https://proxy.example.com/tenant"),
+    ],
+)
 def test_good_urls_are_normalised(url, expected):
     assert arguments.validate_connection(params(url=url)) == expected
 
@@ -53,20 +59,25 @@ def test_url_with_ftp_scheme():
     assert "ftp://xsoar.example.com" in message
 
 
-@pytest.mark.parametrize("url", ["https://xsoar example.com", "https://xsoar.example.com/\tx", "https:// xsoar.example.com"])
+@pytest.mark.parametrize(
+    "url", ["https://xsoar example.com", "https://xsoar.example.com/\tx", "https:// xsoar.example.com"]
+)
 def test_url_with_spaces(url):
     assert "contains spaces" in error_of(url=url)
 
 
-@pytest.mark.parametrize("url, suffix", [
-    ("https://xsoar.example.com/xsoar", "/xsoar"),
-    ("https://xsoar.example.com/xsoar/", "/xsoar"),
-    ("https://api-x.paloaltonetworks.com/xsoar/public/v1", "/xsoar/public/v1"),
-    ("https://api-x.paloaltonetworks.com/xsoar/public/v1/", "/xsoar/public/v1"),
-])
+@pytest.mark.parametrize(
+    "url, suffix",
+    [
+        ("https://xsoar.example.com/xsoar", "/xsoar"),
+        ("https://xsoar.example.com/xsoar/", "/xsoar"),
+        ("https://api-x.paloaltonetworks.com/xsoar/public/v1", "/xsoar/public/v1"),
+        ("https://api-x.paloaltonetworks.com/xsoar/public/v1/", "/xsoar/public/v1"),
+    ],
+)
 def test_url_with_api_path(url, suffix):
     message = error_of(url=url)
-    assert "ends with %s" % suffix in message
+    assert f"ends with {suffix}" in message
     assert "base address only" in message
     assert "api_key_id" in message
 
@@ -84,14 +95,21 @@ def test_url_with_bad_port():
     assert "invalid port" in error_of(url="https://xsoar.example.com:99999")
 
 
-@pytest.mark.parametrize("url", [
-    "https://user:pw@xsoar.example.com", "https://xsoar.example.com/?a=1", "https://xsoar.example.com/#top",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:pw@xsoar.example.com",
+        "https://xsoar.example.com/?a=1",
+        "https://xsoar.example.com/#top",
+    ],
+)
 def test_url_with_credentials_query_or_fragment(url):
     assert "bare address" in error_of(url=url)
 
 
-@pytest.mark.parametrize("url", ["https://admin:hunter2@xsoar.example.com", "https://admin:hunter2@xsoar.example.com:8443/"])
+@pytest.mark.parametrize(
+    "url", ["https://admin:hunter2@xsoar.example.com", "https://admin:hunter2@xsoar.example.com:8443/"]
+)
 def test_url_with_credentials_does_not_echo_the_password(url):
     message = error_of(url=url)
     assert "hunter2" not in message
@@ -142,7 +160,9 @@ def test_advanced_key_without_key_id(key_id):
 
 
 def test_advanced_key_with_key_id():
-    assert arguments.validate_connection(params(api_key_type="advanced", api_key_id="42")) == "https://xsoar.example.com"
+    assert (
+        arguments.validate_connection(params(api_key_type="advanced", api_key_id="42")) == "https://xsoar.example.com"
+    )
 
 
 def test_client_key_without_client_cert(tmp_path):
@@ -179,12 +199,15 @@ def test_proxy_error_does_not_echo_the_proxy_password(proxy):
     assert "<credentials>@proxy.example.com" in message
 
 
-@pytest.mark.parametrize("address, shown", [
-    ("https://xsoar.example.com", "https://xsoar.example.com"),
-    ("https://admin:pw@xsoar.example.com:8443", "https://<credentials>@xsoar.example.com:8443"),
-    ("admin:pw@proxy:3128", "<credentials>@proxy:3128"),
-    ("http://a@b@proxy", "http://<credentials>@proxy"),
-])
+@pytest.mark.parametrize(
+    "address, shown",
+    [
+        ("https://xsoar.example.com", "https://xsoar.example.com"),
+        ("https://admin:pw@xsoar.example.com:8443", "https://<credentials>@xsoar.example.com:8443"),
+        ("admin:pw@proxy:3128", "<credentials>@proxy:3128"),
+        ("http://a@b@proxy", "http://<credentials>@proxy"),
+    ],
+)
 def test_without_credentials(address, shown):
     assert arguments.without_credentials(address) == shown
 
@@ -197,7 +220,9 @@ def test_proxy_with_scheme(proxy):
 @pytest.mark.parametrize("timeout", [0, 0.0, -1, -0.5, float("nan"), float("inf"), arguments.MAX_TIMEOUT + 1])
 def test_timeout_must_be_positive_and_bounded(timeout):
     # inf used to reach the socket layer and fail there with an OverflowError traceback
-    assert "timeout must be a number of seconds above 0 and at most %d" % arguments.MAX_TIMEOUT in error_of(timeout=timeout)
+    assert "timeout must be a number of seconds above 0 and at most %d" % arguments.MAX_TIMEOUT in error_of(
+        timeout=timeout
+    )
 
 
 @pytest.mark.parametrize("timeout", [0.1, 1, 600])
@@ -233,14 +258,27 @@ def test_every_option_has_an_env_fallback():
 
 # --- sub-options checked after AnsibleModule (see without_suboptions) ---------------------------
 
-LABELS_SPEC = {"labels": dict(type="list", elements="dict", options=dict(
-    type=dict(type="str", required=True), value=dict(type="str", required=True)))}
+LABELS_SPEC = {
+    "labels": dict(
+        type="list",
+        elements="dict",
+        options=dict(type=dict(type="str", required=True), value=dict(type="str", required=True)),
+    )
+}
 
 
 def test_without_suboptions_keeps_type_and_elements_only():
-    spec = dict(LABELS_SPEC, incident=dict(type="dict", options={"name": {}}, mutually_exclusive=[("a", "b")]), name=dict(type="str"))
+    spec = dict(
+        LABELS_SPEC,
+        incident=dict(type="dict", options={"name": {}}, mutually_exclusive=[("a", "b")]),
+        name=dict(type="str"),
+    )
     stripped = arguments.without_suboptions(spec)
-    assert stripped == {"labels": dict(type="list", elements="dict"), "incident": dict(type="dict"), "name": dict(type="str")}
+    assert stripped == {
+        "labels": dict(type="list", elements="dict"),
+        "incident": dict(type="dict"),
+        "name": dict(type="str"),
+    }
     assert "options" in spec["labels"]  # the original is left alone
 
 
@@ -249,12 +287,21 @@ def test_validated_suboptions_converts_like_ansiblemodule():
     assert values == {"labels": [{"type": "Port", "value": "443"}]}
 
 
-@pytest.mark.parametrize("labels, message", [
-    # the case that made ansible-core drop every no_log value: its clear error is reported, not the NoLogError
-    ("Source ansible", "^incidents\\[2\\]: Elements value for option 'labels' is of type .*str.* unable to convert to dict"),
-    ([{"type": "Source"}], "^incidents\\[2\\]: missing required arguments: value found in labels"),
-    ([{"type": "a", "value": "b", "colour": "red"}], "^incidents\\[2\\]: unsupported option labels.colour. Supported parameters include: type, value"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        # the case that made ansible-core drop every no_log value: its clear error is reported, not the NoLogError
+        (
+            "Source ansible",
+            "^incidents\\[2\\]: Elements value for option 'labels' is of type .*str.* unable to convert to dict",
+        ),
+        ([{"type": "Source"}], "^incidents\\[2\\]: missing required arguments: value found in labels"),
+        (
+            [{"type": "a", "value": "b", "colour": "red"}],
+            "^incidents\\[2\\]: unsupported option labels.colour. Supported parameters include: type, value",
+        ),
+    ],
+)
 def test_validated_suboptions_errors(labels, message):
     with pytest.raises(XsoarInputError, match=message):
         arguments.validated_suboptions({"labels": labels}, LABELS_SPEC, "incidents[2]: ")
@@ -262,20 +309,24 @@ def test_validated_suboptions_errors(labels, message):
 
 # -- issue 13: input that raised Python errors, and issue 16: the missing connection -------------
 
-@pytest.mark.parametrize("missing, expect", [
-    (["url"], ["url is not set", "export XSOAR_URL", "give the url option", "module_defaults"]),
-    (["api_key"], ["api_key is not set", "export XSOAR_API_KEY", "api_key option"]),
-    (["url", "api_key"], ["url and api_key are not set", "XSOAR_URL and XSOAR_API_KEY", "url and api_key options"]),
-])
+
+@pytest.mark.parametrize(
+    "missing, expect",
+    [
+        (["url"], ["url is not set", "export XSOAR_URL", "give the url option", "module_defaults"]),
+        (["api_key"], ["api_key is not set", "export XSOAR_API_KEY", "api_key option"]),
+        (["url", "api_key"], ["url and api_key are not set", "XSOAR_URL and XSOAR_API_KEY", "url and api_key options"]),
+    ],
+)
 def test_a_missing_connection_names_the_environment_variables(missing, expect):
-    message = error_of(**dict((option, None) for option in missing))
+    message = error_of(**dict.fromkeys(missing))
     assert all(part in message for part in expect), message
 
 
 @pytest.mark.parametrize("url", ["http://[::1", "https://[::1/x", "https://[zz]:8443"])
 def test_an_invalid_ipv6_url_is_a_message(url):
     message = error_of(url=url)
-    assert message.startswith("url %r is not a valid address" % url) and "https://[::1]:8443" in message
+    assert message.startswith(f"url {url!r} is not a valid address") and "https://[::1]:8443" in message
 
 
 def test_a_bracketed_ipv6_url_is_accepted():

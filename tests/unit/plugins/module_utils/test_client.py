@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The client: retry delays, advanced-key signing, error messages, redaction, the retry loop."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import hashlib
 import re
@@ -36,14 +31,25 @@ KEY = "k3y-0123456789abcdef"
 
 
 def settings(**changes):
-    values = dict(url="https://xsoar.example.com", api_key=KEY, api_key_id=None, api_key_type="standard",
-                  validate_certs=True, ca_path=None, client_cert=None, client_key=None, proxy=None,
-                  timeout=30.0, retries=3)
+    values = dict(
+        url="https://xsoar.example.com",
+        api_key=KEY,
+        api_key_id=None,
+        api_key_type="standard",
+        validate_certs=True,
+        ca_path=None,
+        client_cert=None,
+        client_key=None,
+        proxy=None,
+        timeout=30.0,
+        retries=3,
+    )
     values.update(changes)
     return values
 
 
 # -- retry_delay ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("header, expected", [("0", 0.0), ("1", 1.0), ("2.5", 2.5), (" 7 ", 7.0), (3, 3.0)])
 def test_retry_after_is_honoured(header, expected):
@@ -63,7 +69,7 @@ def test_negative_retry_after_means_no_wait(header):
 
 @pytest.mark.parametrize("header", ["Wed, 21 Oct 2015 07:28:00 GMT", "soon", "", "nan", "NaN"])
 def test_unusable_retry_after_falls_back_to_backoff(header):
-    for dummy in range(50):
+    for _dummy in range(50):
         delay = retry_delay(1, header)
         assert BACKOFF_BASE * 0.8 <= delay <= BACKOFF_BASE * 1.2
 
@@ -88,6 +94,7 @@ def test_backoff_for_odd_attempt_numbers(attempt):
 
 
 # -- advanced keys -------------------------------------------------------------------------------
+
 
 def test_advanced_key_signature():
     nonce = "a" * 64
@@ -116,15 +123,21 @@ def test_advanced_key_nonce_and_timestamp():
 
 
 def test_advanced_key_nonces_differ():
-    nonces = set(advanced_key_headers(KEY)["x-xdr-nonce"] for dummy in range(100))
+    nonces = {advanced_key_headers(KEY)["x-xdr-nonce"] for dummy in range(100)}
     assert len(nonces) == 100
 
 
 # -- server_message ------------------------------------------------------------------------------
 
+
 def test_server_message_xsoar6():
-    data = {"id": "forbidden", "status": 403, "title": "Forbidden", "detail": "Issue with CSRF code",
-            "error": "http: named cookie not present"}
+    data = {
+        "id": "forbidden",
+        "status": 403,
+        "title": "Forbidden",
+        "detail": "Issue with CSRF code",
+        "error": "http: named cookie not present",
+    }
     assert server_message(data, "ignored") == "Forbidden; Issue with CSRF code; http: named cookie not present"
 
 
@@ -156,18 +169,22 @@ def test_server_message_nothing():
     assert server_message(None, "") == ""
 
 
-@pytest.mark.parametrize("content_type, text, expected", [
-    ("text/html; charset=utf-8", "", True),
-    ("application/json", "  <!DOCTYPE html>", True),
-    ("application/json", '{"a": 1}', False),
-    (None, "", False),
-    (None, "<html>", True),
-])
+@pytest.mark.parametrize(
+    "content_type, text, expected",
+    [
+        ("text/html; charset=utf-8", "", True),
+        ("application/json", "  <!DOCTYPE html>", True),
+        ("application/json", '{"a": 1}', False),
+        (None, "", False),
+        (None, "<html>", True),
+    ],
+)
 def test_looks_like_html(content_type, text, expected):
     assert looks_like_html(content_type, text) is expected
 
 
 # -- messages ------------------------------------------------------------------------------------
+
 
 def test_auth_message_xsoar6_csrf():
     message = auth_message(403, "Forbidden; Issue with CSRF code", None)
@@ -233,10 +250,11 @@ def test_tls_message_other_handshake_error():
 
 # -- Client ----------------------------------------------------------------------------------------
 
+
 def test_redact_hides_the_key():
     client = Client(settings())
     try:
-        assert client.redact("Authorization: %s, again %s" % (KEY, KEY)) == "Authorization: ********, again ********"
+        assert client.redact(f"Authorization: {KEY}, again {KEY}") == "Authorization: ********, again ********"
         assert client.redact(ValueError("bad " + KEY)) == "bad ********"
         assert client.redact("nothing secret") == "nothing secret"
     finally:
@@ -249,7 +267,7 @@ def test_redact_hides_advanced_signatures():
         headers = client._auth_headers()
         assert headers["x-xdr-auth-id"] == "42"
         assert KEY not in headers.values()
-        assert client.redact("echo %s" % headers["Authorization"]) == "echo ********"
+        assert client.redact("echo {}".format(headers["Authorization"])) == "echo ********"
     finally:
         client.close()
 
@@ -273,6 +291,7 @@ def test_standard_headers_and_family():
 
 # -- the retry loop (request), against a scripted server on 127.0.0.1 -------------------------------
 
+
 def served_client(server, **changes):
     sleeps = []
     values = dict(url=server.url, timeout=1.0, retries=2)
@@ -282,13 +301,17 @@ def served_client(server, **changes):
 
 
 def test_retries_exhausted_names_attempts_and_last_status(http_server):
-    http_server.script = [("answer", 503, None, {}), ("answer", 502, None, {}),
-                          ("answer", 503, {"title": "Service Unavailable"}, {})]
+    http_server.script = [
+        ("answer", 503, None, {}),
+        ("answer", 502, None, {}),
+        ("answer", 503, {"title": "Service Unavailable"}, {}),
+    ]
     client, sleeps = served_client(http_server)
     with pytest.raises(XsoarConnectionError) as error:
         client.post("/incidents/search", {})
     assert str(error.value) == (
-        "POST /incidents/search failed after 3 attempts (retries=2); last error: HTTP 503 Service Unavailable")
+        "POST /incidents/search failed after 3 attempts (retries=2); last error: HTTP 503 Service Unavailable"
+    )
     assert len(http_server.requests) == 3
     assert len(sleeps) == 2
 
@@ -318,7 +341,7 @@ def test_read_timeout_on_a_write_is_reported_as_not_resend_safe(http_server):
     with pytest.raises(XsoarOutcomeUnknown) as error:
         client.post("/incident", {"name": "x"}, expected=(200, 201), idempotent=False)
     assert error.value.resend_safe is False
-    assert str(error.value).startswith("POST /incident: no answer from %s within 0.5s" % http_server.url)
+    assert str(error.value).startswith(f"POST /incident: no answer from {http_server.url} within 0.5s")
     assert len(http_server.requests) == 1
 
 
@@ -367,16 +390,28 @@ def test_environment_is_resolved_once(monkeypatch, http_server):
     assert Client(settings(validate_certs=False))._verify is False
 
 
-@pytest.mark.parametrize("environment, option, origin", [
-    ({"HTTPS_PROXY": "http://p:1"}, None, "the HTTPS_PROXY environment variable"),
-    ({"https_proxy": "http://p:1"}, None, "the https_proxy environment variable"),
-    ({"ALL_PROXY": "http://p:1"}, None, "the ALL_PROXY environment variable"),
-    ({"HTTPS_PROXY": "http://p:1"}, "http://mine:8080", "the proxy option (XSOAR_PROXY)"),
-    ({"HTTP_PROXY": "http://p:1"}, None, None),  # an https url takes no http proxy
-    ({}, None, None),
-])
+@pytest.mark.parametrize(
+    "environment, option, origin",
+    [
+        ({"HTTPS_PROXY": "http://p:1"}, None, "the HTTPS_PROXY environment variable"),
+        ({"https_proxy": "http://p:1"}, None, "the https_proxy environment variable"),
+        ({"ALL_PROXY": "http://p:1"}, None, "the ALL_PROXY environment variable"),
+        ({"HTTPS_PROXY": "http://p:1"}, "http://mine:8080", "the proxy option (XSOAR_PROXY)"),
+        ({"HTTP_PROXY": "http://p:1"}, None, None),  # an https url takes no http proxy
+        ({}, None, None),
+    ],
+)
 def test_the_proxy_origin_names_the_setting_it_came_from(monkeypatch, environment, option, origin):
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+    for name in (
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -386,7 +421,7 @@ def test_the_proxy_origin_names_the_setting_it_came_from(monkeypatch, environmen
 def test_untrusted_certificate_is_not_retried(https_server):
     https_server.script = [("answer", 201, {"id": "1"}, {})]
     client, sleeps = served_client(https_server, retries=3)
-    with pytest.raises(XsoarConnectionError, match="TLS certificate of %s is not trusted" % https_server.url):
+    with pytest.raises(XsoarConnectionError, match=f"TLS certificate of {https_server.url} is not trusted"):
         client.post("/incident", {}, idempotent=False)
     assert client.request_count == 1 and sleeps == []
     assert https_server.requests == []  # nothing reached the HTTP layer

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The client against real sockets on 127.0.0.1: redaction before every cut, the answer deadline, unreachable."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 import socket
@@ -28,8 +23,9 @@ class CannedServer:
     """Answers every request with one canned HTTP answer; its body is sent at once or a byte at a time."""
 
     def __init__(self, status, body, content_type="text/plain", trickle=0.0):
-        self.head = ("HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
-                     % (status, content_type, len(body))).encode("ascii")
+        self.head = (
+            "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (status, content_type, len(body))
+        ).encode("ascii")
         self.body, self.trickle = body, trickle
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -56,7 +52,7 @@ class CannedServer:
                     return
                 conn.sendall(self.head)
                 for index in range(len(self.body)):
-                    conn.sendall(self.body[index:index + 1])
+                    conn.sendall(self.body[index : index + 1])
                     time.sleep(self.trickle)
             except OSError:
                 pass
@@ -66,14 +62,27 @@ class CannedServer:
 
 
 def client_for(url, **changes):
-    settings = dict(url=url, api_key=KEY, api_key_id=None, api_key_type="standard", validate_certs=True,
-                    ca_path=None, client_cert=None, client_key=None, proxy=None, timeout=5.0, retries=0)
+    settings = dict(
+        url=url,
+        api_key=KEY,
+        api_key_id=None,
+        api_key_type="standard",
+        validate_certs=True,
+        ca_path=None,
+        client_cert=None,
+        client_key=None,
+        proxy=None,
+        timeout=5.0,
+        retries=0,
+    )
     settings.update(changes)
     return Client(settings, sleep=lambda seconds: None)
 
 
 def leaked_pieces(text, length=8):
-    return [KEY[start:start + length] for start in range(len(KEY) - length + 1) if KEY[start:start + length] in text]
+    return [
+        KEY[start : start + length] for start in range(len(KEY) - length + 1) if KEY[start : start + length] in text
+    ]
 
 
 def failure_of(server, **changes):
@@ -103,9 +112,9 @@ def test_an_echoed_key_is_redacted_before_the_cut(status, offset):
 
 @pytest.mark.parametrize("offset", [0, 150, 190])
 def test_an_echoed_key_in_json_or_html_is_redacted(offset):
-    json_body = ('{"title": "bad", "detail": "%s%s"}' % ("E" * offset, KEY)).encode("ascii")
+    json_body = ('{{"title": "bad", "detail": "{}{}"}}'.format("E" * offset, KEY)).encode("ascii")
     assert leaked_pieces(failure_of(CannedServer(500, json_body, "application/json"))) == []
-    html_body = ("<html>%s%s</html>" % ("E" * offset, KEY)).encode("ascii")
+    html_body = ("<html>{}{}</html>".format("E" * offset, KEY)).encode("ascii")
     assert leaked_pieces(failure_of(CannedServer(500, html_body, "text/html"))) == []
 
 
@@ -164,15 +173,19 @@ def test_a_server_that_answers_is_not_unreachable():
         server.close()
 
 
-@pytest.mark.parametrize("reason, client_cert, expect", [
-    ("EOF occurred in violation of protocol (_ssl.c:2406)", None, "when none is given"),
-    ("EOF occurred in violation of protocol (_ssl.c:2406)", "/c.pem", "does not trust the one given"),
-    ("TLSV13_ALERT_CERTIFICATE_REQUIRED", None, "failed on the client certificate"),
-    ("[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca", "/c.pem", "failed on the client certificate"),
-    ("KEY_VALUES_MISMATCH", "/c.pem", "client_cert / client_key cannot be used"),
-])
+@pytest.mark.parametrize(
+    "reason, client_cert, expect",
+    [
+        ("EOF occurred in violation of protocol (_ssl.c:2406)", None, "when none is given"),
+        ("EOF occurred in violation of protocol (_ssl.c:2406)", "/c.pem", "does not trust the one given"),
+        ("TLSV13_ALERT_CERTIFICATE_REQUIRED", None, "failed on the client certificate"),
+        ("[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca", "/c.pem", "failed on the client certificate"),
+        ("KEY_VALUES_MISMATCH", "/c.pem", "client_cert / client_key cannot be used"),
+    ],
+)
 def test_client_certificate_messages_name_the_options(reason, client_cert, expect):
     from ansible_collections.xsoar.connector.plugins.module_utils.client import tls_message
+
     message = tls_message("https://xsoar.example.com", Exception(reason), client_cert)
     assert expect in message and "client_cert (XSOAR_CLIENT_CERT) and client_key (XSOAR_CLIENT_KEY)" in message
 
@@ -181,6 +194,7 @@ def test_client_certificate_messages_name_the_options(reason, client_cert, expec
 def test_a_chunked_and_compressed_answer_is_read_whole(compressed):
     # what XSOAR's Go server sends for large answers; the body is read in pieces against the deadline
     import gzip
+
     body = b'{"total": 1, "data": [{"id": "1", "name": "' + b"x" * 100000 + b'"}]}'
     encoding = b""
     if compressed:
@@ -201,10 +215,13 @@ def test_a_chunked_and_compressed_answer_is_read_whole(compressed):
             length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1)) if b"ength:" in head else 0
             while len(rest) < length:
                 rest += conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + encoding
-                         + b"Transfer-Encoding: chunked\r\n\r\n")
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + encoding
+                + b"Transfer-Encoding: chunked\r\n\r\n"
+            )
             for start in range(0, len(body), 7000):
-                part = body[start:start + 7000]
+                part = body[start : start + 7000]
                 conn.sendall(b"%x\r\n" % len(part) + part + b"\r\n")
             conn.sendall(b"0\r\n\r\n")
             conn.recv(1)  # until the client hangs up

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests of the pure functions behind xsoar_incident."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 
@@ -20,11 +15,30 @@ from ansible_collections.xsoar.connector.plugins.module_utils.incidents_api impo
 
 # --- severity ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, number", [
-    ("Unknown", 0), ("informational", 0.5), ("LOW", 1), ("Medium", 2), ("hIgH", 3), ("critical", 4),
-    (" high ", 3), (0, 0), (0.5, 0.5), (1, 1), (2, 2), (3, 3), (4, 4), (4.0, 4),
-    ("0", 0), ("0.5", 0.5), ("3", 3), ("4.0", 4),
-])
+
+@pytest.mark.parametrize(
+    "value, number",
+    [
+        ("Unknown", 0),
+        ("informational", 0.5),
+        ("LOW", 1),
+        ("Medium", 2),
+        ("hIgH", 3),
+        ("critical", 4),
+        (" high ", 3),
+        (0, 0),
+        (0.5, 0.5),
+        (1, 1),
+        (2, 2),
+        (3, 3),
+        (4, 4),
+        (4.0, 4),
+        ("0", 0),
+        ("0.5", 0.5),
+        ("3", 3),
+        ("4.0", 4),
+    ],
+)
 def test_parse_severity_valid(value, number):
     result = fields.parse_severity(value)
     assert result == number
@@ -45,27 +59,48 @@ def test_parse_severity_invalid(value):
     assert "Critical" in str(error.value)
 
 
-@pytest.mark.parametrize("value, number", [
-    ("low", 1), ("medium", 2), ("high", 3), ("critical", 4), ("HIGH", 3), (" Critical ", 4),
-    ("weird", 0), ("", 0), (None, 0), ("informational", 0), ("unknown", 0), ("3", 0),
-])
+@pytest.mark.parametrize(
+    "value, number",
+    [
+        ("low", 1),
+        ("medium", 2),
+        ("high", 3),
+        ("critical", 4),
+        ("HIGH", 3),
+        (" Critical ", 4),
+        ("weird", 0),
+        ("", 0),
+        (None, 0),
+        ("informational", 0),
+        ("unknown", 0),
+        ("3", 0),
+    ],
+)
 def test_rule_severity_number(value, number):
     assert fields.rule_severity_number(value) == number
 
 
 # --- names ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["Disk full", 'He said "x"', "C:\\temp", "name: value", u"Störung 障害", "x" * 1000])
+
+@pytest.mark.parametrize("name", ["Disk full", 'He said "x"', "C:\\temp", "name: value", "Störung 障害", "x" * 1000])
 def test_check_name_valid(name):
     assert fields.check_name(name) == name
 
 
-@pytest.mark.parametrize("name, message", [
-    (None, "is empty"), ("", "is empty"), ("   ", "is empty"), (3, "must be one string, got a int"),
-    (["a", "b"], "must be one string, got a list"),
-    (" Disk", "starts or ends with spaces"), ("Disk ", "starts or ends with spaces"),
-    ("x" * 1001, "1001 characters"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        (None, "is empty"),
+        ("", "is empty"),
+        ("   ", "is empty"),
+        (3, "must be one string, got a int"),
+        (["a", "b"], "must be one string, got a list"),
+        (" Disk", "starts or ends with spaces"),
+        ("Disk ", "starts or ends with spaces"),
+        ("x" * 1001, "1001 characters"),
+    ],
+)
 def test_check_name_invalid(name, message):
     with pytest.raises(XsoarInputError) as error:
         fields.check_name(name, "items[2].name")
@@ -85,6 +120,7 @@ def test_names_match_is_exact():
 
 # --- body -------------------------------------------------------------------------------------
 
+
 def test_parse_body_forms():
     assert fields.parse_body(None) == {}
     assert fields.parse_body("") == {}
@@ -92,32 +128,38 @@ def test_parse_body_forms():
     assert fields.parse_body('{"reason": "x", "severity": 3}') == {"reason": "x", "severity": 3}
 
 
-@pytest.mark.parametrize("body, message", [
-    ("{not json", "body is not valid JSON"),
-    ("[1, 2]", "body must be a JSON object of incident fields, got list"),
-    ('"text"', "got str"),
-    ("3", "got int"),
-    ([{"a": 1}], "got list"),
-    (3, "got int"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("{not json", "body is not valid JSON"),
+        ("[1, 2]", "body must be a JSON object of incident fields, got list"),
+        ('"text"', "got str"),
+        ("3", "got int"),
+        ([{"a": 1}], "got list"),
+        (3, "got int"),
+    ],
+)
 def test_parse_body_invalid(body, message):
     with pytest.raises(XsoarInputError) as error:
         fields.parse_body(body)
     assert message in str(error.value)
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"severity": "high"}, "body.severity is invalid"),
-    ({"severity": 2.5}, "body.severity is invalid"),
-    ({"labels": "Source"}, "body.labels is invalid"),
-    ({"labels": [{"type": "Source"}]}, "body.labels.0 is invalid"),
-    ({"labels": [{"type": "Source", "value": 1}]}, "body.labels.0.value is invalid"),
-    ({"createInvestigation": "yes"}, "body.createInvestigation is invalid"),
-    ({"CustomFields": []}, "body.CustomFields is invalid"),
-    ({"ShardID": 1.5}, "body.ShardID is invalid"),
-    ({"id": "1"}, "body sets id"),
-    ({"version": 3, "status": 1}, "body sets status, version"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"severity": "high"}, "body.severity is invalid"),
+        ({"severity": 2.5}, "body.severity is invalid"),
+        ({"labels": "Source"}, "body.labels is invalid"),
+        ({"labels": [{"type": "Source"}]}, "body.labels.0 is invalid"),
+        ({"labels": [{"type": "Source", "value": 1}]}, "body.labels.0.value is invalid"),
+        ({"createInvestigation": "yes"}, "body.createInvestigation is invalid"),
+        ({"CustomFields": []}, "body.CustomFields is invalid"),
+        ({"ShardID": 1.5}, "body.ShardID is invalid"),
+        ({"id": "1"}, "body sets id"),
+        ({"version": 3, "status": 1}, "body sets status, version"),
+    ],
+)
 def test_validate_body_errors_name_the_field(body, message):
     with pytest.raises(XsoarInputError) as error:
         fields.validate_body(body)
@@ -139,6 +181,7 @@ def test_validate_body_warnings():
 
 # --- the create request: desired fields (desired.py) plus create-time defaults (planner.py) -------
 
+
 def create_request(options, playbook_id=None):
     """What the module sends to create the item: its desired fields plus the create-time defaults."""
     record = desired.desired_record(options, {})
@@ -157,15 +200,29 @@ def test_desired_fields_have_no_defaults():
 
 def test_incident_request_all_options():
     options = dict(
-        name="n", severity="high", start_investigation=True, type="Phishing", details="d", owner="admin",
-        labels=[{"type": "Source", "value": "ansible"}], custom_fields={"a": 1}, occurred="2026-11-29T10:00:00Z",
+        name="n",
+        severity="high",
+        start_investigation=True,
+        type="Phishing",
+        details="d",
+        owner="admin",
+        labels=[{"type": "Source", "value": "ansible"}],
+        custom_fields={"a": 1},
+        occurred="2026-11-29T10:00:00Z",
         playbook="Phishing",
     )
     request, warnings = create_request(options, "pb-id")
     assert request == {
-        "name": "n", "severity": 3, "playbookId": "pb-id", "createInvestigation": True, "type": "Phishing",
-        "details": "d", "owner": "admin", "labels": [{"type": "Source", "value": "ansible"}],
-        "CustomFields": {"a": 1}, "occurred": "2026-11-29T10:00:00Z",
+        "name": "n",
+        "severity": 3,
+        "playbookId": "pb-id",
+        "createInvestigation": True,
+        "type": "Phishing",
+        "details": "d",
+        "owner": "admin",
+        "labels": [{"type": "Source", "value": "ansible"}],
+        "CustomFields": {"a": 1},
+        "occurred": "2026-11-29T10:00:00Z",
     }
     assert warnings == []
 
@@ -225,40 +282,63 @@ def test_desired_record_checks_each_option():
 
 # --- labels and times -------------------------------------------------------------------------
 
+
 def test_check_labels_valid():
     fields.check_labels(None)
     fields.check_labels([])
     fields.check_labels([{"type": "Source", "value": "ansible"}, {"type": "a", "value": ""}])
 
 
-@pytest.mark.parametrize("labels, index", [
-    (["Source"], 0),
-    ([{"type": "Source"}], 0),
-    ([{"type": "a", "value": "b"}, {"type": "a", "value": "b", "extra": "c"}], 1),
-    ([{"type": "a", "value": 1}], 0),
-    ([{"type": None, "value": "b"}], 0),
-])
+@pytest.mark.parametrize(
+    "labels, index",
+    [
+        (["Source"], 0),
+        ([{"type": "Source"}], 0),
+        ([{"type": "a", "value": "b"}, {"type": "a", "value": "b", "extra": "c"}], 1),
+        ([{"type": "a", "value": 1}], 0),
+        ([{"type": None, "value": "b"}], 0),
+    ],
+)
 def test_check_labels_invalid(labels, index):
     with pytest.raises(XsoarInputError) as error:
         fields.check_labels(labels)
     assert str(error.value).startswith("labels[%d] must be a dict" % index)
 
 
-@pytest.mark.parametrize("text", [
-    "2026-11-29T10:00:00Z", "2026-11-29T10:00:00z", "2026-11-29 10:00:00Z", "2026-11-29T10:00:00.123Z",
-    "2026-11-29T10:00:00.123456789Z", "2026-11-29T11:00:00+01:00", "2026-11-29T05:00:00.5-05:00",
-    " 2026-11-29T10:00:00Z ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-29T10:00:00Z",
+        "2026-11-29T10:00:00z",
+        "2026-11-29 10:00:00Z",
+        "2026-11-29T10:00:00.123Z",
+        "2026-11-29T10:00:00.123456789Z",
+        "2026-11-29T11:00:00+01:00",
+        "2026-11-29T05:00:00.5-05:00",
+        " 2026-11-29T10:00:00Z ",
+    ],
+)
 def test_parse_time_valid(text):
     parsed = fields.parse_time(text)
     assert parsed is not None
     assert parsed.utcoffset() is not None
 
 
-@pytest.mark.parametrize("value", [
-    None, 3, "", "yesterday", "2026-11-29", "2026-11-29T10:00:00", "2026-13-01T10:00:00Z",
-    "2026-11-29T25:00:00Z", "2026-11-29T10:00:00+0100", "0001-01-01T00:00:00+01:00x",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        3,
+        "",
+        "yesterday",
+        "2026-11-29",
+        "2026-11-29T10:00:00",
+        "2026-13-01T10:00:00Z",
+        "2026-11-29T25:00:00Z",
+        "2026-11-29T10:00:00+0100",
+        "0001-01-01T00:00:00+01:00x",
+    ],
+)
 def test_parse_time_invalid(value):
     assert fields.parse_time(value) is None
 
@@ -270,41 +350,72 @@ def test_parse_time_equal_instants():
 
 # --- comparison -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("current, wanted", [
-    ("2026-11-29T10:00:00Z", "2026-11-29T11:00:00+01:00"),
-    ("2026-11-29T10:00:00.000000000Z", "2026-11-29T10:00:00Z"),
-    ("2026-11-29T10:00:00Z", "2026-11-29 10:00:00z"),
-    (3, 3.0), (0.5, 0.5), ("a", "a"), (None, None),
-    ({"a": 1, "b": 2}, {"a": 1}),
-    ({"when": "2026-11-29T10:00:00Z"}, {"when": "2026-11-29T10:00:00.000Z"}),
-    ([{"type": "a", "value": "b"}], [{"type": "a", "value": "b"}]),
-    ([1, "2026-11-29T10:00:00Z"], [1.0, "2026-11-29T11:00:00+01:00"]),
-    (True, True), ({"flag": False}, {"flag": False}),
-])
+
+@pytest.mark.parametrize(
+    "current, wanted",
+    [
+        ("2026-11-29T10:00:00Z", "2026-11-29T11:00:00+01:00"),
+        ("2026-11-29T10:00:00.000000000Z", "2026-11-29T10:00:00Z"),
+        ("2026-11-29T10:00:00Z", "2026-11-29 10:00:00z"),
+        (3, 3.0),
+        (0.5, 0.5),
+        ("a", "a"),
+        (None, None),
+        ({"a": 1, "b": 2}, {"a": 1}),
+        ({"when": "2026-11-29T10:00:00Z"}, {"when": "2026-11-29T10:00:00.000Z"}),
+        ([{"type": "a", "value": "b"}], [{"type": "a", "value": "b"}]),
+        ([1, "2026-11-29T10:00:00Z"], [1.0, "2026-11-29T11:00:00+01:00"]),
+        (True, True),
+        ({"flag": False}, {"flag": False}),
+    ],
+)
 def test_same_value_equal(current, wanted):
     assert fields.same_value(current, wanted)
 
 
-@pytest.mark.parametrize("current, wanted", [
-    ("2026-11-29T10:00:00Z", "2026-11-29T10:00:01Z"),
-    ("2026-11-29T10:00:00Z", "2026-11-29T10:00:00+01:00"),
-    (3, 4), ("3", 3), (1, True), (0, False), ("a", "A"), (None, ""),
-    ({"a": 1}, {"a": 2}), ({}, {"a": 1}),
-    ([{"type": "a", "value": "b"}], []),
-    (True, 1), (1.0, True), ({"flag": 0}, {"flag": False}), ([1], [True]), ([1, 2], [1]),
-])
+@pytest.mark.parametrize(
+    "current, wanted",
+    [
+        ("2026-11-29T10:00:00Z", "2026-11-29T10:00:01Z"),
+        ("2026-11-29T10:00:00Z", "2026-11-29T10:00:00+01:00"),
+        (3, 4),
+        ("3", 3),
+        (1, True),
+        (0, False),
+        ("a", "A"),
+        (None, ""),
+        ({"a": 1}, {"a": 2}),
+        ({}, {"a": 1}),
+        ([{"type": "a", "value": "b"}], []),
+        (True, 1),
+        (1.0, True),
+        ({"flag": 0}, {"flag": False}),
+        ([1], [True]),
+        ([1, 2], [1]),
+    ],
+)
 def test_same_value_different(current, wanted):
     assert not fields.same_value(current, wanted)
 
 
 def test_field_changes():
     incident = {
-        "id": "7", "version": 2, "name": "n", "severity": 3, "details": "", "occurred": "2026-11-29T10:00:00Z",
-        "CustomFields": {"a": 1, "other": "kept"}, "labels": [], "playbookId": "",
+        "id": "7",
+        "version": 2,
+        "name": "n",
+        "severity": 3,
+        "details": "",
+        "occurred": "2026-11-29T10:00:00Z",
+        "CustomFields": {"a": 1, "other": "kept"},
+        "labels": [],
+        "playbookId": "",
     }
     wanted = {
-        "severity": 3.0, "details": "new", "occurred": "2026-11-29T11:00:00+01:00",
-        "CustomFields": {"a": 1}, "labels": [{"type": "t", "value": "v"}],
+        "severity": 3.0,
+        "details": "new",
+        "occurred": "2026-11-29T11:00:00+01:00",
+        "CustomFields": {"a": 1},
+        "labels": [{"type": "t", "value": "v"}],
     }
     assert planner.field_changes(incident, wanted) == {"details": "new", "labels": [{"type": "t", "value": "v"}]}
     assert planner.field_changes(incident, {"severity": 3}) == {}
@@ -331,16 +442,19 @@ PLAYBOOKS = [
 ]
 
 
-@pytest.mark.parametrize("reference, playbook_id", [
-    ("c1a4ae9b", "c1a4ae9b"),
-    ("Block IP - Generic v3", "c1a4ae9b"),
-    ("block ip - GENERIC v3", "c1a4ae9b"),
-    ("Phishing - Generic v3", "Phishing - Generic v3"),
-    ("phishing - generic v3", "Phishing - Generic v3"),
-    ("dup-1", "dup-1"),
-    ("Mixed Case", "case-1"),
-    ("mixed case", "case-2"),
-])
+@pytest.mark.parametrize(
+    "reference, playbook_id",
+    [
+        ("c1a4ae9b", "c1a4ae9b"),
+        ("Block IP - Generic v3", "c1a4ae9b"),
+        ("block ip - GENERIC v3", "c1a4ae9b"),
+        ("Phishing - Generic v3", "Phishing - Generic v3"),
+        ("phishing - generic v3", "Phishing - Generic v3"),
+        ("dup-1", "dup-1"),
+        ("Mixed Case", "case-1"),
+        ("mixed case", "case-2"),
+    ],
+)
 def test_resolve_playbook(reference, playbook_id):
     assert resolve_playbook(PLAYBOOKS, reference) == playbook_id
 
@@ -375,6 +489,7 @@ def test_resolve_playbook_unknown_without_close_names():
 
 # --- bad input found by the xsoar_bad_input integration target ---------------------------------
 
+
 def test_long_name_says_how_long_it_may_be():
     with pytest.raises(XsoarInputError, match="name is 1001 characters long: shorten it to at most 1000 characters"):
         fields.check_name("x" * 1001)
@@ -397,18 +512,33 @@ def test_other_invalid_severity_has_no_placeholder_hint():
     assert "placeholder" not in str(error.value)
 
 
-@pytest.mark.parametrize("text", [
-    "2026-11-29T10:00:00Z", "2026-11-29T11:00:00.5+01:00",
-    # YAML's unquoted timestamp as Ansible hands it over, and a lower-case z: normalised before sending
-    "2026-11-29 10:00:00+00:00", "2026-11-29T10:00:00z",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-29T10:00:00Z",
+        "2026-11-29T11:00:00.5+01:00",
+        # YAML's unquoted timestamp as Ansible hands it over, and a lower-case z: normalised before sending
+        "2026-11-29 10:00:00+00:00",
+        "2026-11-29T10:00:00z",
+    ],
+)
 def test_check_time_accepts_what_is_sent_as_rfc3339(text):
     fields.check_time(text)
     assert fields.STRICT_RFC3339.match(fields.rfc3339_text(text))
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2026-11-29", "2026-11-29T10:00:00", "2026-11-29T25:00:00Z",
-                                   "2026/11/29T10:00:00Z", 1764410400, "2026-11-29T10:00:00+0100"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yesterday",
+        "2026-11-29",
+        "2026-11-29T10:00:00",
+        "2026-11-29T25:00:00Z",
+        "2026/11/29T10:00:00Z",
+        1764410400,
+        "2026-11-29T10:00:00+0100",
+    ],
+)
 def test_check_time_rejects(value):
     with pytest.raises(XsoarInputError, match="is not an RFC 3339 time: use e.g. 2026-11-29T10:00:00Z"):
         fields.check_time(value, "occurred")
@@ -416,28 +546,42 @@ def test_check_time_rejects(value):
 
 def test_incident_request_normalises_times_of_options_and_body():
     request = create_request(
-        {"name": "n", "occurred": "2026-11-29 10:00:00+00:00", "body": {"dueDate": "2026-12-01T10:00:00z"}})[0]
+        {"name": "n", "occurred": "2026-11-29 10:00:00+00:00", "body": {"dueDate": "2026-12-01T10:00:00z"}}
+    )[0]
     assert request["occurred"] == "2026-11-29T10:00:00+00:00"
     assert request["dueDate"] == "2026-12-01T10:00:00Z"
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"dueDate": "tomorrow"}, "body.dueDate 'tomorrow' is not an RFC 3339 time"),
-    ({"occurred": "2026-11-29"}, "body.occurred '2026-11-29' is not an RFC 3339 time"),
-    ({"linkedCount": 1.0}, "body.linkedCount is invalid: 1.0 is not of type 'integer'; give it the type XSOAR documents"),
-    ({"linkedCount": True}, "body.linkedCount is invalid"),
-    ({"sla": "x"}, "body.sla is invalid"),
-    ({"hasRole": "yes"}, "body.hasRole is invalid"),
-    ({"CustomFields": {"Scan IP": "1.2.3.4"}}, "body.CustomFields key 'Scan IP' is not a field's machine name: .* 'scanip'"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"dueDate": "tomorrow"}, "body.dueDate 'tomorrow' is not an RFC 3339 time"),
+        ({"occurred": "2026-11-29"}, "body.occurred '2026-11-29' is not an RFC 3339 time"),
+        (
+            {"linkedCount": 1.0},
+            "body.linkedCount is invalid: 1.0 is not of type 'integer'; give it the type XSOAR documents",
+        ),
+        ({"linkedCount": True}, "body.linkedCount is invalid"),
+        ({"sla": "x"}, "body.sla is invalid"),
+        ({"hasRole": "yes"}, "body.hasRole is invalid"),
+        (
+            {"CustomFields": {"Scan IP": "1.2.3.4"}},
+            "body.CustomFields key 'Scan IP' is not a field's machine name: .* 'scanip'",
+        ),
+    ],
+)
 def test_validate_body_checks_times_integers_and_custom_field_keys(body, message):
     with pytest.raises(XsoarInputError, match=message):
         fields.validate_body(body)
 
 
 def test_validate_body_accepts_documented_fields():
-    assert fields.validate_body({"sla": 1.5, "linkedCount": 2, "dueDate": "2026-12-01T10:00:00Z",
-                                 "CustomFields": {"scanip": "1.2.3.4"}}) == []
+    assert (
+        fields.validate_body(
+            {"sla": 1.5, "linkedCount": 2, "dueDate": "2026-12-01T10:00:00Z", "CustomFields": {"scanip": "1.2.3.4"}}
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("playbook", ["", "   "])
@@ -446,22 +590,26 @@ def test_check_item_empty_playbook(playbook):
         desired.desired_record({"name": "n", "playbook": playbook}, {}, "incidents[0].")
 
 
-@pytest.mark.parametrize("custom_fields, key", [({"Scan IP": "1"}, "Scan IP"), ({" ": "1"}, " "), ({1: "x", "a b": 2}, "a b")])
+@pytest.mark.parametrize(
+    "custom_fields, key", [({"Scan IP": "1"}, "Scan IP"), ({" ": "1"}, " "), ({1: "x", "a b": 2}, "a b")]
+)
 def test_check_item_custom_field_keys(custom_fields, key):
-    with pytest.raises(XsoarInputError, match="custom_fields key %r is not a field's machine name" % key):
+    with pytest.raises(XsoarInputError, match=f"custom_fields key {key!r} is not a field's machine name"):
         desired.desired_record({"name": "n", "custom_fields": custom_fields}, {})
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", " 2.5 "])
 def test_invalid_severity_is_quoted_as_given(value):
-    with pytest.raises(XsoarInputError, match=r"^severity %s is not valid" % re.escape(repr(value))):
+    with pytest.raises(XsoarInputError, match=rf"^severity {re.escape(repr(value))} is not valid"):
         fields.parse_severity(value)
 
 
 # --- JSON that real servers refuse (issue 13) ----------------------------------------------------
 
-@pytest.mark.parametrize("body", ['{"reason": NaN}', '{"sla": Infinity}', {"sla": float("nan")},
-                                  {"CustomFields": {"x": [1, float("-inf")]}}])
+
+@pytest.mark.parametrize(
+    "body", ['{"reason": NaN}', '{"sla": Infinity}', {"sla": float("nan")}, {"CustomFields": {"x": [1, float("-inf")]}}]
+)
 def test_nan_and_infinity_are_refused(body):
     with pytest.raises(XsoarInputError, match="body"):
         fields.parse_body(body)
@@ -478,7 +626,7 @@ def test_deep_body_gets_a_message(depth):
     with pytest.raises(XsoarInputError, match="body is nested deeper than 100 levels: flatten it"):
         fields.parse_body(text)
     nested = {}
-    for dummy in range(depth):
+    for _dummy in range(depth):
         nested = {"a": nested}
     with pytest.raises(XsoarInputError, match="nested deeper than 100 levels"):
         fields.parse_body(nested)
@@ -489,8 +637,13 @@ def test_body_within_the_depth_is_accepted():
 
 
 def test_created_order_sorts_by_time_then_id_as_a_number():
-    incidents = [{"id": "10", "created": "2026-11-29T10:00:00.5Z"}, {"id": "9", "created": "2026-11-29T10:00:00.5Z"},
-                 {"id": "2", "created": "2026-11-29T10:00:00Z"}, {"id": "1", "created": "2026-11-29T10:00:00.45Z"},
-                 {"id": "7", "created": "2026-11-29T12:00:00.4+02:00"}, {"id": "8", "created": "never"}]
+    incidents = [
+        {"id": "10", "created": "2026-11-29T10:00:00.5Z"},
+        {"id": "9", "created": "2026-11-29T10:00:00.5Z"},
+        {"id": "2", "created": "2026-11-29T10:00:00Z"},
+        {"id": "1", "created": "2026-11-29T10:00:00.45Z"},
+        {"id": "7", "created": "2026-11-29T12:00:00.4+02:00"},
+        {"id": "8", "created": "never"},
+    ]
     ordered = [incident["id"] for incident in sorted(incidents, key=fields.created_order)]
     assert ordered == ["8", "2", "7", "1", "9", "10"]

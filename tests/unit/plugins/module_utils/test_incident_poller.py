@@ -1,15 +1,15 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The event source's bookkeeping: which incidents of a newest-first read are events."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import pytest
 
-from ansible_collections.xsoar.connector.plugins.module_utils.incident_poller import Tracker, parse_http_date, parse_time, poll
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_poller import (
+    Tracker,
+    parse_http_date,
+    parse_time,
+    poll,
+)
 
 T0 = "2026-12-01T10:00:00Z"
 
@@ -21,37 +21,47 @@ def at(seconds):
 
 
 def incident(ident, created, modified=None, version=1):
-    return {"id": str(ident), "created": at(created), "modified": at(modified if modified is not None else created),
-            "version": version}
+    return {
+        "id": str(ident),
+        "created": at(created),
+        "modified": at(modified if modified is not None else created),
+        "version": version,
+    }
 
 
 def newest_first(*incidents):
     return sorted(incidents, key=lambda item: item["created"], reverse=True)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2026-12-01T10:00:00Z", 1796119200.0),
-    ("2026-12-01T10:00:00.5Z", 1796119200.5),
-    ("2026-12-01T10:00:00.123456789Z", 1796119200.123456789),
-    ("2026-12-01T12:00:00+02:00", 1796119200.0),
-    ("2026-12-01T09:30:00-00:30", 1796119200.0),
-    ("0001-01-01T00:00:00Z", None),  # XSOAR's "never"
-    ("", None),
-    (None, None),
-    ("yesterday", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-12-01T10:00:00Z", 1796119200.0),
+        ("2026-12-01T10:00:00.5Z", 1796119200.5),
+        ("2026-12-01T10:00:00.123456789Z", 1796119200.123456789),
+        ("2026-12-01T12:00:00+02:00", 1796119200.0),
+        ("2026-12-01T09:30:00-00:30", 1796119200.0),
+        ("0001-01-01T00:00:00Z", None),  # XSOAR's "never"
+        ("", None),
+        (None, None),
+        ("yesterday", None),
+    ],
+)
 def test_parse_time(text, expected):
     result = parse_time(text)
     assert result == pytest.approx(expected) if expected is not None else result is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Tue, 01 Dec 2026 10:00:00 GMT", 1796119200.0),
-    ("Tue, 01 Dec 2026 12:00:00 +0200", 1796119200.0),
-    ("", None),
-    (None, None),
-    ("soon", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Tue, 01 Dec 2026 10:00:00 GMT", 1796119200.0),
+        ("Tue, 01 Dec 2026 12:00:00 +0200", 1796119200.0),
+        ("", None),
+        (None, None),
+        ("soon", None),
+    ],
+)
 def test_parse_http_date(text, expected):
     assert parse_http_date(text) == expected
 
@@ -149,12 +159,15 @@ def test_incidents_without_a_usable_time_are_delivered_once():
     assert tracker.select([odd, incident(1, 0)]) == []
 
 
-@pytest.mark.parametrize("read, total, limit, first, replay, covered", [
-    ([incident(1, 0)], 1, 100, True, False, True),  # all that matches
-    ([incident(i, 100 - i) for i in range(10)], 50, 10, True, True, False),  # replay wants everything
-    ([incident(i, 100 - i) for i in range(10)], 50, 10, True, False, False),  # all 10 within 60 s
-    ([incident(i, 100 - 10 * i) for i in range(10)], 50, 10, True, False, True),  # reaches past the window
-])
+@pytest.mark.parametrize(
+    "read, total, limit, first, replay, covered",
+    [
+        ([incident(1, 0)], 1, 100, True, False, True),  # all that matches
+        ([incident(i, 100 - i) for i in range(10)], 50, 10, True, True, False),  # replay wants everything
+        ([incident(i, 100 - i) for i in range(10)], 50, 10, True, False, False),  # all 10 within 60 s
+        ([incident(i, 100 - 10 * i) for i in range(10)], 50, 10, True, False, True),  # reaches past the window
+    ],
+)
 def test_covered(read, total, limit, first, replay, covered):
     tracker = Tracker(lookback=60, replay=replay)
     tracker.first = first
@@ -172,12 +185,13 @@ class FakeClient:
     def post(self, path, body):
         flt = body["filter"]
         self.sizes.append(flt["size"])
-        page = self.incidents[flt["page"] * flt["size"]:(flt["page"] + 1) * flt["size"]]
+        page = self.incidents[flt["page"] * flt["size"] : (flt["page"] + 1) * flt["size"]]
 
         self.last_answer_date = "Tue, 01 Dec 2026 10:01:40 GMT"  # T0 + 100 s
 
         class Answer:
             json = {"total": len(self.incidents), "data": page or None}
+
         return Answer()
 
 

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """incident_state.prepare: task-level checks made before any request."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import pytest
 
@@ -14,9 +9,14 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import Xsoa
 
 
 def params(**changes):
-    values = dict((option, None) for option in incident_state.module_argument_spec())
-    values.update(state="present", start_investigation=False, match_closed=False, update_existing=False,
-                  continue_on_item_error=False)
+    values = dict.fromkeys(incident_state.module_argument_spec())
+    values.update(
+        state="present",
+        start_investigation=False,
+        match_closed=False,
+        update_existing=False,
+        continue_on_item_error=False,
+    )
     values.update(changes)
     return values
 
@@ -26,20 +26,30 @@ def test_close_options_without_a_close(option):
     with pytest.raises(XsoarInputError) as error:
         incident_state.prepare(params(name="n", **{option: "Resolved"}))
     message = str(error.value)
-    assert message.startswith("%s only applies with state: closed" % option)
-    assert "set state: closed" in message and "remove %s" % option in message
+    assert message.startswith(f"{option} only applies with state: closed")
+    assert "set state: closed" in message and f"remove {option}" in message
 
 
 def test_close_options_without_a_closed_item_in_bulk():
     with pytest.raises(XsoarInputError, match="close_reason only applies with state: closed"):
-        incident_state.prepare(params(close_reason="Resolved", incidents=[{"name": "a"}, {"name": "b", "state": "absent"}]))
+        incident_state.prepare(
+            params(close_reason="Resolved", incidents=[{"name": "a"}, {"name": "b", "state": "absent"}])
+        )
 
 
 def test_close_options_with_a_close():
     plan = incident_state.prepare(params(name="n", state="closed", close_reason="Resolved", close_notes="done"))
     assert (plan["items"][0]["close_reason"], plan["items"][0]["close_notes"]) == ("Resolved", "done")
-    plan = incident_state.prepare(params(close_reason="Resolved", incidents=[
-        {"name": "a"}, {"name": "b", "state": "closed"}, {"name": "c", "state": "closed", "close_reason": "Duplicate"}]))
+    plan = incident_state.prepare(
+        params(
+            close_reason="Resolved",
+            incidents=[
+                {"name": "a"},
+                {"name": "b", "state": "closed"},
+                {"name": "c", "state": "closed", "close_reason": "Duplicate"},
+            ],
+        )
+    )
     assert [item["state"] for item in plan["items"]] == ["present", "closed", "closed"]
     # the task's close_reason is every closed item's default; an item's own wins
     assert [item["close_reason"] for item in plan["items"]] == [None, "Resolved", "Duplicate"]
@@ -53,21 +63,40 @@ def test_argument_spec_leaves_suboptions_to_prepare():
     assert spec["api_key"]["no_log"] is True
 
 
-@pytest.mark.parametrize("item, message", [
-    ({"name": "b", "sevrity": "high"}, r"^incidents\[1\]: unsupported option sevrity. Supported parameters include: "),
-    ({"name": "b", "state": "resolved"}, r"^incidents\[1\]: value of state must be one of: present, closed, absent, got: resolved"),
-    ({"name": "b", "start_investigation": "maybe"}, r"^incidents\[1\]: argument 'start_investigation' is of type"),
-    ({"name": "b", "labels": "Source ansible"}, r"^incidents\[1\]: Elements value for option 'labels'"),
-    ({"name": "b", "labels": [{"type": "Source"}]}, r"^incidents\[1\]: missing required arguments: value found in labels"),
-])
+@pytest.mark.parametrize(
+    "item, message",
+    [
+        (
+            {"name": "b", "sevrity": "high"},
+            r"^incidents\[1\]: unsupported option sevrity. Supported parameters include: ",
+        ),
+        (
+            {"name": "b", "state": "resolved"},
+            r"^incidents\[1\]: value of state must be one of: present, closed, absent, got: resolved",
+        ),
+        ({"name": "b", "start_investigation": "maybe"}, r"^incidents\[1\]: argument 'start_investigation' is of type"),
+        ({"name": "b", "labels": "Source ansible"}, r"^incidents\[1\]: Elements value for option 'labels'"),
+        (
+            {"name": "b", "labels": [{"type": "Source"}]},
+            r"^incidents\[1\]: missing required arguments: value found in labels",
+        ),
+    ],
+)
 def test_bulk_items_are_validated_like_options(item, message):
     with pytest.raises(XsoarInputError, match=message):
         incident_state.prepare(params(incidents=[{"name": "a"}, item]))
 
 
 def test_bulk_items_are_converted_and_inherit_the_task_options():
-    plan = incident_state.prepare(params(severity="high", incidents=[
-        {"name": "a", "start_investigation": "yes", "labels": [{"type": "Port", "value": 443}]}, {"name": "b", "rule_severity": "low"}]))
+    plan = incident_state.prepare(
+        params(
+            severity="high",
+            incidents=[
+                {"name": "a", "start_investigation": "yes", "labels": [{"type": "Port", "value": 443}]},
+                {"name": "b", "rule_severity": "low"},
+            ],
+        )
+    )
     first, second = plan["items"]
     assert first["start_investigation"] is True
     assert first["fields"]["labels"] == [{"type": "Port", "value": "443"}]

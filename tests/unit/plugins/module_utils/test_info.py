@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """info: the logic of xsoar_playbook_info and xsoar_incident_info, against a fake client."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import pytest
 
@@ -35,12 +30,14 @@ class FakeClient:
         self.searches.append(flt)
         matches = [i for i in self.incidents if self._matches(i, flt)]
         size = flt.get("size") or 0
-        page = matches[flt["page"] * size:(flt["page"] + 1) * size]
+        page = matches[flt["page"] * size : (flt["page"] + 1) * size]
         return FakeAnswer({"total": len(matches), "data": page or None})
 
     @staticmethod
     def _matches(incident, flt):
-        if "name" in flt and not any(set(n.lower().split()) <= set(incident["name"].lower().split()) for n in flt["name"]):
+        if "name" in flt and not any(
+            set(n.lower().split()) <= set(incident["name"].lower().split()) for n in flt["name"]
+        ):
             return False
         if "id" in flt and incident["id"] not in flt["id"]:
             return False
@@ -50,11 +47,19 @@ class FakeClient:
 
 
 def incident(number, name, status=1):
-    return {"id": str(number), "name": name, "status": status, "severity": 1, "created": "2026-11-29T10:00:%02dZ" % number}
+    return {
+        "id": str(number),
+        "name": name,
+        "status": status,
+        "severity": 1,
+        "created": "2026-11-29T10:00:%02dZ" % number,
+    }
 
 
 def incident_params(**changes):
-    values = dict(name=None, ids=None, query=None, status="any", limit=50, sort="created", sort_order="desc", fields=None)
+    values = dict(
+        name=None, ids=None, query=None, status="any", limit=50, sort="created", sort_order="desc", fields=None
+    )
     values.update(changes)
     return values
 
@@ -71,7 +76,9 @@ PLAYBOOKS = [
 
 
 def test_playbooks_all_with_id_name_tags_only():
-    result = info.run_playbooks(FakeClient(playbooks=PLAYBOOKS), info.prepare_playbooks({"name": None, "match": "exact"}), False)
+    result = info.run_playbooks(
+        FakeClient(playbooks=PLAYBOOKS), info.prepare_playbooks({"name": None, "match": "exact"}), False
+    )
     assert result["changed"] is False
     assert result["playbooks"] == [
         {"id": "a", "name": "Phishing - Generic v3", "tags": ["phishing"]},
@@ -80,13 +87,16 @@ def test_playbooks_all_with_id_name_tags_only():
     ]
 
 
-@pytest.mark.parametrize("name, match, ids", [
-    ("Phishing - Generic v3", "exact", ["a"]),
-    ("phishing - generic v3", "exact", []),
-    ("PHISHING", "contains", ["a", "c"]),
-    ("generic", "contains", ["a", "b"]),
-    ("nothing", "contains", []),
-])
+@pytest.mark.parametrize(
+    "name, match, ids",
+    [
+        ("Phishing - Generic v3", "exact", ["a"]),
+        ("phishing - generic v3", "exact", []),
+        ("PHISHING", "contains", ["a", "c"]),
+        ("generic", "contains", ["a", "b"]),
+        ("nothing", "contains", []),
+    ],
+)
 def test_playbook_name_filters(name, match, ids):
     plan = info.prepare_playbooks({"name": name, "match": match})
     assert [p["id"] for p in info.run_playbooks(FakeClient(playbooks=PLAYBOOKS), plan, True)["playbooks"]] == ids
@@ -98,12 +108,20 @@ def test_playbook_empty_name_is_an_error():
 
 
 def test_incident_filter_from_options():
-    plan = info.prepare_incidents(incident_params(query="type:Phishing", status="open", sort="modified", sort_order="asc"))
+    plan = info.prepare_incidents(
+        incident_params(query="type:Phishing", status="open", sort="modified", sort_order="asc")
+    )
     # with a query the server ignores the other filter fields: status goes into the query
     assert info.incident_filter(plan) == {
-        "sort": [{"field": "modified", "asc": True}], "query": "(type:Phishing) and -status:closed"}
+        "sort": [{"field": "modified", "asc": True}],
+        "query": "(type:Phishing) and -status:closed",
+    }
     plan = info.prepare_incidents(incident_params(ids=["1", "2"], status="closed"))
-    assert info.incident_filter(plan) == {"sort": [{"field": "created", "asc": False}], "id": ["1", "2"], "status": [2, 3]}
+    assert info.incident_filter(plan) == {
+        "sort": [{"field": "created", "asc": False}],
+        "id": ["1", "2"],
+        "status": [2, 3],
+    }
 
 
 def test_empty_result_from_null_data():
@@ -163,15 +181,18 @@ def test_fields_select_keys():
     assert run(client, fields=["id", "name", "nosuchkey"])["incidents"] == [{"id": "1", "name": "A"}]
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(limit=0), "limit must be a positive"),
-    (dict(ids=[]), "ids must be"),
-    (dict(ids=["1", " "]), "ids must be"),
-    (dict(query=" "), "query is empty"),
-    (dict(name=" Disk"), "starts or ends with spaces"),
-    (dict(name=""), "name is empty"),
-    (dict(fields=[]), "fields must be"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(limit=0), "limit must be a positive"),
+        (dict(ids=[]), "ids must be"),
+        (dict(ids=["1", " "]), "ids must be"),
+        (dict(query=" "), "query is empty"),
+        (dict(name=" Disk"), "starts or ends with spaces"),
+        (dict(name=""), "name is empty"),
+        (dict(fields=[]), "fields must be"),
+    ],
+)
 def test_incident_option_errors(changes, message):
     with pytest.raises(XsoarInputError, match=message):
         info.prepare_incidents(incident_params(**changes))
@@ -182,13 +203,16 @@ def test_empty_incident_name_hint_fits_a_lookup():
         info.prepare_incidents(incident_params(name=" "))
 
 
-@pytest.mark.parametrize("changes, query", [
-    (dict(query="a or b"), "(a or b)"),
-    (dict(query="a", status="closed"), "(a) and status:closed"),
-    (dict(query="a", status="open"), "(a) and -status:closed"),
-    (dict(query="a", name='Say "hi" \\ bye'), '(a) and name:"Say \\"hi\\" \\\\ bye"'),
-    (dict(query="a", ids=["1", "2"], status="any"), '(a) and (id:"1" or id:"2")'),
-])
+@pytest.mark.parametrize(
+    "changes, query",
+    [
+        (dict(query="a or b"), "(a or b)"),
+        (dict(query="a", status="closed"), "(a) and status:closed"),
+        (dict(query="a", status="open"), "(a) and -status:closed"),
+        (dict(query="a", name='Say "hi" \\ bye'), '(a) and name:"Say \\"hi\\" \\\\ bye"'),
+        (dict(query="a", ids=["1", "2"], status="any"), '(a) and (id:"1" or id:"2")'),
+    ],
+)
 def test_folded_query(changes, query):
     plan = dict(info.prepare_incidents(incident_params()), **changes)
     assert info.folded_query(plan) == query
@@ -225,10 +249,9 @@ class PlaybookServer:
         size, page = payload.get("size") or 0, payload.get("page") or 0
         if self.ignores == "page":
             page = 0
-        if self.ignores == "size" or not size:
-            answer = self.playbooks
-        else:
-            answer = self.playbooks[page * size:(page + 1) * size]
+        answer = (
+            self.playbooks if self.ignores == "size" or not size else self.playbooks[page * size : (page + 1) * size]
+        )
         return FakeAnswer({"playbooks": answer, "total": len(self.playbooks)})
 
 

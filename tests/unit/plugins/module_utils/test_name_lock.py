@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """name_lock: real flock files, taken by other processes, in sorted order, with a bounded wait."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import multiprocessing
 import os
@@ -45,7 +40,9 @@ def holder(tmp_path):
 
 
 def test_lock_files_are_sorted_hashed_and_bounded():
-    files = name_lock.lock_files(SERVER, ["b name", "a name", "Disk full on db1/../../etc"] + [str(n) for n in range(5000)])
+    files = name_lock.lock_files(
+        SERVER, ["b name", "a name", "Disk full on db1/../../etc"] + [str(n) for n in range(5000)]
+    )
     assert files == sorted(files)
     assert len(files) == name_lock.BUCKETS  # thousands of names, a bounded number of open files
     assert all("/" not in name and "Disk" not in name for name in files)
@@ -67,7 +64,9 @@ def test_a_second_process_waits_for_the_holder(tmp_path, holder):
 
 def test_other_names_do_not_wait(tmp_path, holder):
     names = ["held"]
-    other = next(str(n) for n in range(1000) if name_lock.lock_files(SERVER, [str(n)]) != name_lock.lock_files(SERVER, names))
+    other = next(
+        str(n) for n in range(1000) if name_lock.lock_files(SERVER, [str(n)]) != name_lock.lock_files(SERVER, names)
+    )
     holder(names, 2.0)
     started = time.monotonic()
     with name_lock.names_locked(SERVER, [other], 10, directory=str(tmp_path)):
@@ -77,9 +76,11 @@ def test_other_names_do_not_wait(tmp_path, holder):
 def test_the_wait_is_bounded_and_says_what_to_do(tmp_path, holder):
     holder(["Disk full"], 3.0)
     started = time.monotonic()
-    with pytest.raises(name_lock.XsoarLockTimeout) as info:
-        with name_lock.names_locked(SERVER, ["Disk full"], 0.5, directory=str(tmp_path)):
-            pytest.fail("the lock was taken while another process held it")
+    with (
+        pytest.raises(name_lock.XsoarLockTimeout) as info,
+        name_lock.names_locked(SERVER, ["Disk full"], 0.5, directory=str(tmp_path)),
+    ):
+        pytest.fail("the lock was taken while another process held it")
     assert 0.4 <= time.monotonic() - started < 2
     assert "another run on this machine" in str(info.value) and "run again" in str(info.value)
 
@@ -93,9 +94,8 @@ def test_bulk_runs_with_crossing_names_do_not_deadlock(tmp_path, holder):
 
 
 def test_released_after_the_block_and_on_error(tmp_path):
-    with pytest.raises(RuntimeError):
-        with name_lock.names_locked(SERVER, ["x"], 1, directory=str(tmp_path)):
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), name_lock.names_locked(SERVER, ["x"], 1, directory=str(tmp_path)):
+        raise RuntimeError("boom")
     with name_lock.names_locked(SERVER, ["x"], 0.1, directory=str(tmp_path)):
         pass
 
