@@ -197,6 +197,7 @@ class Reply(NamedTuple):
     content_type: str | None = None
     headers: dict | None = None
     trickle: float = 0.0  # seconds between the bytes of the body (0: all at once)
+    denied: str | None = None  # why authentication failed: for the request log only, never sent
 
 
 DROP = Reply(0)  # close the connection without answering
@@ -218,6 +219,17 @@ METHOD_NOT_ALLOWED = text_reply(405, "Method Not Allowed\n")
 WEB_APP = Reply(200, LOGIN_PAGE, "text/html; charset=utf-8")
 SEE_OTHER = Reply(303, b"", None, {"Location": "/"})
 ROOT_PATH_ERROR = json_reply(500, {"reply": {"err_code": 500, "err_msg": "An error occurred", "err_extra": None}})
+# Live XSOAR 8 / XSIAM tenants answer 415 to a POST without Content-Type: application/json
+# (xsoar-api.md "Real servers, round 3", moderate); the body is assumed, in XSOAR 8's error form.
+UNSUPPORTED_MEDIA_TYPE = json_reply(
+    415, {"reply": {"err_code": 415, "err_msg": "Unsupported Media Type", "err_extra": None}}
+)
+# XSOAR's documented limit for system fields such as the incident name (Palo Alto support, quoted in
+# demisto/content-docs#1601; docs changed in PR #1605). What a REST create beyond it does is not
+# documented: the simulator cuts the name, the harmful reading (a name-keyed client that sent such a
+# name never finds its incident again by that name). The collection refuses such names before sending,
+# which ends well whether a real server cuts or refuses.
+MAX_NAME_LENGTH = 600
 
 
 class ApiError(Exception):
@@ -366,7 +378,11 @@ def word_tokens(text: str) -> list:
 
 
 def tokens_match(wanted: str, name: str) -> bool:
-    """Token match as the server's index does it: every token of `wanted` appears in `name`."""
+    """Token match as the server's index does it: every token of `wanted` appears in `name`.
+
+    Real servers match `filter.name` by words, not exactly (demisto/content PR #16384 re-filters
+    SearchIncidentsV2's results by exact name on the client, with screenshots from 6.2 and 6.5).
+    """
     return any_name_matches([wanted])(name)
 
 
@@ -633,6 +649,7 @@ def apply_incident_fields(incident: dict, data: dict, custom: dict) -> None:
     for field in CLIENT_FIELDS & data.keys():
         incident[field] = data[field]
     incident["type"] = incident["type"] or "Unclassified"
+    incident["name"] = incident["name"][:MAX_NAME_LENGTH]
     incident["rawName"], incident["rawType"] = incident["name"], incident["type"]
     incident["CustomFields"].update(custom)
     if data.get("createInvestigation") and incident["status"] == STATUS_PENDING:
@@ -827,6 +844,12 @@ def fault_reply(fault: dict, headers: dict, api_key: str = "") -> Reply:
     return json_reply(fault["status"], body, extra)
 
 
+def is_json_content_type(value: str | None) -> bool:
+    """application/json, with or without parameters such as charset."""
+    media_type = (value or "").split(";", 1)[0]
+    return media_type.strip().lower() == "application/json"
+
+
 def redact(headers: dict) -> dict:
     return {name: "<redacted>" if name.lower() in REDACTED_HEADERS else value for name, value in headers.items()}
 
@@ -931,6 +954,8 @@ class Simulator:
         denied = self.check_auth(headers)
         if denied:
             return denied
+        if method == "POST" and self.config.xsoar8 and not is_json_content_type(headers.get("Content-Type")):
+            return UNSUPPORTED_MEDIA_TYPE
         try:
             data = parse_json_body(body) if method == "POST" else None
             return getattr(self, "api_" + route)(data)
@@ -970,9 +995,10 @@ class Simulator:
         problem = self.xsoar8_auth_problem(config, headers)
         if problem is None:
             return None
-        return json_reply(
-            401, {"reply": {"err_code": 401, "err_msg": "Public API request unauthorized", "err_extra": problem}}
-        )
+        # XSOAR 8's 401 says nothing more, err_extra null (xsoar-api.md "Real servers, round 3",
+        # moderate-strong; the same text for a standard/advanced key mismatch): the reason is logged only
+        body = {"reply": {"err_code": 401, "err_msg": "Public API request unauthorized", "err_extra": None}}
+        return json_reply(401, body)._replace(denied=problem)
 
     def xsoar8_auth_problem(self, config: Config, headers) -> str | None:
         if not headers.get("x-xdr-auth-id"):
@@ -1245,6 +1271,7 @@ class Simulator:
             "body": logged_body,
             "headers": redact(dict(headers)),
             "fault": fault["kind"] if fault else None,
+            "denied": reply.denied,
         }
         with self.lock:
             self.requests.append(entry)
