@@ -168,7 +168,7 @@ class Client:
     it (apply.py sends bulk writes side by side): each thread gets its own keep-alive session.
     """
 
-    def __init__(self, settings, sleep=time.sleep):
+    def __init__(self, settings, sleep=time.sleep, remember_unreachable=True):
         self.url = settings["url"]
         self._api_key = settings["api_key"]
         self.api_key_id = settings.get("api_key_id") or None
@@ -183,8 +183,10 @@ class Client:
         self.request_count = 0
         # the Date header of the last answer: the server's clock, for callers that need "now" on the server
         self.last_answer_date = None
-        # set once the server could not be reached after every retry: later requests fail at once
+        # set once the server could not be reached after every retry: later requests fail at once.
+        # Right for one run; a client that lives for ever (the EDA source) must try again each time.
         self.unreachable = None
+        self._remember_unreachable = remember_unreachable
         self._verify, self._proxies, self._proxy_origin = environment_settings(self.url, settings)
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -293,7 +295,8 @@ class Client:
         """The error after the last attempt: XsoarUnreachableError when even it found no server."""
         if not not_connected:
             return XsoarConnectionError(message)
-        self.unreachable = message
+        if self._remember_unreachable:
+            self.unreachable = message
         return XsoarUnreachableError(message)
 
     def _auth_headers(self):

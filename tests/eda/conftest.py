@@ -42,11 +42,13 @@ def installed(*parts: str) -> Path:
 class Simulator:
     """One simulator subprocess with its XSOAR_* environment and its control API."""
 
-    def __init__(self, workdir: Path, profile: str):
+    def __init__(self, workdir: Path, profile: str, port: int = 0, key: str = "", state_file: str = ""):
         deployment, key_type, key_id, tls = PROFILES[profile]
         self.profile = profile
-        self.key = secrets.token_hex(24)
+        self.key = key or secrets.token_hex(24)
         self.workdir = workdir
+        self.port = port
+        self.state_file = state_file
         port_file = workdir / "port.json"
         args = [
             sys.executable,
@@ -58,16 +60,18 @@ class Simulator:
             "--api-key-type",
             key_type,
             "--port",
-            "0",
+            str(port),
             "--port-file",
             str(port_file),
         ]
+        if state_file:
+            args += ["--state-file", state_file]
         if key_id:
             args += ["--api-key-id", key_id]
         if tls:
             args += ["--tls", "--cert-dir", str(workdir / "certs")]
         self.log_path = workdir / "simulator.log"
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log_path.open("w"))
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log_path.open("a"))
         deadline = time.monotonic() + 20
         while not port_file.exists() or not port_file.read_text():
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -82,6 +86,11 @@ class Simulator:
         if self.ca_path:
             self.env["XSOAR_CA_PATH"] = self.ca_path
         self.prefix = "/xsoar/public/v1" if key_id else ""
+        self.port = info["port"]
+
+    def restarted(self) -> Simulator:
+        """A new simulator process on the same port, key and state file (after stop(): an outage)."""
+        return Simulator(self.workdir, self.profile, self.port, self.key, self.state_file)
 
     # -- control API (no auth) --------------------------------------------------------------
     def control(self, method: str, name: str, body=None):

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import installed
+from conftest import Simulator, installed
 import contextlib
 
 INTERVAL = 0.2
@@ -286,3 +286,39 @@ def test_connection_from_the_environment(source, sim, monkeypatch):
 
     run, incident = asyncio.run(scenario())
     assert run.ids() == [incident["id"]]
+
+
+def test_an_outage_by_refusal_ends_when_the_server_is_back(source, tmp_path, caplog):
+    """The server is killed (connections refused) and restarted on the same port: polls resume.
+
+    A module run stops at the first unreachable server; a source that runs for ever must keep trying.
+    """
+    caplog.set_level(logging.INFO)
+    first = Simulator(tmp_path, "xsoar6", state_file=str(tmp_path / "state.json"))
+    servers = [first]
+
+    async def scenario():
+        run = Run(source, dict(connection(first), interval=INTERVAL, retries=0, max_backoff=0.5))
+        await first_poll(first, run)
+        before = await asyncio.to_thread(first.create, "Before the outage")
+        await run.until(lambda events: len(events) >= 1)
+        first.stop()
+        while caplog.text.count("connection refused") < 3:  # three failed polls in a row
+            assert not run.task.done()
+            await asyncio.sleep(0.05)
+        second = await asyncio.to_thread(first.restarted)
+        servers.append(second)
+        after = await asyncio.to_thread(second.create, "After the outage")
+        await run.finish(2, timeout=10, polls=3)
+        answered = [entry for entry in searches(second) if entry["status"] == 200]
+        return run, before, after, answered
+
+    try:
+        run, before, after, answered = asyncio.run(scenario())
+    finally:
+        for server in servers:
+            server.stop()
+    assert run.ids() == [before["id"], after["id"]]
+    assert len(answered) >= 3  # polling goes on after the outage
+    assert "XSOAR poll succeeded again after" in caplog.text
+    assert first.key not in caplog.text

@@ -230,7 +230,8 @@ async def main(queue, args):
         LOGGER.warning(
             "validate_certs is false: the server's certificate is not checked, so the API key can be intercepted"
         )
-    client = xsoar_client.Client(params)
+    # every poll tries the server again: an outage of any kind ends when the server is back
+    client = xsoar_client.Client(params, remember_unreachable=False)
     tracker = incident_poller.Tracker(params["lookback"], params["modified"], params["replay"])
     failures = 0
     started = False
