@@ -12,6 +12,8 @@ import argparse
 import copy
 import dataclasses
 import datetime
+import email.parser
+import email.policy
 import fnmatch
 import hashlib
 import hmac
@@ -30,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Callable, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 SCHEMA_FILE = Path(__file__).resolve().with_name("xsoar_swagger_definitions.json")
 DEFINITIONS = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))["definitions"]
@@ -49,8 +51,19 @@ API_ROUTES = {
     ("POST", "/incident/close"): "close",
     ("POST", "/playbook/search"): "playbook_search",
     ("GET", "/about"): "about",
+    # the war room (xsoar-api.md, "Real servers, round 3", "War room"); `{id}` is a path parameter
+    ("POST", "/incident/investigate"): "investigate",
+    ("POST", "/entry"): "entry",
+    ("POST", "/entry/formatted"): "entry_formatted",
+    ("POST", "/entry/note"): "entry_note",
+    ("POST", "/entry/tags"): "entry_tags",
+    ("POST", "/entry/upload/{id}"): "entry_upload",
+    ("POST", "/incident/upload/{id}"): "incident_upload",
+    ("POST", "/investigation/{id}"): "investigation",
 }
 API_PATHS = {path for _method, path in API_ROUTES}
+# routes whose body is multipart/form-data (the swagger's formData parameters), not JSON
+MULTIPART_ROUTES = {"entry_upload", "incident_upload"}
 # Palo Alto's XSOAR 8 API reference lists these incident and playbook routes under the public
 # prefix (create/update, json, search, close, investigate, load, batch, batchDelete, upload);
 # batchClose and about are not among them. Any other path there answers 303 on live tenants.
@@ -63,7 +76,7 @@ PUBLIC_DOCUMENTED = {
     "/incident/load",
     "/incident/batch",
     "/incident/batchDelete",
-    "/incident/upload",
+    "/incident/upload/{id}",
     "/playbook/search",
 }
 # /incident/batch is not simulated (404) but a call to it is still a write attempt.
@@ -73,8 +86,16 @@ WRITE_ENDPOINTS = {
     ("POST", "/incident/batchClose"),
     ("POST", "/incident/batchDelete"),
     ("POST", "/incident/batch"),
+    ("POST", "/incident/investigate"),
+    ("POST", "/entry"),
+    ("POST", "/entry/formatted"),
+    ("POST", "/entry/note"),
+    ("POST", "/entry/tags"),
+    ("POST", "/entry/upload/{id}"),
+    ("POST", "/incident/upload/{id}"),
 }
 REDACTED_HEADERS = {"authorization", "cookie", "x-xsrf-token"}
+TEMPLATED_PATHS = {path for path in API_PATHS | PUBLIC_DOCUMENTED if path.endswith("/{id}")}
 
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 MAX_SEARCH_SIZE = 1000
@@ -84,6 +105,8 @@ TIMESTAMP_RE = re.compile(r"[0-9]{1,16}")
 RFC3339_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
 
 STATUS_PENDING, STATUS_ACTIVE, STATUS_CLOSED = 0, 1, 2
+CLOSED_STATUSES = (2, 3)  # done, archived
+ENTRY_TYPE_NOTE, ENTRY_TYPE_FILE = 1, 3  # the swagger's EntryType numbers for a text entry and a file
 STATUS_NAMES = {"pending": 0, "new": 0, "active": 1, "closed": 2, "done": 2, "archived": 3, "archive": 3}
 SEVERITY_NAMES = {"unknown": 0, "informational": 0.5, "info": 0.5, "low": 1, "medium": 2, "high": 3, "critical": 4}
 SEVERITIES = {0, 0.5, 1, 2, 3, 4}
@@ -368,6 +391,58 @@ def parse_json_body(raw: bytes):
         raise bad_request(f"request body is not valid JSON: {err}") from None
 
 
+def parse_multipart_body(content_type: str | None, raw: bytes) -> dict:
+    """A multipart/form-data body as {field name: text, "file": (file name, bytes)}.
+
+    Go's ParseMultipartForm refuses any other content type with this message; a client that sends
+    an upload as JSON (or keeps a session's JSON content type) meets it.
+    """
+    if not content_type or not content_type.lower().startswith("multipart/form-data"):
+        raise bad_request("request Content-Type isn't multipart/form-data")
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    if not message.is_multipart():
+        raise bad_request("multipart: NextPart: EOF")
+    fields: dict = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            fields[name] = (part.get_filename(), payload)
+        else:
+            fields[name] = payload.decode("utf-8", "replace")
+    return fields
+
+
+def request_data(route: str, method: str, headers, body: bytes):
+    """A request's body as its route reads it: a multipart form, JSON for other POSTs, else None."""
+    if route in MULTIPART_ROUTES:
+        return parse_multipart_body(headers.get("Content-Type"), body)
+    if method == "POST":
+        return parse_json_body(body)
+    return None
+
+
+def uploaded_file(form: dict) -> tuple:
+    """(file name, content) of a multipart form's `file` part; 400 without one."""
+    upload = form.get("file")
+    if not isinstance(upload, tuple):
+        raise bad_request("http: no such file")  # Go's FormFile error
+    return upload
+
+
+def file_metadata(content: bytes) -> dict:
+    """What real servers store about a file entry's file (xsoar-api.md, "War room": md5, sha1, sha256, size)."""
+    return {
+        "md5": hashlib.md5(content).hexdigest(),  # noqa: S324 - what the server reports, not security
+        "sha1": hashlib.sha1(content).hexdigest(),  # noqa: S324
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "size": len(content),
+        "type": "application/octet-stream",
+        "info": "data",
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # Search: the filter fields and a small subset of the Lucene-like query language.
 # ---------------------------------------------------------------------------------------------
@@ -621,10 +696,12 @@ class Store:
         self.incidents: dict = {}
         self.next_id = 1
         self.searchable_at: dict = {}  # id -> time.monotonic() when search finds it (index lag)
+        self.war_rooms: dict = {}  # investigation id -> its entries, oldest first
         if self.path and self.path.exists():
             state = json.loads(self.path.read_text(encoding="utf-8"))
             self.incidents = {inc["id"]: inc for inc in state["incidents"]}
             self.next_id = state["next_id"]
+            self.war_rooms = state.get("war_rooms", {})
 
     def new_id(self) -> str:
         incident_id = str(self.next_id)
@@ -633,6 +710,7 @@ class Store:
 
     def clear(self) -> None:
         self.incidents, self.next_id, self.searchable_at = {}, 1, {}
+        self.war_rooms = {}
 
     def indexed(self) -> list:
         """Incidents the search index has caught up with (loaded ones count as indexed)."""
@@ -641,7 +719,8 @@ class Store:
 
     def save(self) -> None:
         if self.path:
-            write_json_atomically(self.path, {"next_id": self.next_id, "incidents": list(self.incidents.values())})
+            state = {"next_id": self.next_id, "incidents": list(self.incidents.values()), "war_rooms": self.war_rooms}
+            write_json_atomically(self.path, state)
 
 
 def apply_incident_fields(incident: dict, data: dict, custom: dict) -> None:
@@ -765,6 +844,17 @@ FAULT_KINDS = {
     "trickle",
 }
 ECHO_FORMATS = {"json": "application/json", "text": "text/plain; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+
+def route_template(api_path: str | None) -> tuple:
+    """(route path, path id): "/entry/upload/7" -> ("/entry/upload/{id}", "7"); other paths as they are."""
+    if api_path is None:
+        return None, None
+    head, _slash, tail = api_path.rpartition("/")
+    template = head + "/{id}"
+    if head and tail and template in TEMPLATED_PATHS:
+        return template, unquote(tail)
+    return api_path, None
 
 
 def endpoint_key(method: str, api_path: str | None, raw_path: str) -> str:
@@ -945,20 +1035,24 @@ class Simulator:
             self.faults_changed.wait_for(lambda: not any(self.in_flight.values()), timeout=5)
 
     def process(self, method, path, api_path, headers, body) -> Reply:
-        elsewhere = self.route_elsewhere(path, api_path)
+        template, path_id = route_template(api_path)
+        elsewhere = self.route_elsewhere(path, template)
         if elsewhere is not None:
             return elsewhere
-        route = API_ROUTES.get((method, api_path))
+        route = API_ROUTES.get((method, template))
         if route is None:
             return METHOD_NOT_ALLOWED
         denied = self.check_auth(headers)
         if denied:
             return denied
-        if method == "POST" and self.config.xsoar8 and not is_json_content_type(headers.get("Content-Type")):
+        json_route = route not in MULTIPART_ROUTES  # an upload is multipart: checked by request_data
+        if method == "POST" and self.config.xsoar8 and json_route and not is_json_content_type(headers.get("Content-Type")):
             return UNSUPPORTED_MEDIA_TYPE
         try:
-            data = parse_json_body(body) if method == "POST" else None
-            return getattr(self, "api_" + route)(data)
+            data = request_data(route, method, headers, body)
+            if path_id is None:
+                return getattr(self, "api_" + route)(data)
+            return getattr(self, "api_" + route)(data, path_id)
         except ApiError as err:
             return err.reply
 
@@ -1243,12 +1337,217 @@ class Simulator:
 
     # --- faults and request log ---------------------------------------------------------------
 
+    # --- the war room ------------------------------------------------------------------------
+    # xsoar-api.md, "Real servers, round 3", "War room" (strong for XSOAR 6, moderate for XSOAR 8's
+    # legacy prefix): the investigation id is the incident id; an incident created without an
+    # investigation has investigationId "" and entry calls answer 400 "Could not find investigation";
+    # an entry on a closed investigation answers 412; entry ids look like <n>@<investigation id>.
+
+    def investigation(self, investigation_id: str) -> dict:
+        """The incident whose investigation this is (under self.lock), or 400 as real servers answer."""
+        incident = self.store.incidents.get(str(investigation_id))
+        if incident is None or incident.get("investigationId") != incident["id"]:
+            raise bad_request(f"Could not find investigation {investigation_id}")
+        return incident
+
+    def open_investigation(self, investigation_id: str) -> dict:
+        """As investigation(), and 412 when it is closed (the body is assumed: not published)."""
+        incident = self.investigation(investigation_id)
+        if incident["status"] in CLOSED_STATUSES:
+            raise ApiError(
+                412, "investigationClosed", "Precondition Failed", f"Investigation {investigation_id} is closed"
+            )
+        return incident
+
+    def add_entry(self, incident: dict, contents: str, entry_format: str, **fields) -> dict:
+        """Append an entry to an investigation's war room (under self.lock); the stored entry."""
+        entries = self.store.war_rooms.setdefault(incident["id"], [])
+        now = now_rfc3339()
+        entry = {
+            "id": f"{len(entries) + 1}@{incident['id']}",
+            "investigationId": incident["id"],
+            "type": ENTRY_TYPE_NOTE,
+            "contents": contents,
+            "format": entry_format,
+            "note": False,
+            "tags": [],
+            "file": "",
+            "fileID": "",
+            "created": now,
+            "modified": now,
+            "version": 1,
+            "user": "",
+            **fields,
+        }
+        entries.append(entry)
+        return entry
+
+    def stored_entry(self, data: dict) -> dict:
+        """The entry a note or tags request names by `id` and `investigationId` (under self.lock)."""
+        incident = self.open_investigation(data.get("investigationId", ""))
+        for entry in self.store.war_rooms.get(incident["id"], []):
+            if entry["id"] == data.get("id"):
+                version = data.get("version", -1)
+                if version not in (-1, entry["version"]):
+                    raise bad_request(f"entry {entry['id']} has version {entry['version']}, not {version}")
+                return entry
+        raise bad_request(f"Could not find entry {data.get('id')!r}")
+
+    def api_investigate(self, body) -> Reply:
+        """Start an incident's investigation (`{id, version}`; documented on XSOAR 8's public prefix).
+
+        Real servers then run the incident's playbook; the simulator runs none.
+        """
+        schema = {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}}}
+        data = decode(body, schema, "InvestigateIncident")
+        with self.lock:
+            incident = self.store.incidents.get(data.get("id") or "")
+            if incident is None:
+                raise bad_request(f"could not find incident with id {data.get('id')!r}")
+            version = data.get("version", -1)
+            if version != -1 and version != incident["version"]:
+                raise self.version_conflict(incident, version)
+            if incident["status"] in CLOSED_STATUSES:
+                raise ApiError(412, "incidentClosed", "Precondition Failed", f"Incident {incident['id']} is closed")
+            if incident["investigationId"] != incident["id"]:
+                incident.update(status=STATUS_ACTIVE, investigationId=incident["id"], modified=now_rfc3339())
+                incident["version"] += 1
+            self.store.save()
+            return json_reply(200, {"id": incident["id"], "version": incident["version"]})
+
+    def api_entry(self, body) -> Reply:
+        """A text entry (`updateEntry`: investigationId, data, markdown)."""
+        data = decode_definition(body, "updateEntry")
+        if not data.get("data"):
+            raise bad_request("data is empty")
+        entry_format = "markdown" if data.get("markdown") else "text"
+        with self.lock:
+            incident = self.open_investigation(data.get("investigationId", ""))
+            entry = self.add_entry(incident, data["data"], entry_format)
+            self.store.save()
+            return json_reply(200, entry)
+
+    def api_entry_formatted(self, body) -> Reply:
+        """An entry in a given format (`uploadedEntry`: investigationId, contents, format)."""
+        data = decode_definition(body, "uploadedEntry")
+        if not data.get("contents"):
+            raise bad_request("contents is empty")
+        with self.lock:
+            incident = self.open_investigation(data.get("investigationId", ""))
+            entry = self.add_entry(incident, data["contents"], data.get("format") or "text")
+            self.store.save()
+            return json_reply(200, entry)
+
+    def api_entry_note(self, body) -> Reply:
+        """Mark an entry as a note, or not (`updateEntry`: id, investigationId, data "true"/"false")."""
+        data = decode_definition(body, "updateEntry")
+        with self.lock:
+            entry = self.stored_entry(data)
+            entry.update(note=data.get("data") == "true", modified=now_rfc3339(), version=entry["version"] + 1)
+            self.store.save()
+            return json_reply(200, entry)
+
+    def api_entry_tags(self, body) -> Reply:
+        """Set an entry's tags (`updateEntryTags`: id, investigationId, tags)."""
+        data = decode_definition(body, "updateEntryTags")
+        with self.lock:
+            entry = self.stored_entry(data)
+            entry.update(tags=list(data.get("tags") or []), modified=now_rfc3339(), version=entry["version"] + 1)
+            self.store.save()
+            return json_reply(200, entry)
+
+    def api_entry_upload(self, form: dict, incident_id: str) -> Reply:
+        """A file entry (multipart `file`, optional `fileComment`, `isNoteEntry`, `tags` comma-separated).
+
+        Answers the investigation with its entries; each file entry carries `fileMetadata`.
+        """
+        name, content = uploaded_file(form)
+        tags = [tag.strip() for tag in str(form.get("tags") or "").split(",") if tag.strip()]
+        with self.lock:
+            incident = self.open_investigation(incident_id)
+            self.add_entry(
+                incident,
+                str(form.get("fileComment") or ""),
+                "text",
+                type=ENTRY_TYPE_FILE,
+                file=name,
+                fileID=hashlib.sha1(f"{incident_id}/{time.time_ns()}/{name}".encode()).hexdigest(),
+                fileMetadata=file_metadata(content),
+                note=form.get("isNoteEntry") == "true",
+                tags=tags,
+            )
+            self.store.save()
+            return json_reply(200, {"id": incident["id"], "entries": self.store.war_rooms[incident["id"]]})
+
+    def api_incident_upload(self, form: dict, incident_id: str) -> Reply:
+        """A file into an incident's attachment field (multipart `file`, `fileName`, `fileComment`,
+        `field` default `attachment`); documented on XSOAR 8's public prefix. Answers the incident.
+
+        Assumed: a field other than `attachment` is a custom field holding a list of attachments;
+        the incident's status does not matter (an attachment is a field, not a war-room entry).
+        """
+        name, content = uploaded_file(form)
+        field = str(form.get("field") or "attachment")
+        attachment = {
+            "name": str(form.get("fileName") or name),
+            "path": f"{incident_id}_{hashlib.sha1(content).hexdigest()}",
+            "type": "application/octet-stream",
+            "description": str(form.get("fileComment") or ""),
+            "showMediaFile": form.get("showMediaFile") == "true",
+        }
+        with self.lock:
+            incident = self.store.incidents.get(incident_id)
+            if incident is None:
+                raise bad_request(f"could not find incident with id {incident_id!r}")
+            if field == "attachment":
+                incident["attachment"] = list(incident.get("attachment") or []) + [attachment]
+            else:
+                incident["CustomFields"][field] = list(incident["CustomFields"].get(field) or []) + [attachment]
+            incident["version"] += 1
+            incident["modified"] = now_rfc3339()
+            self.store.save()
+            return json_reply(200, incident)
+
+    def api_investigation(self, body, investigation_id: str) -> Reply:
+        """Read a war room (`{pageSize, fromTime, categories, tags}`): the investigation with its entries.
+
+        Assumed where nothing is published: entries oldest first, those created at or after
+        `fromTime`, at most `pageSize` of them (0 or none: all); `tags` keeps entries with one of them.
+        """
+        schema = {
+            "type": "object",
+            "properties": {
+                "pageSize": {"type": "integer"},
+                "fromTime": {"type": "string", "format": "date-time"},
+                "categories": {"type": "array", "items": {"type": "string"}},
+                "tags": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+        data = decode(body, schema, "InvestigationFilter")
+        with self.lock:
+            incident = self.investigation(investigation_id)
+            entries = self.store.war_rooms.get(incident["id"], [])
+        since = parse_rfc3339(data["fromTime"]) if data.get("fromTime") else None
+        if since is not None:
+            entries = [entry for entry in entries if parse_rfc3339(entry["created"]) >= since]
+        if data.get("tags"):
+            entries = [entry for entry in entries if set(entry["tags"]) & set(data["tags"])]
+        if data.get("pageSize"):
+            entries = entries[: data["pageSize"]]
+        investigation = {
+            "id": incident["id"],
+            "name": incident["name"],
+            "status": 1 if incident["status"] in CLOSED_STATUSES else 0,
+            "entries": entries or None,
+        }
+        return json_reply(200, investigation)
+
     def take_fault(self, method: str, api_path: str | None) -> dict | None:
         with self.lock:
             for fault in self.faults:
                 if fault["method"] not in (None, method):
                     continue
-                if fault["api_path"] not in (None, api_path):
+                if fault["api_path"] not in (None, api_path, route_template(api_path)[0]):
                     continue
                 fault["times"] -= 1
                 if fault["times"] == 0:
@@ -1267,7 +1566,7 @@ class Simulator:
             "path": raw_path,
             "api_path": api_path,
             "status": reply.status or None,
-            "write": api_path is not None and (method, api_path) in WRITE_ENDPOINTS,
+            "write": api_path is not None and (method, route_template(api_path)[0]) in WRITE_ENDPOINTS,
             "body": logged_body,
             "headers": redact(dict(headers)),
             "fault": fault["kind"] if fault else None,
@@ -1294,6 +1593,7 @@ class Simulator:
         handler = {
             ("GET", "incidents"): lambda _: {"incidents": list(self.store.incidents.values())},
             ("POST", "incidents"): self.control_seed,
+            ("GET", "war_rooms"): lambda _: {"war_rooms": self.store.war_rooms},
             ("GET", "requests"): lambda _: {"requests": self.requests},
             ("GET", "stats"): lambda _: self.stats(),
             ("POST", "reset"): self.control_reset,
