@@ -240,7 +240,18 @@ class Client:
     def get(self, api_path, expected=(200,), base=None):
         return self.request("GET", api_path, None, expected, True, base)
 
-    def request(self, method, api_path, payload=None, expected=(200,), idempotent=True, base=None):
+    def upload(self, api_path, fields, file_name, content, expected=(200,), base=None):
+        """POST a multipart/form-data upload: `fields` as text parts, then `content` as the part `file`.
+
+        The collection's one home for multipart: the form's own content type (with its boundary)
+        replaces the session's JSON one, which real servers refuse on an upload. An upload is a
+        write: never re-sent when its outcome is unknown.
+        """
+        parts = dict(fields, file=(file_name, content, "application/octet-stream"))
+        body, content_type = urllib3.encode_multipart_formdata(parts)
+        return self.request("POST", api_path, body, expected, False, base, content_type=content_type)
+
+    def request(self, method, api_path, payload=None, expected=(200,), idempotent=True, base=None, content_type=None):
         """One call with bounded retries. Returns a Response whose status is in `expected`.
 
         Retried: failures before the request reached the server, and 429/503 (not acted on); for
@@ -250,14 +261,16 @@ class Client:
         if self.unreachable is not None:
             raise XsoarUnreachableError(self.unreachable)
         url = (self.api_base if base is None else base) + api_path
-        data = None if payload is None else json.dumps(payload, allow_nan=False)
+        data = payload  # a body already encoded as content_type says
+        if content_type is None and payload is not None:
+            data = json.dumps(payload, allow_nan=False)
         last_problem = None
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
             retry_after = None
             not_connected = False  # this attempt found no server at all
             try:
-                response = self._send(method, url, data)
+                response = self._send(method, url, data, content_type)
             except _CertificateRejected:
                 raise
             except _OutcomeUnknown as problem:
@@ -309,7 +322,7 @@ class Client:
             headers["x-xdr-auth-id"] = self.api_key_id
         return headers
 
-    def _send(self, method, url, data):
+    def _send(self, method, url, data, content_type=None):
         """One HTTP exchange, within `timeout` in total; network failures become XsoarConnectionError.
 
         Every body is redacted here, before anything parses, quotes or cuts it.
@@ -317,12 +330,15 @@ class Client:
         with self._lock:
             self.request_count += 1
         deadline = time.monotonic() + self.timeout
+        headers = self._auth_headers()
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         try:
             raw = self._thread_session().request(
                 method,
                 url,
                 data=data,
-                headers=self._auth_headers(),
+                headers=headers,
                 timeout=self.timeout,
                 verify=self._verify,
                 cert=self._cert,

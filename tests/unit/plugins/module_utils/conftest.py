@@ -15,6 +15,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 
+def parsed_body(raw, headers):
+    """A request body as JSON, or the raw bytes of one that is not JSON (a multipart upload)."""
+    if not raw:
+        return None
+    if "json" not in (headers.get("Content-Type") or ""):
+        return raw
+    return json.loads(raw)
+
+
 class ScriptedServer:
     """Answers requests from a script; each entry is one of:
 
@@ -45,7 +54,7 @@ class ScriptedServer:
             def handle_any(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                server.requests.append((self.command, self.path, json.loads(raw) if raw else None, dict(self.headers)))
+                server.requests.append((self.command, self.path, parsed_body(raw, self.headers), dict(self.headers)))
                 entry = server.script.pop(0) if server.script else ("answer", 500, {"title": "script ended"}, {})
                 if entry[0] == "drop":
                     self.close_connection = True

@@ -425,3 +425,45 @@ def test_untrusted_certificate_is_not_retried(https_server):
         client.post("/incident", {}, idempotent=False)
     assert client.request_count == 1 and sleeps == []
     assert https_server.requests == []  # nothing reached the HTTP layer
+
+
+# -- multipart uploads (Client.upload) -------------------------------------------------------------
+
+
+def test_upload_is_multipart_never_json(http_server):
+    http_server.script = [("answer", 200, {"id": "7", "entries": []}, {})]
+    client, sleeps = served_client(http_server)
+    answer = client.upload("/entry/upload/7", {"fileComment": "df", "isNoteEntry": "true"}, "df.txt", b"97%\x00")
+    assert answer.json == {"id": "7", "entries": []}
+    method, path, body, headers = http_server.requests[0]
+    assert (method, path) == ("POST", "/entry/upload/7")
+    content_type = headers["Content-Type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    assert "json" not in content_type
+    boundary = content_type.split("boundary=")[1].encode()
+    assert body.count(b"--" + boundary) == 4  # three parts and the end
+    assert b'name="fileComment"\r\n\r\ndf\r\n' in body
+    assert b'name="isNoteEntry"\r\n\r\ntrue\r\n' in body
+    assert b'name="file"; filename="df.txt"' in body
+    assert b"\r\n\r\n97%\x00\r\n" in body
+    assert headers["Authorization"] == KEY
+    # the session's JSON content type still goes with the next JSON request
+    http_server.script = [("answer", 200, {"total": 0}, {})]
+    client.post("/incidents/search", {})
+    assert http_server.requests[1][3]["Content-Type"] == "application/json"
+
+
+def test_upload_with_unknown_outcome_is_not_resent(http_server):
+    http_server.script = [("answer", 502, None, {})]
+    client, sleeps = served_client(http_server)
+    with pytest.raises(XsoarOutcomeUnknown):
+        client.upload("/entry/upload/7", {}, "df.txt", b"x")
+    assert len(http_server.requests) == 1 and sleeps == []
+
+
+def test_upload_refused_with_429_is_sent_again_whole(http_server):
+    http_server.script = [("answer", 429, None, {"Retry-After": "0"}), ("answer", 200, {"id": "7"}, {})]
+    client, sleeps = served_client(http_server)
+    client.upload("/incident/upload/7", {"field": "attachment"}, "a.log", b"evidence")
+    first, second = (request[2] for request in http_server.requests)
+    assert first == second and b"evidence" in second
