@@ -1046,7 +1046,12 @@ class Simulator:
         if denied:
             return denied
         json_route = route not in MULTIPART_ROUTES  # an upload is multipart: checked by request_data
-        if method == "POST" and self.config.xsoar8 and json_route and not is_json_content_type(headers.get("Content-Type")):
+        if (
+            method == "POST"
+            and self.config.xsoar8
+            and json_route
+            and not is_json_content_type(headers.get("Content-Type"))
+        ):
             return UNSUPPORTED_MEDIA_TYPE
         try:
             data = request_data(route, method, headers, body)
