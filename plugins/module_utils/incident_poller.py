@@ -11,10 +11,17 @@ once, however late it is indexed within the window, and memory stays bounded by 
 "Start from now" is the server's clock at the first answer (its HTTP Date header), not the first
 answer's contents: an incident created before the source started but indexed after its first poll is
 older than that start, so it is recorded, not delivered.
+
+Clocks can disagree: a front end may stamp the Date header with another clock than the one that
+stamps `created`, and an incident may be dated in the future. "Now" is therefore the earlier of the
+Date header and the local clock, and the window's anchor never runs ahead of that "now": a clock
+ahead on one side (or an incident dated tomorrow) can only make the start or the window earlier,
+which delivers an incident made just before the start or keeps a few more ids, never loses one.
 """
 
 import calendar
 import re
+import time
 from email.utils import mktime_tz, parsedate_tz
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api
@@ -49,6 +56,12 @@ def parse_http_date(text):
     return float(mktime_tz(parsed)) if parsed else None
 
 
+def earliest_now(server_now=None, local_now=None):
+    """ "Now" for the window and the start: the earlier of the server's Date and the local clock, or None."""
+    known = [moment for moment in (server_now, local_now) if moment is not None]
+    return min(known) if known else None
+
+
 def _version(incident):
     version = incident.get("version")
     return version if isinstance(version, int) and not isinstance(version, bool) else -1
@@ -79,7 +92,16 @@ class Tracker:
         newest = self.newest if newest is None else max(newest, self.newest or newest)
         return None if newest is None else newest - self.lookback
 
-    def covered(self, incidents, total, limit):
+    def anchor(self, times, now=None):
+        """The newest of `times`, but never ahead of `now` (an incident dated in the future moves nothing)."""
+        if not times:
+            return None
+        newest = max(times)
+        if now is not None:
+            newest = min(newest, now)
+        return newest
+
+    def covered(self, incidents, total, limit, now=None):
         """True when a newest-first read of `limit` gives everything `select()` needs."""
         if len(incidents) < limit or len(incidents) >= total:
             return True  # nothing more matches
@@ -88,25 +110,29 @@ class Tracker:
         times = [t for t in (self.time_of(incident) for incident in incidents) if t is not None]
         if not times:
             return False
-        start = self.window_start(max(times))
+        start = self.window_start(self.anchor(times, now))
         return min(times) < start  # the read reaches past the window
 
-    def select(self, incidents, server_now=None):
+    def select(self, incidents, server_now=None, local_now=None):
         """The events of one read, oldest first: {"incident": ..., "event": "new" | "modified"}.
 
-        `server_now`: the server's time of the read (seconds since the epoch), which on the first
-        read is the start; without it the start is the newest time in the first read.
+        `server_now`: the server's time of the read (its Date header), `local_now`: the local clock's
+        (seconds since the epoch). The earlier of them is "now": on the first read the start, on
+        every read the most the window's anchor may be. Without either, the start is the newest
+        time in the first read.
         """
+        now = earliest_now(server_now, local_now)
         timed = [
             (incident, self.time_of(incident))
             for incident in incidents
             if isinstance(incident, dict) and incident.get("id")
         ]
         times = [own_time for incident, own_time in timed if own_time is not None]
-        if times:
-            self.newest = max(times + ([self.newest] if self.newest is not None else []))
+        anchor = self.anchor(times, now)
+        if anchor is not None:
+            self.newest = anchor if self.newest is None else max(self.newest, anchor)
         if self.first and not self.replay:
-            self.started = max([t for t in (server_now, self.newest) if t is not None] or [None])
+            self.started = now if now is not None else self.newest
         start = self.window_start()
         stamped = []
         for incident, own_time in timed:
@@ -153,12 +179,14 @@ def search_filter(query, field):
     return {"query": query, "sort": [{"field": field, "asc": False}]}
 
 
-def poll(client, tracker, query=DEFAULT_QUERY, page_size=DEFAULT_PAGE_SIZE):
+def poll(client, tracker, query=DEFAULT_QUERY, page_size=DEFAULT_PAGE_SIZE, clock=time.time):
     """One poll (blocking): read newest first, wider until the window is covered; return the events."""
     limit = page_size
     incident_filter = search_filter(query, tracker.field)
     while True:
         total, incidents = incidents_api.search(client, incident_filter, limit)
-        if tracker.covered(incidents, total, limit):
-            return tracker.select(incidents, parse_http_date(client.last_answer_date))
+        server_now = parse_http_date(client.last_answer_date)
+        local_now = clock()
+        if tracker.covered(incidents, total, limit, earliest_now(server_now, local_now)):
+            return tracker.select(incidents, server_now, local_now)
         limit *= 2  # rare (more than a page within the window): one wider read, not page-by-page state

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import logging
 import runpy
 import time
+from pathlib import Path
 
 import pytest
 
@@ -288,10 +290,25 @@ def test_connection_from_the_environment(source, sim, monkeypatch):
     assert run.ids() == [incident["id"]]
 
 
+def store_incident_dated_tomorrow(state_file: Path, name: str) -> dict:
+    """While the simulator is down: add to its state an incident dated a day ahead (a server whose
+    clock ran ahead when it stamped it), as the simulator stores incidents."""
+    state = json.loads(state_file.read_text())
+    tomorrow = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+    stamp = tomorrow.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    incident = dict(state["incidents"][-1], id=str(state["next_id"]), name=name, rawName=name)
+    incident.update(created=stamp, modified=stamp, occurred=stamp)
+    state["incidents"].append(incident)
+    state["next_id"] += 1
+    state_file.write_text(json.dumps(state))
+    return incident
+
+
 def test_an_outage_by_refusal_ends_when_the_server_is_back(source, tmp_path, caplog):
     """The server is killed (connections refused) and restarted on the same port: polls resume.
 
     A module run stops at the first unreachable server; a source that runs for ever must keep trying.
+    While it is down, an incident dated tomorrow is stored: it and the incidents after it all come.
     """
     caplog.set_level(logging.INFO)
     first = Simulator(tmp_path, "xsoar6", state_file=str(tmp_path / "state.json"))
@@ -306,19 +323,21 @@ def test_an_outage_by_refusal_ends_when_the_server_is_back(source, tmp_path, cap
         while caplog.text.count("connection refused") < 3:  # three failed polls in a row
             assert not run.task.done()
             await asyncio.sleep(0.05)
+        future = store_incident_dated_tomorrow(tmp_path / "state.json", "Dated tomorrow")
         second = await asyncio.to_thread(first.restarted)
         servers.append(second)
-        after = await asyncio.to_thread(second.create, "After the outage")
-        await run.finish(2, timeout=10, polls=3)
+        await run.until(lambda events: len(events) >= 2)
+        after = [await asyncio.to_thread(second.create, "After the outage %d" % index) for index in range(3)]
+        await run.finish(5, timeout=10, polls=3)
         answered = [entry for entry in searches(second) if entry["status"] == 200]
-        return run, before, after, answered
+        return run, [before, future] + after, answered
 
     try:
-        run, before, after, answered = asyncio.run(scenario())
+        run, expected, answered = asyncio.run(scenario())
     finally:
         for server in servers:
             server.stop()
-    assert run.ids() == [before["id"], after["id"]]
+    assert run.ids() == [incident["id"] for incident in expected]
     assert len(answered) >= 3  # polling goes on after the outage
     assert "XSOAR poll succeeded again after" in caplog.text
     assert first.key not in caplog.text

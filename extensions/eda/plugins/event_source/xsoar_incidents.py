@@ -21,9 +21,10 @@ description:
     C(event) (V(new)).
   - With O(modified=true) an incident comes again, with C(event) V(modified), each time its version
     goes up.
-  - Starts from now, by the server's clock (the HTTP Date header of its first answer), so an incident
-    created before the start is not delivered even when the server indexes it later; O(replay=true)
-    delivers the incidents that already match at start too.
+  - Starts from now, by the server's clock (the HTTP Date header of its first answer, or the local clock
+    when that is earlier), so an incident created before the start is not delivered even when the server
+    indexes it later; O(replay=true) delivers the incidents that already match at start too.
+  - An incident dated in the future is delivered once and does not hold back the incidents after it.
   - Real servers make a new incident searchable some time after it was created. Every poll
     re-reads the incidents of the last O(lookback) seconds (by the server's own timestamps, so the
     clocks of the two hosts need not agree) and remembers their ids, so an incident indexed late is

@@ -181,13 +181,14 @@ class FakeClient:
         self.incidents = newest_first(*incidents)
         self.sizes = []
         self.last_answer_date = None
+        self.answer_date = "Tue, 01 Dec 2026 10:01:40 GMT"  # T0 + 100 s
 
     def post(self, path, body):
         flt = body["filter"]
         self.sizes.append(flt["size"])
         page = self.incidents[flt["page"] * flt["size"] : (flt["page"] + 1) * flt["size"]]
 
-        self.last_answer_date = "Tue, 01 Dec 2026 10:01:40 GMT"  # T0 + 100 s
+        self.last_answer_date = self.answer_date
 
         class Answer:
             json = {"total": len(self.incidents), "data": page or None}
@@ -212,3 +213,59 @@ def test_poll_takes_the_start_from_the_servers_date_header():
     assert tracker.started == parse_time("2026-12-01T10:01:40Z")
     client.incidents = newest_first(incident(1, 0), incident(2, 99), incident(3, 50), incident(4, 101))
     assert ids(poll(client, tracker)) == ["4"]  # 3 was created before the start
+
+
+TOMORROW = "2026-12-02T10:00:00Z"  # a day after T0: an incident dated in the future
+
+
+def future_incident(ident):
+    return {"id": str(ident), "created": TOMORROW, "modified": TOMORROW, "version": 1}
+
+
+def test_an_incident_dated_in_the_future_stops_nothing():
+    """One incident dated tomorrow must not move the window past every incident made today."""
+    tracker = Tracker(lookback=60)
+    assert tracker.select([incident(1, 0)], server_now=parse_time(at(10))) == []
+    read = [future_incident("f"), incident(2, 20), incident(1, 0)]
+    assert ids(tracker.select(read, server_now=parse_time(at(25)))) == ["2", "f"]
+    read = [future_incident("f"), incident(4, 95), incident(3, 90), incident(2, 20)]
+    assert ids(tracker.select(read, server_now=parse_time(at(100)))) == ["3", "4"]
+    assert tracker.select(read, server_now=parse_time(at(105))) == []
+    # the window follows the server's clock, not the incident of tomorrow: 2 (at 20) is forgotten
+    assert sorted(tracker.known) == ["3", "4", "f"]
+
+
+def test_an_incident_dated_in_the_future_at_start_stops_nothing():
+    tracker = Tracker(lookback=60)
+    assert tracker.select([future_incident("f"), incident(1, 0)], server_now=parse_time(at(10))) == []
+    read = [future_incident("f"), incident(2, 20), incident(1, 0)]
+    assert ids(tracker.select(read, server_now=parse_time(at(25)))) == ["2"]
+
+
+def test_without_a_date_header_the_local_clock_caps_the_window():
+    tracker = Tracker(lookback=60)
+    assert tracker.select([incident(1, 0)], local_now=parse_time(at(10))) == []
+    read = [future_incident("f"), incident(2, 20), incident(1, 0)]
+    assert ids(tracker.select(read, local_now=parse_time(at(25)))) == ["2", "f"]
+
+
+def test_a_date_header_ahead_of_the_incidents_loses_nothing():
+    """A front end whose clock is 10 minutes ahead of the server that stamps `created`.
+
+    The start is the earlier of the server's Date and the local clock: a wrong clock on one side can
+    only make the start earlier (an incident made just before it may come), never lose later ones.
+    """
+    client = FakeClient([incident(1, 0), incident(2, 99)])
+    client.answer_date = "Tue, 01 Dec 2026 10:11:40 GMT"  # T0 + 700 s; the incidents say T0 + 100 s
+    tracker = Tracker(lookback=300)
+    assert poll(client, tracker, clock=lambda: parse_time(at(100))) == []
+    client.incidents = newest_first(incident(1, 0), incident(2, 99), incident(3, 105), incident(4, 160))
+    assert ids(poll(client, tracker, clock=lambda: parse_time(at(165)))) == ["3", "4"]
+
+
+def test_a_local_clock_ahead_changes_nothing():
+    client = FakeClient([incident(1, 0), incident(2, 99)])
+    tracker = Tracker(lookback=300)
+    assert poll(client, tracker, clock=lambda: parse_time(at(3000))) == []
+    client.incidents = newest_first(incident(1, 0), incident(2, 99), incident(3, 50), incident(4, 101))
+    assert ids(poll(client, tracker, clock=lambda: parse_time(at(3000)))) == ["4"]
