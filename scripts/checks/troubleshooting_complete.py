@@ -15,6 +15,21 @@ import sys
 import yaml
 
 
+def message_text(node):
+    """The text of a string literal or an f-string (``...`` for each value it formats), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    parts = []
+    for part in node.values:
+        if isinstance(part, ast.Constant):
+            parts.append(part.value)
+        else:
+            parts.append("...")
+    return "".join(parts)
+
+
 def source_messages(path):
     """The message texts of a plugin file: its string literals, minus docstrings, module docs,
     dict keys and values, comparisons and regular expressions (lookup data, not messages)."""
@@ -40,11 +55,18 @@ def source_messages(path):
         if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "namedtuple":
             data.update(id(sub) for sub in ast.walk(node))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in data:
-            text = node.value
-            # a message has words; a 20-character floor leaves out keys, formats and names
-            if len(text) >= 20 and " " in text and "\n" not in text and not text.startswith("^"):
-                yield "%s:%d" % (path, node.lineno), text
+        if isinstance(node, ast.JoinedStr):
+            # an f-string's pieces are one message, "..." where a value goes in
+            data.update(id(part) for part in node.values)
+    for node in ast.walk(tree):
+        if id(node) in data:
+            continue
+        text = message_text(node)
+        if text is None:
+            continue
+        # a message has words; a 20-character floor leaves out keys, formats and names
+        if len(text) >= 20 and " " in text and "\n" not in text and not text.startswith("^"):
+            yield f"{path}:{node.lineno}", text
 
 
 def role_messages(path):
