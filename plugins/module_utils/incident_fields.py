@@ -23,7 +23,9 @@ SEVERITY_BY_NAME = {"unknown": 0, "informational": 0.5, "low": 1, "medium": 2, "
 SEVERITY_NAME_BY_NUMBER = {number: name.capitalize() for name, number in SEVERITY_BY_NAME.items()}
 # Kibana server/connector_types/xsoar/render.ts: anything else is Unknown.
 RULE_SEVERITY = {"low": 1, "medium": 2, "high": 3, "critical": 4}
-MAX_NAME_LENGTH = 1000
+# XSOAR documents 600 characters for system fields such as the name (demisto/content-docs#1601, #1605);
+# what a create beyond it does is unpublished, and a cut name is never found again by name.
+MAX_NAME_LENGTH = 600
 # Deeper JSON is no incident field; Python's own parsers would hit their recursion limit.
 MAX_DEPTH = 100
 # Kibana's placeholder severity for "keep the rule's severity", never sent to XSOAR.

@@ -29,6 +29,10 @@ from ansible_collections.xsoar.connector.plugins.module_utils import incidents_a
 DEFAULT_QUERY = "-status:closed"  # XSOAR's own default of the incidents page: the open ones
 DEFAULT_LOOKBACK = 300.0  # demisto-sdk waits up to 300 s for a new incident to become searchable
 DEFAULT_PAGE_SIZE = 100
+# XSOAR 8's new incidents have `modified` 1970-01-01T00:00:00Z (and version 0) until their first change
+# (Kibana's recorded create answer in xsoar.test.ts; the XSOAR 8 docs' "get an incident" example):
+# "never modified", so such an incident's time is its `created`.
+NEVER_MODIFIED = 0.0
 
 _RFC3339 = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):?(\d\d))?$")
 
@@ -86,7 +90,10 @@ class Tracker:
         self.started = None  # "now" at start (server clock): older incidents seen later are not events
 
     def time_of(self, incident):
-        return parse_time(incident.get(self.field))
+        own = parse_time(incident.get(self.field))
+        if self.modified and own == NEVER_MODIFIED:
+            return parse_time(incident.get("created"))
+        return own
 
     def window_start(self, newest=None):
         newest = self.newest if newest is None else max(newest, self.newest or newest)

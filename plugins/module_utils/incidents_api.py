@@ -3,6 +3,7 @@
 """XSOAR incident and playbook calls, between the client and the modules' logic."""
 
 import difflib
+from urllib.parse import quote
 
 from ansible_collections.xsoar.connector.plugins.module_utils.client import LEGACY_API_PREFIX
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
@@ -81,6 +82,19 @@ def create(client, body):
     if answer.status == 200 and answer.json is None:
         return None, 200
     return (answer.json if isinstance(answer.json, dict) else {}), answer.status
+
+
+def load(client, incident_id):
+    """The incident as stored now: `GET /incident/load/{id}` (XSOAR 6 and 8; documented on XSOAR 8's public
+    prefix). Palo Alto's XSOAR Mirroring integration and xsoar-cli load before every update: a search hit
+    can be older than the stored incident (XSOAR 8 searches an index), so its version may be stale."""
+    path = "/incident/load/" + quote(str(incident_id), safe="")
+    data = client.get(path).json
+    if not isinstance(data, dict) or str(data.get("id")) != str(incident_id):
+        raise XsoarResponseError(
+            f"GET {path} answered without incident {incident_id}: check that url is the XSOAR API address"
+        )
+    return data
 
 
 def update(client, incident, changes):

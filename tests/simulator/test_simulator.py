@@ -397,8 +397,39 @@ def test_create_answers_per_deployment(sim):
         assert [inc["id"] for inc in found] == ["1"]
     else:
         assert body["id"] == "1"
-    assert body["name"] == "Disk full on db1" and body["version"] == 1
+    assert body["name"] == "Disk full on db1" and body["version"] == first_version(sim)
     assert sim.make("second")["id"] == "2"
+
+
+def first_version(sim) -> int:
+    """A new incident's version: 0 on XSOAR 8 (Kibana's recorded create answer), 1 on XSOAR 6."""
+    return 1 if sim.deployment == "xsoar6" else 0
+
+
+def test_xsoar8_new_incident_is_version_0_never_modified(sim):
+    """XSOAR 8: version 0 and modified 1970-01-01 until the first change (Kibana xsoar.test.ts, the
+    XSOAR 8 docs' "get an incident" example); XSOAR 6: version 1 and modified = created."""
+    incident = sim.make("Fresh")
+    if sim.deployment == "xsoar6":
+        assert incident["version"] == 1 and incident["modified"] == incident["created"]
+        return
+    assert incident["version"] == 0 and incident["modified"] == "1970-01-01T00:00:00Z"
+    changed = sim.call(
+        "POST", "/incident", {"id": incident["id"], "version": 0, "name": "Fresh", "details": "x"}
+    ).json()
+    assert changed["version"] == 1 and changed["modified"] > "2000"
+
+
+def test_load_answers_the_stored_incident_on_every_prefix(sim):
+    incident = sim.make("Load me")
+    prefixes = [sim.prefix] if sim.deployment == "xsoar6" else [sim.prefix, sim.legacy]
+    for prefix in prefixes:  # XSOAR 8 documents it on its public prefix; the legacy one has it too
+        response = sim.call("GET", f"/incident/load/{incident['id']}", prefix=prefix)
+        assert response.status_code == 200, response.text
+        assert response.json() == incident
+    assert sim.call("GET", "/incident/load/404").status_code == 400
+    assert sim.call("POST", f"/incident/load/{incident['id']}", {}).status_code == 405
+    assert f"GET /incident/load/{incident['id']}" in sim.control("GET", "stats")["by_endpoint"]
 
 
 def test_create_defaults(sim6):
@@ -571,13 +602,14 @@ def test_swagger_copy_is_relaxed_and_attributed():
 
 def test_update_bumps_version(sim):
     incident = sim.make("Before", severity=1)
-    body = {"id": incident["id"], "version": 1, "name": "After", "severity": 3, "CustomFields": {"x": "1"}}
+    version = first_version(sim)
+    body = {"id": incident["id"], "version": version, "name": "After", "severity": 3, "CustomFields": {"x": "1"}}
     check_schema("CreateIncidentRequest", body)
     response = sim.call("POST", "/incident", body)
     # XSOAR 8 documents 201 for create-or-update; the id is there on SaaS too
     assert response.status_code == (200 if sim.deployment == "xsoar6" else 201)
     updated = response.json()
-    assert updated["id"] == incident["id"] and updated["version"] == 2
+    assert updated["id"] == incident["id"] and updated["version"] == version + 1
     assert updated["name"] == updated["rawName"] == "After" and updated["severity"] == 3
     assert updated["CustomFields"] == {"x": "1"} and updated["created"] == incident["created"]
     assert updated["modified"] >= incident["modified"]
@@ -586,7 +618,8 @@ def test_update_bumps_version(sim):
 
 def test_update_version_conflict(sim):
     incident = sim.make("Locked")
-    for version in (0, 2, None):
+    stale = (1, 2) if first_version(sim) == 0 else (0, 2, None)  # no version counts as 0
+    for version in stale:
         body = {"id": incident["id"], "name": "Locked"}
         if version is not None:
             body["version"] = version
@@ -599,22 +632,28 @@ def test_update_version_conflict(sim):
             assert response.status_code == 400 and error["id"] == "incCreateErr"
         assert error["status"] == response.status_code
     forced = sim.call("POST", "/incident", {"id": incident["id"], "version": -1, "name": "Forced"})
-    assert forced.status_code in (200, 201) and forced.json()["version"] == 2
+    assert forced.status_code in (200, 201) and forced.json()["version"] == first_version(sim) + 1
 
 
 def test_update_keeps_server_labels(sim):
     incident = sim.make("Labelled", labels=[{"type": "a", "value": "1"}])
     assert incident["labels"] == [{"type": "a", "value": "1"}] + SERVER_LABELS
-    body = {"id": incident["id"], "version": 1, "name": "Labelled", "labels": [{"type": "b", "value": "2"}]}
+    version = first_version(sim)
+    body = {"id": incident["id"], "version": version, "name": "Labelled", "labels": [{"type": "b", "value": "2"}]}
     updated = sim.call("POST", "/incident", body).json()
     # a client that sends only its own labels still finds the server's on the next read
     assert updated["labels"] == [{"type": "b", "value": "2"}] + SERVER_LABELS
-    body = {"id": incident["id"], "version": 2, "name": "Labelled", "labels": [{"type": "Brand", "value": "Ansible"}]}
+    body = {
+        "id": incident["id"],
+        "version": version + 1,
+        "name": "Labelled",
+        "labels": [{"type": "Brand", "value": "Ansible"}],
+    }
     assert sim.call("POST", "/incident", body).json()["labels"] == [
         {"type": "Brand", "value": "Ansible"},
         {"type": "Instance", "value": ""},
     ]
-    body = {"id": incident["id"], "version": 3, "name": "Renamed"}  # no labels: unchanged
+    body = {"id": incident["id"], "version": version + 2, "name": "Renamed"}  # no labels: unchanged
     assert sim.call("POST", "/incident", body).json()["labels"][0]["value"] == "Ansible"
 
 
@@ -929,7 +968,7 @@ def test_batch_close(sim, three):
     closed = {inc["id"]: inc for inc in sim.incidents()}
     for incident_id in ("1", "2"):
         incident = closed[incident_id]
-        assert incident["status"] == 2 and incident["version"] == 2
+        assert incident["status"] == 2 and incident["version"] == first_version(sim) + 1
         assert incident["closeReason"] == "Resolved" and incident["closeNotes"] == "done"
         assert incident["CustomFields"]["verdict"] == "benign"
         assert incident["closed"] != "0001-01-01T00:00:00Z"
@@ -942,7 +981,8 @@ def test_close_one(sim, three):
     response = sim.call("POST", "/incident/close", body)
     assert response.status_code == 200, response.text
     closed = response.json()
-    assert closed["status"] == 2 and closed["version"] == 2 and closed["closeReason"] == "Resolved"
+    assert closed["status"] == 2 and closed["version"] == first_version(sim) + 1
+    assert closed["closeReason"] == "Resolved"
     assert closed["CustomFields"] == {"src": "10.0.0.1", "v": "x"}
     stale = sim.call("POST", "/incident/close", {"id": "1", "version": 7})
     assert stale.status_code == (409 if sim.deployment == "xsoar6" else 400)

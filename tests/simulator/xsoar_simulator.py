@@ -43,12 +43,16 @@ PUBLIC_PREFIX = "/xsoar/public/v1"
 LEGACY_PREFIX = "/xsoar"
 CONTROL_PREFIX = "/_simulator/"
 
+# GET /incident/load/{id} (`{id}` is a path parameter)
+LOAD_PATH = "/incident/load/{id}"
+
 API_ROUTES = {
     ("POST", "/incident"): "create_or_update",
     ("POST", "/incidents/search"): "search",
     ("POST", "/incident/batchClose"): "batch_close",
     ("POST", "/incident/batchDelete"): "batch_delete",
     ("POST", "/incident/close"): "close",
+    ("GET", LOAD_PATH): "load",
     ("POST", "/playbook/search"): "playbook_search",
     ("GET", "/about"): "about",
     # the war room (xsoar-api.md, "Real servers, round 3", "War room"); `{id}` is a path parameter
@@ -73,7 +77,7 @@ PUBLIC_DOCUMENTED = {
     "/incidents/search",
     "/incident/close",
     "/incident/investigate",
-    "/incident/load",
+    LOAD_PATH,
     "/incident/batch",
     "/incident/batchDelete",
     "/incident/upload/{id}",
@@ -98,6 +102,9 @@ REDACTED_HEADERS = {"authorization", "cookie", "x-xsrf-token"}
 TEMPLATED_PATHS = {path for path in API_PATHS | PUBLIC_DOCUMENTED if path.endswith("/{id}")}
 
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+# XSOAR 8's new incidents: version 0 and this `modified` until their first change (Kibana's recorded
+# create answer in xsoar.test.ts; the XSOAR 8 docs' "get an incident" example).
+EPOCH_TIME = "1970-01-01T00:00:00Z"
 MAX_SEARCH_SIZE = 1000
 MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
 NONCE_RE = re.compile(r"[A-Za-z0-9]{64}")
@@ -1167,9 +1174,10 @@ class Simulator:
     def store_new(self, data: dict, custom: dict, index_lag: float) -> dict:
         """Store a new incident (under self.lock); searches find it after `index_lag` seconds."""
         now = now_rfc3339()
+        xsoar8 = self.config.xsoar8
         incident = {
             "id": self.store.new_id(),
-            "version": 1,
+            "version": 0 if xsoar8 else 1,
             "name": "",
             "rawName": "",
             "type": "Unclassified",
@@ -1179,7 +1187,7 @@ class Simulator:
             "investigationId": "",
             "playbookId": "",
             "created": now,
-            "modified": now,
+            "modified": EPOCH_TIME if xsoar8 else now,
             "occurred": now,
             "closed": GO_ZERO_TIME,
             "labels": [],
@@ -1309,6 +1317,19 @@ class Simulator:
             version=incident["version"] + 1,
         )
         incident["CustomFields"].update(data.get("CustomFields", {}))
+
+    def api_load(self, _data, incident_id: str) -> Reply:
+        """GET /incident/load/{id}: the stored incident as it is now, never the search index's copy.
+
+        XSOAR 8's public API documents it; Palo Alto's XSOAR Mirroring integration and xsoar-cli call
+        it before every update (XSOAR 6 and 8). The answer for an unknown id is not published: 400
+        like the simulator's other calls by id (assumed).
+        """
+        with self.lock:
+            incident = self.store.incidents.get(incident_id)
+            if incident is None:
+                raise bad_request(f"could not find incident with id {incident_id!r}")
+            return json_reply(200, incident)
 
     def api_batch_delete(self, body) -> Reply:
         data = decode_definition(body, "UpdateDataBatch")

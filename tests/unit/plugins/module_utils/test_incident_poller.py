@@ -269,3 +269,16 @@ def test_a_local_clock_ahead_changes_nothing():
     assert poll(client, tracker, clock=lambda: parse_time(at(3000))) == []
     client.incidents = newest_first(incident(1, 0), incident(2, 99), incident(3, 50), incident(4, 101))
     assert ids(poll(client, tracker, clock=lambda: parse_time(at(3000)))) == ["4"]
+
+
+def test_modified_mode_delivers_a_new_xsoar8_incident_never_modified():
+    """XSOAR 8's new incidents have version 0 and modified 1970-01-01 until their first change (Kibana's
+    recorded create answer, xsoar.test.ts): the epoch means "never modified", so `created` counts."""
+    tracker = Tracker(lookback=60, modified=True)
+    assert tracker.select([incident(1, 0)]) == []
+    fresh = dict(incident(2, 15, version=0), modified="1970-01-01T00:00:00Z")
+    events = tracker.select([incident(1, 0), fresh])
+    assert [(event["incident"]["id"], event["event"]) for event in events] == [("2", "new")]
+    changed = dict(fresh, modified=at(20), version=1)
+    events = tracker.select([changed, incident(1, 0)])
+    assert [(event["incident"]["id"], event["event"]) for event in events] == [("2", "modified")]
