@@ -13,16 +13,21 @@ is another incident (names are unique in a task, and the name lock is held for t
 the order of the writes does not change what the server ends up with, only how long it takes.
 """
 
+from __future__ import annotations
+
+import dataclasses
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
+from ansible_collections.xsoar.connector.plugins.module_utils import planner
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarError,
     XsoarOutcomeUnknown,
     XsoarUnreachableError,
 )
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import parse_time
 from ansible_collections.xsoar.connector.plugins.module_utils.planner import (
     Close,
     Create,
@@ -72,7 +77,7 @@ def apply(client, steps, task, known=None, now=time.monotonic):
         if stop is not None:
             return dict(outcome("not_attempted", {}), msg=f"not attempted: {stop}")
         try:
-            result = write(client, desired, action, pending, known.get(desired["name"], ()))
+            result = write(client, desired, action, pending, task, known.get(desired["name"], ()))
         except XsoarUnreachableError as error:
             run.stopped("the server was unreachable at an earlier item", error)
             return failed(error)
@@ -107,29 +112,85 @@ class _Run:
             self.unreachable = self.unreachable or unreachable
 
 
-def write(client, desired, action, pending, known=()):
-    """One action's request; a create that needs a look-up joins `pending` and is settled later."""
+def write(client, desired, action, pending, task, known=()):
+    """One action's requests, proven; a create that needs a look-up joins `pending` and is settled later."""
     if isinstance(action, Dedupe):
         # the kept incident first: if closing the duplicates fails after it, a re-run closes them
-        result = write(client, desired, action.action, pending, known)
-        api.close(client, action.close.ids, action.close.close_reason, action.close.close_notes)
-        return dict(result, action=action_name(action), changed=True, closed_duplicates=action.close.ids)
+        result = write(client, desired, action.action, pending, task, known)
+        closed = send_close(client, action.close, task)
+        result = dict(result, action=action_name(action), changed=True, closed_duplicates=action.close.ids)
+        result["warnings"] = result["warnings"] + closed["warnings"]
+        return result
     if isinstance(action, Create):
         return send_create(client, desired, action.body, pending, sends=1, known=known)
     if isinstance(action, Update):
-        return outcome("updated", api.update(client, action.incident, action.changes))
+        return send_update(client, action)
     if isinstance(action, Close):
-        answer = api.close(client, action.ids, action.close_reason, action.close_notes)
-        first = action.incidents[0]
-        closed = next(
-            (item for item in answer.get("data") or [] if isinstance(item, dict) and item.get("id") == first["id"]),
-            first,
-        )
-        return dict(outcome("closed", closed), ids=action.ids)
+        return send_close(client, action, task)
     if isinstance(action, Delete):
-        api.delete(client, action.ids)
+        api.delete(client, action.ids, task["wait_for_id"])
         return dict(outcome("deleted", action.incidents[0]), ids=action.ids)
     return outcome(action_name(action), action.incident)
+
+
+def send_update(client, action):
+    """An update planned against the loaded incident (action.incident), re-planned after a version conflict.
+
+    Fields the server did not store as sent (an unknown `type` becomes "Unclassified") are named in
+    `not_kept` and a warning: the next run would send them again, so it must not do so silently.
+    """
+
+    def changes_for(loaded):
+        return planner.field_changes(loaded, action.wanted)
+
+    updated = api.update_loaded(client, action.incident["id"], changes_for, action.incident)
+    if not updated.sent:  # someone else set the values meanwhile
+        return dict(outcome("none", updated.incident), changed_fields=[])
+    result = dict(outcome("updated", updated.incident), changed_fields=sorted(updated.sent))
+    not_kept = sorted(planner.field_changes(updated.incident, updated.sent))
+    if not_kept:
+        result["not_kept"] = not_kept
+        result["warnings"].append(not_kept_warning(updated, not_kept))
+    return result
+
+
+def not_kept_warning(updated, not_kept):
+    shown = ", ".join(
+        f"{field} (sent {updated.sent[field]!r}, stored {updated.incident.get(field)!r})" for field in not_kept
+    )
+    hint = ""
+    if "type" in not_kept:
+        hint = " Is that incident type defined on the server? XSOAR stores an unknown type as Unclassified."
+    return (
+        f"XSOAR did not keep {shown} as sent: every run with update_existing sends them again and reports a change.{hint}"
+        " Set the values the server accepts, or leave them out"
+    )
+
+
+def send_close(client, action, task):
+    """A proven close of action.ids; closes the batch call did not carry out went one by one (a warning)."""
+    closed = api.close(client, action.ids, action.close_reason, action.close_notes, task["wait_for_id"])
+    result = dict(outcome("closed", closed.incidents[0]), ids=action.ids)
+    if closed.one_by_one:
+        result["warnings"].append(
+            f"POST /incident/batchClose did not close incidents {', '.join(closed.one_by_one)}; POST /incident/close"
+            " closed them one by one"
+        )
+    return result
+
+
+@dataclasses.dataclass
+class PendingCreate:
+    """A create not yet confirmed by a search: sent without an id in its answer (`error` None), or with
+    an unknown outcome (`error`). `result` is the item's outcome, completed when it is settled."""
+
+    desired: dict
+    body: dict
+    result: dict
+    error: XsoarOutcomeUnknown | None
+    sends: int
+    known: tuple
+    answer: dict
 
 
 def send_create(client, desired, body, pending, sends, result=None, known=()):
@@ -140,17 +201,7 @@ def send_create(client, desired, body, pending, sends, result=None, known=()):
         incident, status = api.create(client, body)
     except XsoarOutcomeUnknown as error:
         result.update(outcome("unknown", {}, changed=True))
-        pending.append(
-            {
-                "desired": desired,
-                "body": body,
-                "result": result,
-                "error": error,
-                "sends": sends,
-                "known": known,
-                "answer": {},
-            }
-        )
+        pending.append(PendingCreate(desired, body, result, error, sends, known, {}))
         return result
     if incident is None:
         result.update(outcome("dropped", {}))
@@ -160,20 +211,23 @@ def send_create(client, desired, body, pending, sends, result=None, known=()):
             % (desired["name"], status)
         )
         return result
-    result.update(outcome("created", incident))
+    result.update(created_outcome(desired, incident))
     if not incident.get("id"):  # XSOAR 8 SaaS: found by name once the search index has it
-        pending.append(
-            {
-                "desired": desired,
-                "body": body,
-                "result": result,
-                "error": None,
-                "sends": sends,
-                "known": known,
-                "answer": incident,
-            }
-        )
+        pending.append(PendingCreate(desired, body, result, None, sends, known, incident))
     return result
+
+
+def created_outcome(desired, incident):
+    """`created`, or `created_closed` with a warning when the server answered with a closed incident."""
+    if not planner.is_open(incident):
+        result = outcome("created_closed", incident)
+        result["warnings"].append(
+            f"XSOAR created {desired['name']!r} already closed (status {incident.get('status')}): a pre-process"
+            " rule (Close, Link and close) most likely closed it. Without match_closed: true every run opens"
+            " another one; set match_closed: true, or change the rule (Settings > Pre-Process Rules)"
+        )
+        return result
+    return outcome("created", incident)
 
 
 def settle(client, pending, task, now=time.monotonic, unreachable=None):
@@ -192,19 +246,17 @@ def settle(client, pending, task, now=time.monotonic, unreachable=None):
             return
         again = []
         for entry in pending:
-            result, error = entry["result"], entry["error"]
+            result, error = entry.result, entry.error
             if error is None:
                 result["warnings"].append(
                     "XSOAR created {!r} but answered without its id, and no search found it within {:g}s"
                     " (wait_for_id): raise wait_for_id; a re-run finds it and creates nothing".format(
-                        entry["desired"]["name"], task["wait_for_id"]
+                        entry.desired["name"], task["wait_for_id"]
                     )
                 )
-            elif error.resend_safe and entry["sends"] <= client.retries:
+            elif error.resend_safe and entry.sends <= client.retries:
                 try:
-                    send_create(
-                        client, entry["desired"], entry["body"], again, entry["sends"] + 1, result, entry["known"]
-                    )
+                    send_create(client, entry.desired, entry.body, again, entry.sends + 1, result, entry.known)
                 except XsoarError as problem:
                     result.update(failed(problem))
             else:
@@ -225,6 +277,7 @@ def _look_up(client, pending, task, now):
     """Wait for every pending name to be searchable; found ones are settled and leave `pending`.
 
     The wait is bounded by `wait_for_id` seconds of the clock, or of sleeps (the same with a real sleep).
+    Closed incidents count when match_closed is set, or when a create's answer said it was closed.
     """
     started = now()
     budget = task["wait_for_id"]
@@ -237,16 +290,17 @@ def _look_up(client, pending, task, now):
         return seconds
 
     # an unknown outcome may still be in the works on the server: give it a moment first
-    if any(entry["error"] is not None for entry in pending):
+    if any(entry.error is not None for entry in pending):
         slept += pause(LOOKUP_DELAYS[0])
     while True:
-        found = api.find_by_names(client, [entry["desired"]["name"] for entry in pending], task.get("match_closed"))
+        include_closed = task.get("match_closed") or any(not planner.is_open(entry.answer) for entry in pending)
+        found = api.find_by_names(client, [entry.desired["name"] for entry in pending], include_closed)
         look_ups += 1
         for entry in list(pending):
-            incident = new_incident(entry, found[entry["desired"]["name"]])
+            incident = new_incident(entry, found[entry.desired["name"]])
             if incident is not None:
-                entry["result"].clear()
-                entry["result"].update(outcome("created", incident))
+                entry.result.clear()
+                entry.result.update(created_outcome(entry.desired, incident))
                 pending.remove(entry)
         if not pending or slept >= budget or now() - started >= budget:
             return look_ups, max(slept, now() - started)
@@ -257,22 +311,23 @@ def new_incident(entry, matches):
     """The incident a pending create made, among the incidents of its name (newest first), or None.
 
     Never one the existence search had found; when the answer (without id) carries `created`, the one
-    with that time: an older incident of the same name, hidden from the first search, is not it.
+    with that time (compared as times: the search and the answer may write it differently): an older
+    incident of the same name, hidden from the first search, is not it.
     """
-    candidates = [incident for incident in matches if incident.get("id") not in entry["known"]]
-    created = entry["answer"].get("created")
-    if created:
-        candidates = [incident for incident in candidates if incident.get("created") == created]
+    candidates = [incident for incident in matches if incident.get("id") not in entry.known]
+    created = parse_time(entry.answer.get("created"))
+    if created is not None:
+        candidates = [incident for incident in candidates if parse_time(incident.get("created")) == created]
     return candidates[0] if candidates else None
 
 
 def _unconfirmed(entry, why):
     """A pending create that no search could confirm: created without id (a warning), or unknown."""
-    result, error = entry["result"], entry["error"]
+    result, error = entry.result, entry.error
     if error is None:
         result["warnings"].append(
             "XSOAR created {!r} but answered without its id, and {}: a re-run finds it".format(
-                entry["desired"]["name"], why
+                entry.desired["name"], why
             )
         )
     else:

@@ -23,6 +23,11 @@ class XsoarResponseError(XsoarError):
         self.status = status
 
 
+class XsoarVersionConflict(XsoarResponseError):
+    """An update sent a version the server no longer holds: someone else changed the incident since it was
+    read (XSOAR 6 answers 409; XSOAR 8 400 "DB version conflict")."""
+
+
 class XsoarAuthError(XsoarResponseError):
     """The server rejected the credentials (401, or XSOAR 6's 403 "Issue with CSRF code")."""
 

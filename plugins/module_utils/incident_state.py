@@ -42,6 +42,7 @@ def run(client, prepared, check_mode):
             (item, planner.plan(item, existing[item["name"]], task, playbook_ids.get(item["playbook"])))
             for item in items
         ]
+        steps = [(item, loaded_plan(client, action, task)) for item, action in steps]
         if check_mode:
             outcomes = [planned_outcome(action) for item, action in steps]
         else:
@@ -62,6 +63,19 @@ def resolve_playbooks(client, items, existing, task):
     return {reference: api.find_playbook(client, reference) for reference in references}
 
 
+def loaded_plan(client, action, task):
+    """An update planned again against the incident as loaded (GET /incident/load/{id}): a search hit can be
+    older than the stored incident (XSOAR 8 searches an index), and its version would then be stale."""
+    kept = planner.main_action(action)
+    if not isinstance(kept, planner.Update):
+        return action
+    loaded = api.load(client, kept.incident["id"])
+    again = planner.keep_action(loaded, kept.wanted, task)
+    if isinstance(action, planner.Dedupe):
+        return action._replace(action=again)
+    return again
+
+
 def planned_outcome(action):
     """Check mode: what apply would report, without a request."""
     result = outcome(planner.action_name(action), getattr(planner.main_action(action), "incident", None) or {})
@@ -79,7 +93,7 @@ def item_result(item, action, matches, task, playbook_ids, result):
     result["warnings"] = list(item["warnings"]) + result.get("warnings", [])
     kept = planner.main_action(action)
     if isinstance(kept, planner.Update):
-        result["changed_fields"] = sorted(kept.changes)
+        result.setdefault("changed_fields", sorted(kept.changes))
     if (
         item["state"] == "present"
         and len(counted) > 1

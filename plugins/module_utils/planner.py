@@ -21,7 +21,9 @@ SERVER_LABEL_TYPES = ("Instance", "Brand")
 CREATE_DEFAULTS = {"severity": 0}
 
 Create = namedtuple("Create", "body")
-Update = namedtuple("Update", "incident changes")  # the current incident (its id and version) and the new values
+# the current incident (its id and version), the new values, and every field the item manages (to re-plan
+# against the incident as loaded, before the update and after a version conflict)
+Update = namedtuple("Update", "incident changes wanted")
 Close = namedtuple("Close", "ids incidents close_reason close_notes")
 Delete = namedtuple("Delete", "ids incidents")
 Noop = namedtuple("Noop", "incident")  # the incident left as it is, or None when nothing matched
@@ -80,7 +82,7 @@ def keep_action(incident, wanted, task):
     if not task.get("update_existing"):
         return Noop(incident)
     changes = field_changes(incident, wanted)
-    return Update(incident, changes) if changes else Noop(incident)
+    return Update(incident, changes, wanted) if changes else Noop(incident)
 
 
 def main_action(action):

@@ -52,6 +52,15 @@ class FakeXsoar:
             self.calls.append((path, payload, base))
             return getattr(self, "_" + path.strip("/").replace("/", "_"))(payload)
 
+    def get(self, path, expected=(200,), base=None):
+        with self.lock:
+            self.calls.append((path, None, base))
+            incident_id = path.rsplit("/", 1)[1]
+            assert path == "/incident/load/" + incident_id
+            if incident_id not in self.incidents:
+                raise XsoarResponseError("GET %s: HTTP 400 could not find incident" % path, 400)
+            return Answer(200, dict(self.incidents[incident_id]))
+
     def _incidents_search(self, payload):
         flt = payload["filter"]
         found = []
@@ -59,6 +68,8 @@ class FakeXsoar:
             if self.hidden.get(incident["id"]):
                 continue
             if "name" in flt and incident["name"] not in flt["name"]:
+                continue
+            if "id" in flt and incident["id"] not in flt["id"]:
                 continue
             if incident.get("status") in flt.get("notStatus", []):
                 continue
@@ -93,16 +104,24 @@ class FakeXsoar:
         return Answer(201, answer)
 
     def _incident_batchClose(self, payload):
-        assert "filter" in payload
+        assert payload["filter"]["size"] >= len(payload["ids"])
         for incident_id in payload["ids"]:
-            self.incidents[incident_id].update(status=2, closeReason=payload.get("closeReason", ""))
-        return Answer(200, {"data": [self.incidents[i] for i in payload["ids"]]})
+            self._close(self.incidents[incident_id], payload)
+        return Answer(200, {"total": len(payload["ids"]), "notUpdated": 0})
+
+    def _close(self, incident, payload):
+        incident.update(status=2, closeReason=payload.get("closeReason", ""), version=incident["version"] + 1)
+
+    def _incident_close(self, payload):
+        incident = self.incidents[payload["id"]]
+        self._close(incident, payload)
+        return Answer(200, dict(incident))
 
     def _incident_batchDelete(self, payload):
-        assert "filter" in payload
+        assert payload["filter"]["size"] >= len(payload["ids"])
         for incident_id in payload["ids"]:
             del self.incidents[incident_id]
-        return Answer(200, {})
+        return Answer(200, {"total": len(payload["ids"]), "notUpdated": 0})
 
     def _playbook_search(self, payload):
         playbooks = [{"id": "pb-%d" % number, "name": "Playbook %d" % number} for number in range(3)]
@@ -186,8 +205,9 @@ def test_close_duplicates_keeps_the_oldest_and_closes_the_others_as_duplicates()
     assert (result["action"], result["changed"]) == ("deduplicated", True)
     assert result["incident"]["id"] == "5" and result["closed_duplicates"] == ["12"]
     assert result["warnings"] == []
-    assert fake.paths() == ["/incidents/search", "/incident/batchClose"]
-    close = fake.calls[-1][1]
+    # the close is read back (a 200 is not proof)
+    assert fake.paths() == ["/incidents/search", "/incident/batchClose", "/incident/load/12"]
+    close = fake.calls[1][1]
     assert close["ids"] == ["12"] and close["closeReason"] == "Duplicate"
     assert "Duplicate of incident 5 " in close["closeNotes"]
     assert [fake.incidents[i]["status"] for i in ("5", "12")] == [1, 2]
@@ -208,7 +228,8 @@ def test_close_duplicates_updates_the_kept_one_in_bulk_and_in_check_mode_writes_
         ("updated", ["12"]),
         ("created", None),
     ]
-    assert fake.paths() == ["/incidents/search"]
+    # the update is planned against the incident as loaded, in check mode too (a read)
+    assert fake.paths() == ["/incidents/search", "/incident/load/5"]
     done = run(fake, **options)["incidents"]
     assert [(item["action"], item.get("closed_duplicates")) for item in done] == [
         ("updated", ["12"]),
@@ -294,9 +315,11 @@ def test_close_on_xsoar8_uses_the_legacy_prefix_with_a_filter():
     fake = FakeXsoar(incidents=[{"id": "1", "name": "C", "status": 1, "version": 1}], api_key_id="17")
     result = run(fake, incidents=[{"name": "C", "state": "closed", "close_reason": "Resolved"}])
     assert result["incidents"][0]["action"] == "closed"
-    path, payload, base = fake.calls[-1]
+    path, payload, base = fake.calls[1]
     assert (path, base) == ("/incident/batchClose", "https://xsoar.example.com/xsoar")
-    assert payload["filter"] == {} and payload["closeReason"] == "Resolved"
+    # a positive size, as Palo Alto's Core REST API integration sends (size 0 means no results)
+    assert payload["filter"] == {"page": 0, "size": 1} and payload["closeReason"] == "Resolved"
+    assert fake.paths()[2:] == ["/incident/load/1"]
 
 
 def test_stale_version_gets_the_clear_message():
@@ -307,7 +330,7 @@ def test_stale_version_gets_the_clear_message():
 
     fake._incident = stale
     with pytest.raises(
-        incident_state.ItemsFailed, match="changed on the server while this task ran .HTTP 400, stale version"
+        incident_state.ItemsFailed, match="changed on the server while this task updated it: 3 attempts"
     ):
         run(fake, name="V", details="b", update_existing=True)
 
@@ -467,3 +490,173 @@ def test_parallel_writes_stop_when_the_server_is_unreachable(stop_seen):
 def test_parallel_writes_out_of_range_is_refused_before_any_request(count):
     with pytest.raises(incident_state.XsoarError, match="parallel_writes %d is out of range" % count):
         incident_state.prepare(params(incidents=[{"name": "A"}], parallel_writes=count))
+
+
+# --- issue 20: proven writes ---------------------------------------------------------------------
+
+
+class PlaybookTouches(FakeXsoar):
+    """A playbook changes a fresh incident: the search hit is a version behind (an index), and the stored
+    incident moves on `touches` more times, each right after it was loaded (a conflict per attempt)."""
+
+    def __init__(self, touches, **kwargs):
+        super().__init__(**kwargs)
+        self.touches = touches
+
+    def _incidents_search(self, payload):
+        answer = super()._incidents_search(payload)
+        stale = [dict(incident, version=incident["version"] - 1) for incident in answer.json["data"]]
+        return Answer(200, dict(answer.json, data=stale))
+
+    def get(self, path, expected=(200,), base=None):
+        answer = super().get(path, expected, base)
+        if self.touches:
+            self.touches -= 1
+            stored = self.incidents[answer.json["id"]]
+            stored.update(version=stored["version"] + 1, owner="playbook %d" % stored["version"])
+        return answer
+
+
+def test_update_sends_the_loaded_version_not_the_search_hits():
+    fake = PlaybookTouches(0, incidents=[{"id": "1", "name": "Fresh", "status": 1, "version": 2, "details": "a"}])
+    result = run(fake, name="Fresh", details="second", update_existing=True)
+    assert (result["action"], result["changed_fields"]) == ("updated", ["details"])
+    assert fake.paths() == ["/incidents/search", "/incident/load/1", "/incident"]
+    assert fake.calls[-1][1]["version"] == 2  # the search hit said 1
+    assert fake.incidents["1"]["details"] == "second" and fake.incidents["1"]["version"] == 3
+    assert result["diff"]["before"]["details"] == "a"
+
+
+def test_version_conflict_reloads_replans_and_retries():
+    fake = PlaybookTouches(1, incidents=[{"id": "1", "name": "Fresh", "status": 1, "version": 2, "details": "a"}])
+    result = run(fake, name="Fresh", details="second", update_existing=True)
+    assert result["action"] == "updated" and result["warnings"] == []
+    # load (then the playbook moves it on), a conflict, load again, the update that goes through
+    assert fake.paths() == ["/incidents/search", "/incident/load/1", "/incident", "/incident/load/1", "/incident"]
+    assert fake.incidents["1"]["details"] == "second" and fake.incidents["1"]["owner"] == "playbook 2"
+    assert fake.slept == [0.5]
+
+
+def test_version_conflict_on_every_attempt_says_what_kept_changing():
+    fake = PlaybookTouches(9, incidents=[{"id": "1", "name": "Busy", "status": 1, "version": 2, "details": "a"}])
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, name="Busy", details="second", update_existing=True)
+    message = str(error.value)
+    assert "3 attempts, each answered with a version conflict (HTTP 400)" in message
+    assert "its version went 2 -> 3 -> 4 and its fields owner changed" in message
+    assert fake.paths().count("/incident") == 3 and fake.incidents["1"]["details"] == "a"
+
+
+def test_update_the_loaded_incident_already_has_is_not_sent():
+    fake = PlaybookTouches(0, incidents=[{"id": "1", "name": "Same", "status": 1, "version": 2, "details": "b"}])
+    original = fake._incidents_search
+    fake._incidents_search = lambda payload: Answer(
+        200, dict(original(payload).json, data=[dict(fake.incidents["1"], details="a", version=1)])
+    )
+    result = run(fake, name="Same", details="b", update_existing=True)
+    assert (result["action"], result["changed"]) == ("none", False)
+    assert fake.paths() == ["/incidents/search", "/incident/load/1"]
+
+
+def test_fields_the_server_does_not_keep_are_named_every_run():
+    fake = FakeXsoar(incidents=[{"id": "1", "name": "T", "status": 1, "version": 1, "type": "Unclassified"}])
+    stored_update = fake._incident
+
+    def unknown_type_unclassified(payload):
+        answer = stored_update(dict(payload, type="Unclassified"))
+        return answer
+
+    fake._incident = unknown_type_unclassified
+    for _run in range(2):  # the next run sends it again, and says why again: never a silent loop
+        result = run(fake, name="T", type="Phishing v9", update_existing=True)
+        assert (result["action"], result["not_kept"]) == ("updated", ["type"])
+        assert "did not keep type (sent 'Phishing v9', stored 'Unclassified')" in result["warnings"][0]
+        assert "Is that incident type defined on the server?" in result["warnings"][0]
+
+
+class IgnoresBatchWithoutSize(FakeXsoar):
+    """A server whose batch calls answer 200 and do nothing (the answer says so, or lies)."""
+
+    def __init__(self, lies=False, **kwargs):
+        super().__init__(**kwargs)
+        self.lies = lies
+
+    def _incident_batchClose(self, payload):
+        return Answer(200, {"total": len(payload["ids"]) if self.lies else 0, "notUpdated": 0})
+
+    def _incident_batchDelete(self, payload):
+        return Answer(200, {"total": len(payload["ids"]) if self.lies else 0, "notUpdated": 0})
+
+
+def test_close_the_batch_call_ignored_falls_back_to_closing_one_by_one():
+    fake = IgnoresBatchWithoutSize(incidents=[{"id": "1", "name": "C", "status": 1, "version": 4}])
+    result = run(fake, name="C", state="closed", close_reason="Resolved")
+    assert (result["action"], result["incident"]["status"]) == ("closed", 2)
+    assert fake.paths() == [
+        "/incidents/search",
+        "/incident/batchClose",
+        "/incident/load/1",  # still open: the answer said total 0, so no wait
+        "/incident/close",
+        "/incident/load/1",
+    ]
+    assert fake.calls[3][1] == {"id": "1", "version": 4, "closeReason": "Resolved"}
+    assert "did not close incidents 1; POST /incident/close closed them one by one" in result["warnings"][0]
+    assert fake.slept == []
+
+
+def test_close_never_done_fails_naming_the_incident_and_the_answers():
+    fake = IgnoresBatchWithoutSize(lies=True, incidents=[{"id": "1", "name": "C", "status": 1, "version": 4}])
+    fake._incident_close = lambda payload: Answer(200, dict(fake.incidents["1"]))
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, name="C", state="closed", wait_for_id=3)
+    message = str(error.value)
+    assert "XSOAR did not close incidents 1: POST /incident/batchClose answered total 1, notUpdated 0" in message
+    assert "after 3s they still read open (1: status 1)" in message
+    assert fake.incidents["1"]["status"] == 1
+    assert sum(fake.slept) == 6  # the bounded wait, once after the batch call and once after the fallback
+    assert error.value.result["changed"] is False
+
+
+def test_delete_not_done_fails_loudly_naming_the_incident():
+    fake = IgnoresBatchWithoutSize(incidents=[{"id": "1", "name": "G", "status": 1, "version": 1}])
+    with pytest.raises(incident_state.ItemsFailed, match="XSOAR did not delete incidents 1: .* answered total 0"):
+        run(fake, name="G", state="absent")
+    assert "1" in fake.incidents
+
+
+def test_delete_is_proven_by_a_search_by_id():
+    fake = FakeXsoar(incidents=[{"id": "1", "name": "G", "status": 2, "version": 1}])
+    result = run(fake, name="G", state="absent")
+    assert result["action"] == "deleted" and fake.incidents == {}
+    assert fake.paths() == ["/incidents/search", "/incident/batchDelete", "/incidents/search"]
+    assert fake.calls[-1][1]["filter"]["id"] == ["1"]
+
+
+def test_create_answered_closed_is_its_own_action_with_a_warning():
+    fake = FakeXsoar()
+    stored_create = fake._incident
+
+    def closing_rule(payload):
+        answer = stored_create(payload)
+        fake.incidents[answer.json["id"]]["status"] = 2
+        return Answer(answer.status, dict(answer.json, status=2))
+
+    fake._incident = closing_rule
+    result = run(fake, name="Closed at birth")
+    assert (result["action"], result["changed"]) == ("created_closed", True)
+    assert "pre-process rule" in result["warnings"][0] and "match_closed: true" in result["warnings"][0]
+
+
+def test_saas_create_answered_closed_is_found_among_the_closed():
+    fake = FakeXsoar(no_id=True, index_lag=1)
+    stored_create = fake._incident
+
+    def closing_rule(payload):
+        answer = stored_create(payload)
+        for incident in fake.incidents.values():
+            incident["status"] = 2
+        return Answer(answer.status, dict(answer.json, status=2))
+
+    fake._incident = closing_rule
+    result = run(fake, name="Closed at birth")
+    assert result["action"] == "created_closed" and result["incident"]["id"] == "100"
