@@ -36,7 +36,8 @@ options:
   name:
     description:
       - The incident name, the key the module finds the incident by. Compared exactly, case included.
-      - Must not be empty or start or end with spaces.
+      - Must not be empty or start or end with spaces, and at most 600 characters long (XSOAR's documented
+        limit; a longer name is refused before any request).
       - Required unless O(incidents) is given; mutually exclusive with it.
       - One string (a number is taken as its text); a list is refused.
     type: raw
@@ -45,6 +46,9 @@ options:
       - V(present) makes sure an incident of this name exists (see O(match_closed) and O(update_existing)).
       - V(closed) closes every open incident of this name, with O(close_reason) and O(close_notes).
       - V(absent) deletes every incident of this name, closed ones included.
+      - A close or delete is read back (within O(wait_for_id) seconds) before it is reported; a close that
+        the batch call did not carry out is sent again per incident (C(POST /incident/close)), and anything
+        still not done fails the item, naming the incidents and the server's answers.
     type: str
     choices: [present, closed, absent]
     default: present
@@ -143,6 +147,10 @@ options:
         (using its id and version), and reports the task as changed. Fields not given keep their values (no
         create-time default such as severity Unknown is applied); a task with no field but the name changes
         nothing.
+      - An incident the search shows as differing is loaded (C(GET /incident/load/{id})) and the update is
+        planned, shown in the diff and sent against the loaded incident and its version: a search hit can be
+        older than the stored incident. After a version conflict (someone else saved it meanwhile) it is loaded,
+        planned and sent again, three attempts in all.
     type: bool
     default: false
   close_duplicates:
@@ -178,6 +186,8 @@ options:
         SaaS), or when the create's outcome is unknown. Searches by name come quickly at first, then every
         5 seconds, one search for all the incidents of the task that are waited for.
       - When the id does not show up in time, the incident is still reported as created, with a warning.
+      - Also the longest wait for a close or delete to show when read back (XSOAR 8 may close
+        asynchronously, and a search index may show a deleted incident for a while).
       - From 0 to 3600.
     type: float
     default: 60
@@ -409,9 +419,11 @@ action:
       task fails, reported as changed because the incident may exist. A re-run finds it if it was stored.
     - V(deduplicated) means O(close_duplicates) closed the duplicates of an incident and left it as it was
       (an update of the kept incident is V(updated), with RV(closed_duplicates) too).
+    - V(created_closed) means XSOAR answered the create with a closed incident (a pre-process rule closed
+      it); a warning says so. Without O(match_closed=true) the next run opens another one.
   returned: in the single form
   type: str
-  choices: [created, updated, closed, deleted, dropped, unknown, deduplicated, none]
+  choices: [created, created_closed, updated, closed, deleted, dropped, unknown, deduplicated, none]
   sample: created
 matches:
   description:
@@ -427,6 +439,15 @@ changed_fields:
   type: list
   elements: str
   sample: [details, severity]
+not_kept:
+  description:
+    - The fields of an update that the server did not store as sent (for example an unknown C(type), which
+      XSOAR stores as C(Unclassified)); a warning names them. The next run sends them again.
+  returned: when an update's answer shows fields not stored as sent
+  type: list
+  elements: str
+  sample: [type]
+  version_added: 1.1.0
 closed_duplicates:
   description: The ids of the duplicates O(close_duplicates) closed (or would close, in check mode).
   returned: when O(close_duplicates=true) found more than one open incident of the name
@@ -460,6 +481,11 @@ incidents:
       description: As RV(changed_fields).
       type: list
       elements: str
+    not_kept:
+      description: As RV(not_kept).
+      type: list
+      elements: str
+      version_added: 1.1.0
     ids:
       description: As RV(ids).
       type: list

@@ -1396,3 +1396,91 @@ def test_names_over_600_characters_are_cut(sim):
     updated = sim.call("POST", "/incident", {"id": stored["id"], "version": -1, "name": "u" * 700})
     assert updated.status_code in (200, 201)
     assert updated.json()["name"] == "u" * 600
+
+
+# --- knobs for behaviours the evidence makes likely, off by default (issue 20) ---------------------
+
+
+def test_knobs_are_off_by_default(private_sims):
+    config = private_sims("xsoar8-opp").control("GET", "config")
+    knobs = ("batch_needs_size", "page_cap", "playbook_edit_after", "stale_index", "close_names")
+    assert {knob: config[knob] for knob in knobs} == dict.fromkeys(knobs, None) | {"batch_needs_size": False}
+
+
+def test_batch_needs_size(private_sims):
+    """The swagger: a filter size of 0 means no results; Palo Alto's Core REST API integration sends a
+    positive size; live probes saw a batch delete answer 200 and delete nothing."""
+    sim = private_sims("xsoar8-opp", "--batch-needs-size")
+    for name in ("a", "b", "c"):
+        sim.make(name)
+    for operation in ("batchClose", "batchDelete"):
+        for flt in ({}, {"size": 0}, {"page": 0}):
+            ignored = sim.batch(operation, ids=["1"], filter=flt)
+            assert ignored.status_code == 200
+            assert ignored.json() == {"total": 0, "data": None, "notUpdated": 0}
+    assert [inc["status"] for inc in sim.incidents()] == [0, 0, 0]
+    assert sim.batch("batchClose", ids=["1"], filter={"page": 0, "size": 1}).json()["total"] == 1
+    assert sim.batch("batchDelete", ids=["2"], filter={"size": 1}).json()["total"] == 1
+    assert [(inc["id"], inc["status"]) for inc in sim.incidents()] == [("1", 2), ("3", 0)]
+    sim.control("POST", "config", {"batch_needs_size": False})
+    assert sim.batch("batchDelete", ids=["3"], filter={}).json()["total"] == 1
+
+
+def test_page_cap(private_sims):
+    """Page size caps are unpublished (field clients use 100 and 2000): pages hold at most the cap, and
+    page N starts at N * the capped size."""
+    sim = private_sims("xsoar6", "--page-cap", "2")
+    for number in range(5):
+        sim.make(f"capped {number}")
+    first = sim.search(size=1000, page=0).json()
+    assert first["total"] == 5 and [inc["id"] for inc in first["data"]] == ["5", "4"]
+    assert [inc["id"] for inc in sim.search(size=1000, page=2).json()["data"]] == ["1"]
+    assert sim.search(size=1000, page=3).json()["data"] is None
+    with pytest.raises(requests.HTTPError):
+        sim.control("POST", "config", {"page_cap": 0})
+
+
+def test_playbook_edit_after(private_sims):
+    """A playbook changes a fresh incident within a second (demisto/content PR #16726): its version goes up,
+    so a client holding the create's version meets a version conflict."""
+    sim = private_sims("xsoar8-opp", "--playbook-edit-after", "0.3")
+    created = sim.create(name="Fresh one", createInvestigation=True).json()
+    quiet = sim.make("No investigation")
+    time.sleep(0.4)
+    stored = {inc["id"]: inc for inc in sim.incidents()}
+    assert stored[created["id"]]["version"] == created["version"] + 1
+    assert stored[quiet["id"]]["version"] == quiet["version"]
+    stale = sim.call("POST", "/incident", dict(created, details="second"))
+    assert stale.status_code == 400 and "DB version conflict" in stale.json()["detail"]
+
+
+def test_stale_index(private_sims):
+    """XSOAR 8 searches an Elasticsearch index: a hit can carry an older version than the stored one, and
+    a deleted incident can still be found for a while. Load answers the stored incident."""
+    sim = private_sims("xsoar8-opp", "--stale-index", "0.6")
+    incident = sim.make("Indexed")
+    sim.call("POST", "/incident", {"id": incident["id"], "version": incident["version"], "name": "Indexed"})
+    assert sim.search(name=["Indexed"], size=10).json()["data"][0]["version"] == incident["version"]
+    loaded = sim.call("GET", f"/incident/load/{incident['id']}").json()
+    assert loaded["version"] == incident["version"] + 1
+    wait_for(lambda: sim.search(name=["Indexed"], size=10).json()["data"][0]["version"] == loaded["version"], 5)
+    sim.batch("batchDelete", ids=[incident["id"]], filter={"size": 1})
+    assert sim.search(id=[incident["id"]], size=10).json()["total"] == 1
+    wait_for(lambda: sim.search(id=[incident["id"]], size=10).json()["total"] == 0, 5)
+
+
+def test_close_names(private_sims):
+    """A pre-process rule (Close, Link and close) closes a new incident at birth; the create's answer shows
+    it (XSOAR 6.6 admin guide, "Rule actions for pre-process rules")."""
+    sim = private_sims("xsoar8-opp", "--close-names", "^Noise")
+    closed = sim.create(name="Noise from the scanner")
+    assert closed.status_code == 201 and closed.json()["status"] == 2
+    assert sim.make("Real alert")["status"] == 0
+
+
+def test_index_lag_on_xsoar8_on_premises(private_sims):
+    """XSOAR 8 on-premises searches an index too; no lag is published, so it is a knob there."""
+    sim = private_sims("xsoar8-opp", "--index-lag", "0.5")
+    sim.create(name="Lagging")
+    assert sim.search(name=["Lagging"], size=10).json()["total"] == 0
+    wait_for(lambda: sim.search(name=["Lagging"], size=10).json()["total"] == 1, 5)

@@ -704,6 +704,9 @@ class Store:
         self.next_id = 1
         self.searchable_at: dict = {}  # id -> time.monotonic() when search finds it (index lag)
         self.war_rooms: dict = {}  # investigation id -> its entries, oldest first
+        # id -> [(time.monotonic(), the incident then, or None once deleted)]: what a stale index shows
+        self.history: dict = {}
+        self.edits_due: dict = {}  # id -> time.monotonic() when a playbook changes the new incident
         if self.path and self.path.exists():
             state = json.loads(self.path.read_text(encoding="utf-8"))
             self.incidents = {inc["id"]: inc for inc in state["incidents"]}
@@ -718,11 +721,39 @@ class Store:
     def clear(self) -> None:
         self.incidents, self.next_id, self.searchable_at = {}, 1, {}
         self.war_rooms = {}
+        self.history, self.edits_due = {}, {}
 
-    def indexed(self) -> list:
-        """Incidents the search index has caught up with (loaded ones count as indexed)."""
+    def indexed(self, stale: float = 0.0) -> list:
+        """Incidents the search index has caught up with (loaded ones count as indexed); with `stale`
+        seconds, each as it was that long ago (a deleted one too), or as first stored if younger."""
         now = time.monotonic()
-        return [inc for inc in self.incidents.values() if self.searchable_at.get(inc["id"], 0) <= now]
+        ids = list(dict.fromkeys([*self.incidents, *self.history])) if stale else list(self.incidents)
+        found = []
+        for incident_id in ids:
+            if self.searchable_at.get(incident_id, 0) > now:
+                continue
+            incident = self.as_indexed(incident_id, now - stale) if stale else self.incidents[incident_id]
+            if incident is not None:
+                found.append(incident)
+        return found
+
+    def as_indexed(self, incident_id: str, moment: float) -> dict | None:
+        history = self.history.get(incident_id)
+        if not history:
+            return self.incidents.get(incident_id)
+        older = [snapshot for at, snapshot in history if at <= moment]
+        return older[-1] if older else history[0][1]
+
+    def record_changes(self) -> None:
+        """Snapshot each incident that changed or went since its last snapshot (the stale index's history)."""
+        now = time.monotonic()
+        for incident_id, incident in self.incidents.items():
+            history = self.history.setdefault(incident_id, [])
+            if not history or history[-1][1] != incident:
+                history.append((now, copy.deepcopy(incident)))
+        for incident_id, history in self.history.items():
+            if incident_id not in self.incidents and history[-1][1] is not None:
+                history.append((now, None))
 
     def save(self) -> None:
         if self.path:
@@ -768,10 +799,30 @@ def write_json_atomically(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
-OPTIONAL_SETTINGS = {"api_key_id", "drop_names"}
-NUMBER_SETTINGS = {"index_lag", "playbook_cost_ms", "latency_ms"}  # None: the deployment's default
+OPTIONAL_SETTINGS = {"api_key_id", "drop_names", "close_names"}
+# None: the deployment's default (index_lag, playbook_cost_ms, latency_ms) or off (the knobs)
+NUMBER_SETTINGS = {"index_lag", "playbook_cost_ms", "latency_ms", "playbook_edit_after", "stale_index"}
 INTEGER_SETTINGS = {"extra_playbooks"}
 MAX_EXTRA_PLAYBOOKS = 10000
+
+
+def setting_problem(name: str, value) -> str | None:
+    """What is wrong with one setting's type or range, or None."""
+    if name in NUMBER_SETTINGS:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            return f"{name} must be a number of at least 0, or null"
+    elif name in INTEGER_SETTINGS:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EXTRA_PLAYBOOKS:
+            return f"{name} must be an integer from 0 to {MAX_EXTRA_PLAYBOOKS}"
+    elif name == "batch_needs_size":
+        if not isinstance(value, bool):
+            return f"{name} must be true or false"
+    elif name == "page_cap":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            return f"{name} must be an integer of at least 1, or null"
+    elif not (isinstance(value, str) or (value is None and name in OPTIONAL_SETTINGS)):
+        return f"{name} must be a string"
+    return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -785,6 +836,12 @@ class Config:
     extra_playbooks: int = 0
     playbook_cost_ms: float | None = None
     latency_ms: float | None = None
+    # Knobs for behaviours the evidence makes likely but not certain; off by default (README, "Knobs").
+    batch_needs_size: bool = False
+    page_cap: int | None = None
+    playbook_edit_after: float | None = None
+    stale_index: float | None = None
+    close_names: str | None = None
 
     @property
     def xsoar8(self) -> bool:
@@ -800,14 +857,9 @@ class Config:
 
     def problem(self) -> str | None:
         for name, value in dataclasses.asdict(self).items():
-            if name in NUMBER_SETTINGS:
-                if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-                    return f"{name} must be a number of at least 0, or null"
-            elif name in INTEGER_SETTINGS:
-                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EXTRA_PLAYBOOKS:
-                    return f"{name} must be an integer from 0 to {MAX_EXTRA_PLAYBOOKS}"
-            elif not (isinstance(value, str) or (value is None and name in OPTIONAL_SETTINGS)):
-                return f"{name} must be a string"
+            problem = setting_problem(name, value)
+            if problem:
+                return problem
         if self.deployment not in DEPLOYMENTS:
             return f"deployment must be one of {', '.join(DEPLOYMENTS)}"
         if self.api_key_type not in KEY_TYPES:
@@ -818,11 +870,11 @@ class Config:
             return "XSOAR 8 deployments need an api key id"
         if self.api_key_type == "advanced" and not self.xsoar8:
             return "advanced API keys exist on XSOAR 8 only"
-        if self.drop_names is not None:
+        for name in ("drop_names", "close_names"):
             try:
-                re.compile(self.drop_names)
+                re.compile(getattr(self, name) or "")
             except re.error as err:
-                return f"drop_names is not a valid regular expression: {err}"
+                return f"{name} is not a valid regular expression: {err}"
         return None
 
     def public(self) -> dict:
@@ -835,6 +887,11 @@ class Config:
             "extra_playbooks": self.extra_playbooks,
             "playbook_cost_ms": self.effective_playbook_cost_ms,
             "latency_ms": self.latency_ms or 0,
+            "batch_needs_size": self.batch_needs_size,
+            "page_cap": self.page_cap,
+            "playbook_edit_after": self.playbook_edit_after,
+            "stale_index": self.stale_index,
+            "close_names": self.close_names,
         }
 
 
@@ -989,8 +1046,10 @@ class Simulator:
         try:
             if self.config.latency_ms:  # a remote server: the network's round trip and the server's own work
                 time.sleep(self.config.latency_ms / 1000)
+            self.catch_up()
             fault = self.take_fault(method, api_path)
             reply = self.answer(method, path, api_path, headers, body, fault)
+            self.catch_up()
             self.log(method, raw_path, api_path, headers, body, reply, fault)
             return reply
         finally:
@@ -1022,6 +1081,27 @@ class Simulator:
         if fault["after_store"]:
             self.process(method, path, api_path, headers, body)
         return fault_reply(fault, dict(headers), self.config.api_key)
+
+    def catch_up(self) -> None:
+        """The knobs' background work, done when a request comes: the playbook edits that are due, and the
+        stale index's snapshots of what changed."""
+        with self.lock:
+            now = time.monotonic()
+            for incident_id, due in list(self.store.edits_due.items()):
+                if due <= now:
+                    del self.store.edits_due[incident_id]
+                    self.playbook_edit(self.store.incidents.get(incident_id))
+            if self.config.stale_index:
+                self.store.record_changes()
+
+    def playbook_edit(self, incident: dict | None) -> None:
+        """A playbook's task writes to a fresh incident (its version goes up): demisto/content PR #16726."""
+        if incident is None or incident["status"] not in (STATUS_PENDING, STATUS_ACTIVE):
+            return
+        incident["version"] += 1
+        incident["modified"] = now_rfc3339()
+        incident["runStatus"] = "waiting"
+        self.store.save()
 
     def sleep_unless_cleared(self, seconds: float) -> None:
         """A slow fault's wait, cut short when the faults are cleared: its client may have given up long ago."""
@@ -1163,13 +1243,25 @@ class Simulator:
         if drop is not None and re.search(drop, data.get("name", "")):
             return Reply(200)  # a pre-processing rule dropped it: 200, no content, nothing stored
         with self.lock:
-            answer = copy.deepcopy(self.store_new(data, custom, self.config.effective_index_lag))
+            incident = self.store_new(data, custom, self.config.effective_index_lag)
+            self.pre_process(incident)
+            if self.config.playbook_edit_after is not None and data.get("createInvestigation"):
+                self.store.edits_due[incident["id"]] = time.monotonic() + self.config.playbook_edit_after
+            answer = copy.deepcopy(incident)
             self.store.save()
         if self.config.deployment == "xsoar6":
             return json_reply(200, answer)
         if self.config.deployment == "xsoar8-saas":
             del answer["id"]  # real SaaS quirk: clients must find the new incident by name
         return json_reply(201, answer)
+
+    def pre_process(self, incident: dict) -> None:
+        """--close-names: a pre-process rule (Close, Link and close) closes a new incident at birth, and the
+        create's answer shows it closed (XSOAR 6.6 admin guide, "Rule actions for pre-process rules")."""
+        rule = self.config.close_names
+        if rule is not None and re.search(rule, incident["name"]):
+            notes = {"closeReason": "Other", "closeNotes": "Closed by a pre-process rule"}
+            self.close_incident(incident, notes, now_rfc3339())
 
     def store_new(self, data: dict, custom: dict, index_lag: float) -> dict:
         """Store a new incident (under self.lock); searches find it after `index_lag` seconds."""
@@ -1240,7 +1332,8 @@ class Simulator:
         size, page = flt.get("size", 0), flt.get("page", 0)
         if size < 0 or page < 0:
             raise bad_request("page and size must not be negative")
-        size = min(size, MAX_SEARCH_SIZE)
+        # --page-cap: a server whose pages are smaller than the size asked (caps are unpublished)
+        size = min(size, MAX_SEARCH_SIZE, self.config.page_cap or MAX_SEARCH_SIZE)
         with self.lock:
             matches = self.matching(flt)
             page_items = sort_incidents(matches, flt.get("sort"))[page * size : (page + 1) * size]
@@ -1249,7 +1342,7 @@ class Simulator:
     def matching(self, flt: dict) -> list:
         """Incidents a filter finds: only those the search index has caught up with."""
         predicate = filter_predicate(flt)
-        return [inc for inc in self.store.indexed() if predicate(inc)]
+        return [inc for inc in self.store.indexed(self.config.stale_index or 0.0) if predicate(inc)]
 
     def batch_targets(self, data: dict):
         """Incidents a batch call affects: its ids, else (with `filter` or `all`) the filter's
@@ -1260,6 +1353,9 @@ class Simulator:
         """
         if "filter" not in data:
             raise ApiError(500, "internalError", "Internal server error", "batch request without a filter")
+        size = data["filter"].get("size")
+        if self.config.batch_needs_size and not (isinstance(size, int) and size > 0):
+            return [], 0  # --batch-needs-size: 200, and nothing happens (the swagger: size 0 means no results)
         ids = list(dict.fromkeys(data.get("ids") or []))
         if ids:
             found = [self.store.incidents[i] for i in ids if i in self.store.incidents]
@@ -1617,7 +1713,7 @@ class Simulator:
 
     def control(self, method: str, name: str, body: bytes) -> Reply:
         handler = {
-            ("GET", "incidents"): lambda _: {"incidents": list(self.store.incidents.values())},
+            ("GET", "incidents"): lambda _: self.catch_up() or {"incidents": list(self.store.incidents.values())},
             ("POST", "incidents"): self.control_seed,
             ("GET", "war_rooms"): lambda _: {"war_rooms": self.store.war_rooms},
             ("GET", "requests"): lambda _: {"requests": self.requests},
@@ -1709,6 +1805,11 @@ class Simulator:
             "extra_playbooks",
             "playbook_cost_ms",
             "latency_ms",
+            "batch_needs_size",
+            "page_cap",
+            "playbook_edit_after",
+            "stale_index",
+            "close_names",
         }
         unknown = set(data) - allowed
         if unknown:
@@ -1979,6 +2080,27 @@ def parse_args(argv=None) -> argparse.Namespace:
         metavar="MS",
         help="milliseconds every API request waits before it is handled (a remote server; default 0)",
     )
+    parser.add_argument(
+        "--batch-needs-size",
+        action="store_true",
+        help="batchClose/batchDelete without a positive filter size answer 200 and do nothing",
+    )
+    parser.add_argument("--page-cap", type=int, metavar="N", help="search pages hold at most N incidents")
+    parser.add_argument(
+        "--playbook-edit-after",
+        type=float,
+        metavar="SECONDS",
+        help="a create with createInvestigation is changed (version + 1) this long after it, as by its playbook",
+    )
+    parser.add_argument(
+        "--stale-index",
+        type=float,
+        metavar="SECONDS",
+        help="search hits show each incident as it was this long ago (deleted ones too)",
+    )
+    parser.add_argument(
+        "--close-names", metavar="REGEX", help="a pre-process rule closes new incidents whose name matches"
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
     args = parser.parse_args(argv)
     config = Config(
@@ -1991,6 +2113,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.extra_playbooks,
         args.playbook_cost_ms,
         args.latency_ms,
+        batch_needs_size=args.batch_needs_size,
+        page_cap=args.page_cap,
+        playbook_edit_after=args.playbook_edit_after,
+        stale_index=args.stale_index,
+        close_names=args.close_names,
     )
     problem = config.problem()
     if problem:
