@@ -712,6 +712,11 @@ def test_runtime_config(private_sims):
         "extra_playbooks": 0,
         "playbook_cost_ms": 30.0,
         "latency_ms": 0,
+        "batch_needs_size": False,
+        "page_cap": None,
+        "playbook_edit_after": None,
+        "stale_index": None,
+        "close_names": None,
     }
     sim.control("POST", "config", {"deployment": "xsoar8-saas"})
     assert sim.control("GET", "config")["index_lag"] == 5.0  # the SaaS default
@@ -728,6 +733,10 @@ def test_runtime_config(private_sims):
         {"extra_playbooks": 10**6},
         {"playbook_cost_ms": True},
         {"latency_ms": -5},
+        {"batch_needs_size": 1},
+        {"page_cap": 0},
+        {"stale_index": -1},
+        {"close_names": "("},
     ):
         assert requests.post(sim.url + "/_simulator/config", json=bad, timeout=5).status_code == 400, bad
 
