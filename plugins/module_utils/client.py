@@ -251,12 +251,22 @@ class Client:
         body, content_type = urllib3.encode_multipart_formdata(parts)
         return self.request("POST", api_path, body, expected, False, base, content_type=content_type)
 
-    def request(self, method, api_path, payload=None, expected=(200,), idempotent=True, base=None, content_type=None):
+    def request(
+        self,
+        method,
+        api_path,
+        payload=None,
+        expected=(200,),
+        idempotent=True,
+        base=None,
+        content_type=None,
+        retries=None,
+    ):
         """One call with bounded retries. Returns a Response whose status is in `expected`.
 
         Retried: failures before the request reached the server, and 429/503 (not acted on); for
         reads also timeouts, dropped connections and 502/504. For a write those last ones raise
-        XsoarOutcomeUnknown at once.
+        XsoarOutcomeUnknown at once. `retries` replaces the retries option for this call (0: sent once).
         """
         if self.unreachable is not None:
             raise XsoarUnreachableError(self.unreachable)
@@ -265,7 +275,9 @@ class Client:
         if content_type is None and payload is not None:
             data = json.dumps(payload, allow_nan=False)
         last_problem = None
-        attempts = self.retries + 1
+        if retries is None:
+            retries = self.retries
+        attempts = retries + 1
         for attempt in range(1, attempts + 1):
             retry_after = None
             not_connected = False  # this attempt found no server at all
@@ -297,7 +309,7 @@ class Client:
         raise self._given_up(
             self.redact(
                 "%s %s failed after %d attempt%s (retries=%d); last error: %s"
-                % (method, api_path, attempts, "" if attempts == 1 else "s", self.retries, last_problem)
+                % (method, api_path, attempts, "" if attempts == 1 else "s", retries, last_problem)
             ),
             not_connected,
         )

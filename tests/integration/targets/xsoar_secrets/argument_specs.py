@@ -14,7 +14,7 @@ import sys
 
 from ansible.module_utils import basic
 
-MODULES = ("xsoar_incident", "xsoar_incident_info", "xsoar_playbook_info", "xsoar_connector_test")
+MODULES = ("xsoar_incident", "xsoar_incident_info", "xsoar_playbook_info", "xsoar_connector_test", "xsoar_api")
 SECRET_WORDS = ("key", "token", "secret", "pass")
 
 
