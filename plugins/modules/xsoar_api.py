@@ -20,7 +20,7 @@ description:
     Any other method is sent once, because sending it again could do it twice, unless O(idempotent=true).
   - In check mode only a GET is sent; for any other method the result shows the request that would be sent
     (RV(url), RV(body)) and RV(sent) is V(false).
-  - RV(changed) is what the task declares with O(changed) (by default V(false) for a GET, V(true) for any
+  - C(changed) is what the task declares with O(changed) (by default V(false) for a GET, V(true) for any
     other method); the module cannot know what a call it does not understand changed. It does not read
     anything back either; to prove a write, read it back with another task (see the examples).
   - The answer must be JSON or empty; a route that answers with a file or plain text fails with a message.
@@ -34,7 +34,7 @@ attributes:
     support: partial
     details:
       - Full for GET, which only reads and is sent in check mode too (read-only).
-      - Any other method is not sent in check mode; the result shows what would be sent, and RV(changed) is
+      - Any other method is not sent in check mode; the result shows what would be sent, and C(changed) is
         what O(changed) declares.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
@@ -91,7 +91,7 @@ options:
     type: bool
   changed:
     description:
-      - What the task reports as RV(changed) (in check mode too).
+      - What the task reports as C(changed) (in check mode too).
       - By default V(false) for V(GET) and V(true) for every other method. A search sent with POST changes
         nothing; set V(false). C(changed_when) can decide from the answer instead (see the examples).
     type: bool
