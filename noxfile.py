@@ -187,6 +187,18 @@ def shellcheck(session):
     session.run("shellcheck", *shell_files(), external=True)
 
 
+MYPY_PACKAGES = [f"ansible-core=={TOOLS_CORE}.*", "mypy==2.4.1", "types-requests", "types-jsonschema"]
+
+
+@nox.session(python=PYTHONS[TOOLS_CORE], tags=["lint"])
+def mypy(session):
+    """mypy over the typed files mypy.ini lists, in the collection copy (where ansible_collections.* imports resolve)."""
+    session.install(*MYPY_PACKAGES)
+    setup = collection_copy(session)
+    with session.chdir(setup.current_place):
+        session.run("mypy", "--config-file", str(ROOT / "mypy.ini"), *session.posargs)
+
+
 def sanity(session, core):
     require_shellcheck(session)
     ignores = [path for path in sorted((ROOT / "tests" / "sanity").glob("ignore-*.txt")) if path.read_text().strip()]

@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: alert_to_incident
@@ -89,6 +90,7 @@ _value:
 """
 
 import json
+from typing import Any, Callable
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
@@ -96,6 +98,8 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import STRICT_RFC3339, parse_time
 
 RECOVERED_STATUSES = ("recovered", "resolved", "ok", "closed")
+# an alert as a webhook delivers it (parsed JSON)
+Alert = dict[str, Any]
 
 # shown in messages as what an alert looks like
 EXAMPLE = json.dumps({"rule": {"name": "High CPU", "severity": "high"}})
@@ -110,7 +114,7 @@ LINE = {
 }
 
 
-def alert_list(payload):
+def alert_list(payload: Any) -> list[Alert]:
     """The alerts of a payload: a dict, a string of JSON, or a list of either."""
     alerts = payload if isinstance(payload, (list, tuple)) else [payload]
     parsed = []
@@ -132,16 +136,16 @@ def alert_list(payload):
     return parsed
 
 
-def _part(alert, key):
+def _part(alert: Alert, key: str) -> Alert:
     value = alert.get(key)
     return value if isinstance(value, dict) else {}
 
 
-def _text(value):
+def _text(value: Any) -> str:
     return "" if value is None else to_text(value).strip()
 
 
-def _first(*values):
+def _first(*values: Any) -> str:
     """The first value that is not empty, as text (Jinja's default(..., true) chain)."""
     for value in values:
         if _text(value):
@@ -149,42 +153,42 @@ def _first(*values):
     return ""
 
 
-def rule_name(alert):
+def rule_name(alert: Alert) -> str:
     return _text(_part(alert, "rule").get("name"))
 
 
-def rule_severity(alert):
+def rule_severity(alert: Alert) -> str:
     # Kibana's XSOAR connector reads {{context.rule.severity}}; the generic shape has rule.severity.
     return _first(_part(_part(alert, "context"), "rule").get("severity"), _part(alert, "rule").get("severity"))
 
 
-def alert_id(alert):
+def alert_id(alert: Alert) -> str:
     return _first(_part(alert, "alert").get("id"), alert.get("id"))
 
 
-def is_recovered(alert):
+def is_recovered(alert: Alert) -> bool:
     """Kibana's recovered action group, or the status that Alertmanager-like senders use."""
     action_group = _text(_part(alert, "alert").get("actionGroup")).lower()
     return action_group == "recovered" or _text(alert.get("status")).lower() in RECOVERED_STATUSES
 
 
-def alert_time(alert):
+def alert_time(alert: Alert) -> str:
     return _first(alert.get("date"), alert.get("timestamp"))
 
 
-def is_rfc3339(text):
+def is_rfc3339(text: str) -> bool:
     """A time the module accepts as occurred (strict RFC 3339, a real date)."""
     return bool(STRICT_RFC3339.match(text)) and parse_time(text) is not None
 
 
-def incident_name(alert, name_prefix="", name=""):
+def incident_name(alert: Alert, name_prefix: str = "", name: str = "") -> str:
     if name:
         return name
     rule, ident = rule_name(alert), alert_id(alert)
     return name_prefix + rule + (" / " + ident if ident and ident != rule else "")
 
 
-def details(alert):
+def details(alert: Alert) -> str:
     rule, context = _part(alert, "rule"), _part(alert, "context")
     rule_id, ident, reason = (
         _text(rule.get("id")),
@@ -203,7 +207,15 @@ def details(alert):
     return "\n".join(("%s %s" if key == "rule" else "%s: %s") % (LINE[key], value) for key, value in lines if value)
 
 
-def incident_item(alert, name_prefix="", name="", severity="", playbook="", type="", labels=None):
+def incident_item(
+    alert: Alert,
+    name_prefix: str = "",
+    name: str = "",
+    severity: Any = "",
+    playbook: str = "",
+    type: str = "",
+    labels: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The xsoar_incident bulk item of one alert."""
     item = {
         "name": incident_name(alert, name_prefix, name),
@@ -223,7 +235,7 @@ def incident_item(alert, name_prefix="", name="", severity="", playbook="", type
     return item
 
 
-def check_alerts(alerts, name):
+def check_alerts(alerts: list[Alert], name: str) -> None:
     names = [rule_name(alert) for alert in alerts]
     if not names or not all(names) or (name and len(names) != 1):
         raise AnsibleFilterError(
@@ -233,7 +245,15 @@ def check_alerts(alerts, name):
         )
 
 
-def alert_to_incident(payload, name_prefix="", name="", severity="", playbook="", type="", labels=None):
+def alert_to_incident(
+    payload: Any,
+    name_prefix: str = "",
+    name: str = "",
+    severity: Any = "",
+    playbook: str = "",
+    type: str = "",
+    labels: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """The bulk items of every alert of `payload`, one per incident name (the last alert of a name counts)."""
     alerts = alert_list(payload)
     check_alerts(alerts, _text(name))
@@ -241,7 +261,7 @@ def alert_to_incident(payload, name_prefix="", name="", severity="", playbook=""
         raise AnsibleFilterError(
             f"alert_to_incident: labels must be a list of {{type, value}} dicts, got a {labels.__class__.__name__}"
         )
-    by_name = {}
+    by_name: dict[str, dict[str, Any]] = {}
     for alert in alerts:
         item = incident_item(alert, to_text(name_prefix or ""), _text(name), severity, playbook, type, labels)
         by_name[item["name"]] = item
@@ -249,5 +269,5 @@ def alert_to_incident(payload, name_prefix="", name="", severity="", playbook=""
 
 
 class FilterModule:
-    def filters(self):
+    def filters(self) -> dict[str, Callable[..., Any]]:
         return {"alert_to_incident": alert_to_incident}

@@ -2,9 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The connection options: defined once here, documented once in doc_fragments/connection.py."""
 
+from __future__ import annotations
+
 import copy
 import math
 import os
+from typing import Any
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -14,11 +17,11 @@ from urllib.parse import urlsplit
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
 
 
-def _env(name):
+def _env(name: str) -> tuple[Any, list[str]]:
     return (env_fallback, [name])
 
 
-CONNECTION_SPEC = dict(
+CONNECTION_SPEC: dict[str, dict[str, Any]] = dict(
     # Required, but checked by validate_connection: AnsibleModule's "missing required arguments: api_key,
     # url" would not say that the environment variables are the other way to give them.
     url=dict(type="str", fallback=_env("XSOAR_URL")),
@@ -49,14 +52,14 @@ MAX_TIMEOUT = 3600
 API_PATH_SUFFIXES = ("/xsoar/public/v1", "/xsoar")
 
 
-def connection_argument_spec(**module_options):
+def connection_argument_spec(**module_options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The connection options merged with a module's own options."""
     spec = copy.deepcopy(CONNECTION_SPEC)
     spec.update(module_options)
     return spec
 
 
-def without_suboptions(spec):
+def without_suboptions(spec: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """`spec` for AnsibleModule, with the sub-options of list and dict options left to validated_suboptions.
 
     ansible-core (2.16 to 2.21 at least) lists no_log values by walking sub-options; a string where a dict
@@ -69,7 +72,7 @@ def without_suboptions(spec):
     }
 
 
-def validated_suboptions(values, spec, where=""):
+def validated_suboptions(values: dict[str, Any], spec: dict[str, Any], where: str = "") -> dict[str, Any]:
     """`values` (a dict) checked and converted against `spec` as AnsibleModule would, once no_log is in place.
 
     `where` prefixes the message (for example "incidents[2]: "); returns the validated values.
@@ -83,7 +86,7 @@ def validated_suboptions(values, spec, where=""):
     return result.validated_parameters
 
 
-def _check_url(url):
+def _check_url(url: str) -> str:
     text = (url or "").strip()
     if not text:
         raise XsoarInputError(
@@ -123,14 +126,14 @@ def _check_url(url):
     return text.rstrip("/")
 
 
-def _check_file(option, path):
+def _check_file(option: str, path: str | None) -> None:
     if path and not os.path.isfile(path):
         raise XsoarInputError(
             f"{option} {path!r} is not a readable file: give the path of a PEM file on the host that runs the module"
         )
 
 
-def without_credentials(address):
+def without_credentials(address: str) -> str:
     """An address to quote in a message, with everything before its last "@" (user, password) hidden.
 
     Textual, not urlsplit: without a scheme, "user:password@host" would parse as scheme "user".
@@ -141,7 +144,7 @@ def without_credentials(address):
     return scheme + separator + "<credentials>@" + rest.rpartition("@")[2]
 
 
-def _check_api_key(api_key):
+def _check_api_key(api_key: str) -> None:
     # Never quote the key: a message is not masked once the key is shown escaped (repr of "key\n").
     if not (api_key or "").strip():
         raise XsoarInputError("api_key is empty: set api_key (or XSOAR_API_KEY) to an XSOAR API key")
@@ -157,7 +160,7 @@ def _check_api_key(api_key):
         )
 
 
-def _check_api_key_id(api_key_id):
+def _check_api_key_id(api_key_id: str | None) -> None:
     # "" is how an unset XSOAR_API_KEY_ID or AWX field arrives: it means XSOAR 6. Never quote the value:
     # a key pasted into the wrong option would be shown, and api_key_id is not masked.
     if api_key_id is None or api_key_id == "":
@@ -175,7 +178,7 @@ def _check_api_key_id(api_key_id):
         )
 
 
-def _check_given(params):
+def _check_given(params: dict[str, Any]) -> None:
     missing = [option for option in ("url", "api_key") if params.get(option) is None]
     if missing:
         variables = " and ".join(f"XSOAR_{option.upper()}" for option in missing)
@@ -190,7 +193,7 @@ def _check_given(params):
         )
 
 
-def _check_proxy(proxy):
+def _check_proxy(proxy: str) -> None:
     shown = without_credentials(proxy)  # never quote a proxy password
     try:
         parts = urlsplit(proxy)
@@ -205,7 +208,7 @@ def _check_proxy(proxy):
         raise XsoarInputError(f"proxy {shown!r} has no host name: use http://[user:password@]<proxy>:<port>")
 
 
-def validate_connection(params):
+def validate_connection(params: dict[str, Any]) -> str:
     """Check the connection options beyond what the argument spec can; return the normalised url."""
     _check_given(params)
     url = _check_url(params["url"])

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Errors of the collection: a module catches XsoarError and fails with its message."""
 
+from __future__ import annotations
+
 
 class XsoarError(Exception):
     """Base class; str(error) is a short, redacted message that says what to fix."""
@@ -18,7 +20,7 @@ class XsoarConnectionError(XsoarError):
 class XsoarResponseError(XsoarError):
     """An HTTP answer that is not what the API promises (wrong status, HTML, not JSON)."""
 
-    def __init__(self, message, status=None):
+    def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
 
@@ -48,6 +50,6 @@ class XsoarOutcomeUnknown(XsoarConnectionError):
     and the server may still be working on it (a read timeout): then it must only be waited for.
     """
 
-    def __init__(self, message, resend_safe=True):
+    def __init__(self, message: str, resend_safe: bool = True) -> None:
         super().__init__(message)
         self.resend_safe = resend_safe

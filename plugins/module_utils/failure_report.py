@@ -6,7 +6,10 @@ The names, details and labels are the failure_incident role's (roles/failure_inc
 so the role and the callback find each other's incidents instead of opening a second one.
 """
 
+from __future__ import annotations
+
 import hashlib
+from typing import Any
 
 HASH_SUFFIX_LENGTH = 11  # " [" + 8 hex digits + "]"
 STDERR_TAIL = 1000
@@ -15,7 +18,7 @@ NOT_INCLUDED = "not included (include_error is false)"
 CLOSE_NOTES = "Closed by xsoar.connector.failure_incident: the task succeeded on this host in a later run"
 
 
-def incident_name(prefix, play, task, host, per_host=True, max_length=200):
+def incident_name(prefix: str, play: str, task: str, host: str, per_host: bool = True, max_length: int = 200) -> str:
     """`<prefix>: <play> / <task> on <host>` (no host when not per host), capped as the role caps it.
 
     A name longer than max_length is cut and ends in " [<8 hex digits of the full name's SHA-1>]",
@@ -28,12 +31,12 @@ def incident_name(prefix, play, task, host, per_host=True, max_length=200):
     return f"{full[: max_length - HASH_SUFFIX_LENGTH].strip()} [{digest}]"
 
 
-def task_label(name, action):
+def task_label(name: str | None, action: str | None) -> str:
     """The task as the role names it: its name, else its action."""
     return ((name or "").strip() or (action or "").strip()) or "unnamed task"
 
 
-def error_text(result, max_length=2000):
+def error_text(result: dict[str, Any], max_length: int = 2000) -> str:
     """msg, rc and the end of stderr of a task result, as the role joins them."""
     parts = [str(result.get("msg") or "")]
     if result.get("rc") is not None:
@@ -43,7 +46,7 @@ def error_text(result, max_length=2000):
     return ("; ".join(part for part in parts if part) or "no error message")[:max_length]
 
 
-def is_no_log(result, task_no_log):
+def is_no_log(result: dict[str, Any], task_no_log: Any) -> bool:
     """Whether a result must not be sent: a no_log task (the flag may still be an untemplated string)."""
     if result.get("_ansible_no_log") or "censored" in result:
         return True
@@ -52,7 +55,7 @@ def is_no_log(result, task_no_log):
     return bool(task_no_log)
 
 
-def details(play, task, hosts, time, error, unreachable=False):
+def details(play: str, task: str, hosts: list[str], time: str, error: str, unreachable: bool = False) -> str:
     """The incident details, line for line the role's (plus the unreachable case the role cannot see)."""
     return "\n".join(
         (
@@ -66,7 +69,7 @@ def details(play, task, hosts, time, error, unreachable=False):
     )
 
 
-def labels(play, task, hosts):
+def labels(play: str, task: str, hosts: list[str]) -> list[dict[str, str]]:
     return [
         {"type": "Ansible play", "value": play},
         {"type": "Ansible task", "value": task},
@@ -77,33 +80,42 @@ def labels(play, task, hosts):
 class FailureLog:
     """What a run did, per play, task and host: failures to report and successes that may close one."""
 
-    def __init__(self):
-        self.failures = []  # dicts in the order they happened
-        self.succeeded = []  # (play, task, host)
-        self.not_ok = set()  # (play, task, host) that failed in any way, reported or not
+    def __init__(self) -> None:
+        self.failures: list[dict[str, Any]] = []  # in the order they happened
+        self.succeeded: list[tuple[str, str, str]] = []  # (play, task, host)
+        self.not_ok: set[tuple[str, str, str]] = set()  # (play, task, host) that failed in any way, reported or not
 
-    def failed(self, play, task, host, time, error, unreachable=False, report=True):
+    def failed(
+        self,
+        play: str,
+        task: str,
+        host: str,
+        time: str,
+        error: str,
+        unreachable: bool = False,
+        report: bool = True,
+    ) -> None:
         """Record a failure; report=False (ignored, rescued, unreachable not counted) keeps it from closing."""
         self.not_ok.add((play, task, host))
         if report:
             self.failures.append(dict(play=play, task=task, host=host, time=time, error=error, unreachable=unreachable))
 
-    def ok(self, play, task, host):
+    def ok(self, play: str, task: str, host: str) -> None:
         self.succeeded.append((play, task, host))
 
-    def items(self, options, close_on_recovery=False):
+    def items(self, options: dict[str, Any], close_on_recovery: bool = False) -> list[dict[str, Any]]:
         """Bulk items for xsoar_incident's logic: one open per failure name, one close per recovered name.
 
         `options`: name_prefix, per_host, name_max_length, severity, incident_type, playbook,
         start_investigation. A name that failed in this run is never closed by it.
         """
 
-        def name(play, task, host):
+        def name(play: str, task: str, host: str) -> str:
             return incident_name(
                 options["name_prefix"], play, task, host, options["per_host"], options["name_max_length"]
             )
 
-        opened = {}
+        opened: dict[str, dict[str, Any]] = {}
         for failure in self.failures:
             key = name(failure["play"], failure["task"], failure["host"])
             if key in opened:
@@ -115,7 +127,7 @@ class FailureLog:
         items = [self._open_item(key, failure, options) for key, failure in opened.items()]
         if close_on_recovery:
             failed_names = set(opened) | {name(*entry) for entry in self.not_ok}
-            closed = []
+            closed: list[str] = []
             for play, task, host in self.succeeded:
                 key = name(play, task, host)
                 if key not in failed_names and key not in closed:
@@ -124,7 +136,7 @@ class FailureLog:
         return items
 
     @staticmethod
-    def _open_item(key, failure, options):
+    def _open_item(key: str, failure: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         item = {
             "name": key,
             "state": "present",

@@ -6,6 +6,10 @@ Field names and types follow the server's swagger (demisto-py server_api_swagger
 custom field values: the swagger types them as objects, real servers take any JSON value.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 _STRING_FIELDS = (
     "name",
     "type",
@@ -39,7 +43,7 @@ _STRING_LIST_FIELDS = ("roles", "previousRoles", "linkedIncidents", "canvases", 
 # Fields the module decides itself: an incident is found by name, never addressed by id in a body.
 MANAGED_BY_MODULE = ("id", "version", "created", "modified", "investigationId", "status")
 
-_properties = {field: {"type": "string"} for field in _STRING_FIELDS + DATE_TIME_FIELDS}
+_properties: dict[str, dict[str, Any]] = {field: {"type": "string"} for field in _STRING_FIELDS + DATE_TIME_FIELDS}
 _properties.update((field, {"type": "integer"}) for field in _INTEGER_FIELDS)
 _properties.update((field, {"type": "array", "items": {"type": "string"}}) for field in _STRING_LIST_FIELDS)
 _properties.update(

@@ -2,7 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The logic of the read-only modules xsoar_playbook_info and xsoar_incident_info."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import check_name, names_match
 
@@ -14,7 +19,7 @@ PLAYBOOK_INFO_OPTIONS = dict(
 )
 
 
-def prepare_playbooks(params):
+def prepare_playbooks(params: dict[str, Any]) -> dict[str, Any]:
     name = params.get("name")
     if name is not None and not name.strip():
         raise XsoarInputError(
@@ -23,7 +28,7 @@ def prepare_playbooks(params):
     return {"name": name, "match": params.get("match") or "exact"}
 
 
-def playbook_matches(playbook, name, match):
+def playbook_matches(playbook: dict[str, Any], name: str | None, match: str) -> bool:
     """Exact (case included) or case-insensitive substring comparison of a playbook's name."""
     if name is None:
         return True
@@ -35,7 +40,7 @@ def playbook_matches(playbook, name, match):
     return current == name
 
 
-def playbook_summary(playbook):
+def playbook_summary(playbook: dict[str, Any]) -> dict[str, Any]:
     tags = playbook.get("tags")
     return {
         "id": playbook.get("id"),
@@ -47,7 +52,9 @@ def playbook_summary(playbook):
 PLAYBOOK_PAGE_SIZE = 100
 
 
-def playbook_pages(client, query=None, page_size=PLAYBOOK_PAGE_SIZE):
+def playbook_pages(
+    client: Client, query: str | None = None, page_size: int = PLAYBOOK_PAGE_SIZE
+) -> list[dict[str, Any]]:
     """Every playbook matching `query` (all without one), read page by page.
 
     Real tenants hold 1000-2300 playbooks and one full listing takes 30-90 s, longer than the
@@ -56,13 +63,17 @@ def playbook_pages(client, query=None, page_size=PLAYBOOK_PAGE_SIZE):
     (above a page) is reached; one that repeats its first page is asked once for the whole list.
     A `total` of one page only is not trusted: it may count the page, not the matches.
     """
-    found, seen, page = [], set(), 0
+    found: list[dict[str, Any]] = []
+    seen: set[Any] = set()
+    page = 0
     while True:
         data = _playbook_search(client, query, {"page": page, "size": page_size})
         batch = [p for p in data.get("playbooks") or [] if isinstance(p, dict) and p.get("id") not in seen]
         found.extend(batch)
         seen.update(p.get("id") for p in batch)
-        total = data.get("total") if isinstance(data.get("total"), int) else 0
+        total = data.get("total")
+        if not isinstance(total, int):
+            total = 0
         page += 1
         if not batch and page > 1 and total > len(found):
             whole = _playbook_search(client, query, {})  # paging ignored: the whole list at once
@@ -71,7 +82,7 @@ def playbook_pages(client, query=None, page_size=PLAYBOOK_PAGE_SIZE):
             return found
 
 
-def _playbook_search(client, query, body):
+def _playbook_search(client: Client, query: str | None, body: dict[str, Any]) -> dict[str, Any]:
     if query is not None:
         body = dict(body, query=query)
     data = client.post("/playbook/search", body).json
@@ -82,20 +93,20 @@ def _playbook_search(client, query, body):
     return data
 
 
-def all_playbooks(client):
+def all_playbooks(client: Client) -> list[dict[str, Any]]:
     return playbook_pages(client)
 
 
-def quoted(value):
+def quoted(value: str) -> str:
     """A query-language phrase: in double quotes, with quotes and backslashes escaped."""
     return '"{}"'.format(value.replace("\\", "\\\\").replace('"', '\\"'))
 
 
-def name_query(name):
+def name_query(name: str) -> str:
     return "name:" + quoted(name)
 
 
-def find_playbooks(client, name, match):
+def find_playbooks(client: Client, name: str | None, match: str) -> list[dict[str, Any]]:
     """Playbooks by name without listing them all when the name is exact.
 
     The server's name search matches words, so the result is compared exactly here; if it finds
@@ -108,7 +119,7 @@ def find_playbooks(client, name, match):
     return [p for p in all_playbooks(client) if playbook_matches(p, name, match)]
 
 
-def run_playbooks(client, plan, check_mode):
+def run_playbooks(client: Client, plan: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     found = [playbook_summary(p) for p in find_playbooks(client, plan["name"], plan["match"])]
     return {"changed": False, "playbooks": found}
 
@@ -128,7 +139,7 @@ INCIDENT_INFO_OPTIONS = dict(
 INCIDENT_INFO_EXCLUSIVE = [("name", "ids", "query")]
 
 
-def prepare_incidents(params):
+def prepare_incidents(params: dict[str, Any]) -> dict[str, Any]:
     """Check the options before any request; returns the plan for run_incidents."""
     name = params.get("name")
     if name is not None:
@@ -163,7 +174,7 @@ def prepare_incidents(params):
 STATUS_QUERY = {"open": "-status:closed", "closed": "status:closed"}
 
 
-def folded_query(plan):
+def folded_query(plan: dict[str, Any]) -> str:
     """The plan's query with its names, ids and status added to it.
 
     A server given a `query` ignores every other filter field ("All other filters will be ignored
@@ -179,9 +190,9 @@ def folded_query(plan):
     return " and ".join(parts)
 
 
-def incident_filter(plan):
+def incident_filter(plan: dict[str, Any]) -> dict[str, Any]:
     """The IncidentFilter of POST /incidents/search for a plan (page and size are added by the search)."""
-    flt = {"sort": [{"field": plan["sort"], "asc": plan["sort_order"] == "asc"}]}
+    flt: dict[str, Any] = {"sort": [{"field": plan["sort"], "asc": plan["sort_order"] == "asc"}]}
     if plan["query"] is not None:
         flt["query"] = folded_query(plan)
         return flt
@@ -196,12 +207,12 @@ def incident_filter(plan):
     return flt
 
 
-def status_matches(incident, status):
+def status_matches(incident: dict[str, Any], status: str) -> bool:
     closed = incident.get("status") in api.CLOSED_STATUSES
     return status == "any" or (status == "closed") == closed
 
 
-def plan_matches(incident, plan):
+def plan_matches(incident: dict[str, Any], plan: dict[str, Any]) -> bool:
     """What the plan asks for, checked on the client: exact name, one of the ids, status."""
     return all(
         (
@@ -212,14 +223,14 @@ def plan_matches(incident, plan):
     )
 
 
-def select_fields(incident, fields):
+def select_fields(incident: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
     """Only the given top-level keys of an incident (keys it does not have are left out)."""
     if fields is None:
         return incident
     return {key: incident[key] for key in fields if key in incident}
 
 
-def search_incidents(client, plan):
+def search_incidents(client: Client, plan: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
     """(total, incidents) for a plan, with a true total.
 
     By name the server matches words, so every page is read and names are compared exactly here;
@@ -237,6 +248,6 @@ def search_incidents(client, plan):
     return len(matched), matched[: plan["limit"]]
 
 
-def run_incidents(client, plan, check_mode):
+def run_incidents(client: Client, plan: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     total, incidents = search_incidents(client, plan)
     return {"changed": False, "total": total, "incidents": [select_fields(i, plan["fields"]) for i in incidents]}

@@ -2,7 +2,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What every module does around its own logic: check inputs, build the client, report errors."""
 
-from ansible.module_utils.basic import missing_required_lib
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import validate_connection
 from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, Client
@@ -11,7 +15,13 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import Xsoa
 INSECURE_WARNING = "validate_certs is false: the server's certificate is not checked, so the API key can be intercepted"
 
 
-def run_module(module, prepare, execute):
+# prepare(params) checks a module's own options and returns what execute needs
+Prepare = Callable[[dict[str, Any]], Any]
+# execute(client, prepared, check_mode) returns the module result
+Execute = Callable[[Client, Any, bool], dict[str, Any]]
+
+
+def run_module(module: AnsibleModule, prepare: Prepare, execute: Execute) -> None:
     """Validate everything with `prepare(params)` before any request, then `execute(client, prepared)`.
 
     `execute` returns the module result (a dict with at least `changed`); an XsoarError from either
@@ -21,7 +31,7 @@ def run_module(module, prepare, execute):
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     # fail_json is called outside the except blocks: inside one, ansible-core adds the handled
     # exception's traceback to the output (-vvv), which for an input error is noise
-    failure = None
+    failure: XsoarError | None = None
     try:
         settings = dict(module.params, url=validate_connection(module.params))
         prepared = prepare(module.params)
