@@ -295,7 +295,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
     connection_argument_spec,
     validate_connection,
 )
-from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, Client
+from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, Client, redact
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.failure_report import (
     CLOSE_NOTES,
@@ -435,7 +435,7 @@ class CallbackModule(CallbackBase):
         except XsoarError as error:
             self._display.warning(PREFIX + "%s; %d incident(s) not sent" % (error, opening))
         except Exception as error:  # pylint: disable=broad-except
-            message = str(error).replace(self.get_option("api_key") or "\0", "********")
+            message = redact(error, self.get_option("api_key") or "")
             self._display.warning(
                 PREFIX + "unexpected %s: %s; %d incident(s) not sent" % (type(error).__name__, message, opening)
             )

@@ -2,23 +2,31 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one HTTP client of the collection: a keep-alive requests session with bounded retries."""
 
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
 import hashlib
 import json
 import math
 import os
 import random
+import re
 import secrets
+import socket
 import string
 import threading
 import time
 import traceback
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import without_credentials
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarAuthError,
     XsoarConnectionError,
+    XsoarError,
     XsoarOutcomeUnknown,
     XsoarResponseError,
     XsoarUnreachableError,
@@ -29,8 +37,10 @@ try:
     import requests
     import urllib3
     from requests import exceptions as rexc
+    from requests.adapters import HTTPAdapter
 except ImportError:  # pragma: no cover - reported by the module through missing_required_lib
     requests = None
+    HTTPAdapter = object
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 CLOUD_API_PREFIX = "/xsoar/public/v1"
@@ -44,6 +54,14 @@ RETRY_AFTER_MAX = 60.0
 NONCE_ALPHABET = string.ascii_letters + string.digits
 SNIPPET_LENGTH = 200
 READ_CHUNK = 65536
+# The watchdog shuts a request's socket this long after timeout: a silent server meets the socket's own
+# timeout first (its message says no answer came), one that trickles meets the watchdog.
+WATCHDOG_GRACE = 0.25
+REDACTED = "********"
+# A JSON escape of a letter, a digit or "/": no encoder needs one, so it may be spelling out a key.
+JSON_ESCAPED_KEY_CHARACTER = re.compile(r"\\(?:u00(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])|/)")
+# The shortest run of the key that is hidden: shorter runs are common in ordinary text and of no use alone.
+REDACT_MIN_RUN = 8
 # OpenSSL's words for a client certificate the server wants, refuses, or that cannot be loaded
 CLIENT_CERT_SIGNS = (
     "certificate required",
@@ -92,6 +110,189 @@ def advanced_key_headers(api_key, now_ms=None, nonce=None):
     nonce = nonce or "".join(secrets.choice(NONCE_ALPHABET) for dummy in range(64))
     signature = hashlib.sha256((api_key + nonce + timestamp).encode("utf-8")).hexdigest()
     return {"x-xdr-timestamp": timestamp, "x-xdr-nonce": nonce, "Authorization": signature}
+
+
+def secret_forms(secret: str) -> tuple[str, ...]:
+    """The texts a server may echo `secret` as: itself, URL-encoded, and base64 at each of its three alignments.
+
+    Base64 turns three bytes into four characters, so what a piece of the secret becomes depends on where
+    it starts in the encoded text; the whole groups of secret[shift:] for shift 0, 1 and 2 cover every start.
+    """
+    forms = [secret, quote(secret, safe="")]
+    raw = secret.encode("utf-8")
+    for shift in range(3):
+        part = raw[shift:]
+        whole_groups = part[: len(part) - len(part) % 3]
+        forms.append(base64.b64encode(whole_groups).decode("ascii"))
+        forms.append(base64.urlsafe_b64encode(whole_groups).decode("ascii"))
+    return tuple(dict.fromkeys(forms))
+
+
+# Every REDACT_MIN_RUN characters in a row of a form hold one of its ANCHOR_LENGTH-character pieces that start
+# at a multiple of ANCHOR_LENGTH: a text is searched for those few pieces (str.find is fast), then checked there.
+ANCHOR_LENGTH = REDACT_MIN_RUN // 2
+
+
+@functools.lru_cache(maxsize=8)
+def _secret_pieces(secret: str) -> tuple[frozenset, tuple[str, ...]]:
+    """(every REDACT_MIN_RUN characters in a row of the secret's forms, their anchors), in lower case."""
+    runs = set()
+    anchors = set()
+    for form in secret_forms(secret):
+        lowered = form.lower()
+        for start in range(len(lowered) - REDACT_MIN_RUN + 1):
+            runs.add(lowered[start : start + REDACT_MIN_RUN])
+        for start in range(0, len(lowered) - ANCHOR_LENGTH + 1, ANCHOR_LENGTH):
+            anchors.add(lowered[start : start + ANCHOR_LENGTH])
+    return frozenset(runs), tuple(sorted(anchors))
+
+
+def _run_starts(lowered: str, secret: str) -> set[int]:
+    """Where in `lowered` REDACT_MIN_RUN characters of one of the secret's forms start."""
+    runs, anchors = _secret_pieces(secret)
+    starts = set()
+    for anchor in anchors:
+        found = lowered.find(anchor)
+        while found != -1:
+            for start in range(max(found - ANCHOR_LENGTH, 0), found + 1):
+                if lowered[start : start + REDACT_MIN_RUN] in runs:
+                    starts.add(start)
+            found = lowered.find(anchor, found + 1)
+    return starts
+
+
+def _hide_runs(text: str, starts: set[int]) -> str:
+    """`text` with each stretch of overlapping windows at `starts` replaced by one REDACTED."""
+    pieces = []
+    kept_from = 0
+    hidden_to = -1
+    for start in sorted(starts):
+        if start >= hidden_to:  # a new stretch
+            if hidden_to >= 0:
+                pieces.append(REDACTED)
+            pieces.append(text[kept_from:start])
+        hidden_to = max(hidden_to, start + REDACT_MIN_RUN)
+        kept_from = hidden_to
+    if hidden_to < 0:
+        return text
+    pieces.append(REDACTED)
+    pieces.append(text[kept_from:])
+    return "".join(pieces)
+
+
+def _ascii_lower(text: str) -> str:
+    """`text` in lower case, character for character (str.lower turns a few letters into two)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(char.lower() if char.isascii() else char for char in text)
+
+
+def redact(text: object, api_key: str, signatures: tuple[str, ...] = ()) -> str:
+    """`text` without the key: the one redaction of the collection (modules, callback, EDA source).
+
+    Hides every run of REDACT_MIN_RUN or more characters of the key, in any case, and of its URL-encoded
+    and base64 forms (servers echo a key cut, lower-cased, quoted or inside a Basic header), and the
+    advanced-key signatures given (the requests in flight).
+    """
+    text = str(text)
+    if len(api_key) < REDACT_MIN_RUN:
+        # a key this short cannot be told from ordinary text by pieces: hide it only whole
+        text = text.replace(api_key, REDACTED) if api_key else text
+    else:
+        text = _hide_runs(text, _run_starts(_ascii_lower(text), api_key))
+    for signature in signatures:
+        text = text.replace(signature, REDACTED).replace(signature.upper(), REDACTED)
+    return text
+
+
+_WATCHED = threading.local()
+
+
+def _shut(sock: socket.socket) -> None:
+    """Wakes whatever waits on `sock` in another thread (a close alone does not on Linux)."""
+    with contextlib.suppress(OSError):  # already closed
+        # socket.socket's own shutdown: an SSLSocket's would touch its TLS state from this thread
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """The deadline of one request: when it passes, the request's socket is shut, wherever the request waits.
+
+    A socket timeout bounds each read alone, so a server sending its headers a byte at a time would hold
+    the request for ever; this bounds connecting, the headers and the body together.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _watch(sock: socket.socket | None) -> None:
+    """Hands `sock` to the watchdog of this thread's request in flight."""
+    watchdog = getattr(_WATCHED, "watchdog", None)
+    if watchdog is not None and sock is not None:
+        watchdog.watch(sock)
+
+
+class _WatchedConnection:
+    """Mixed into urllib3's connection classes: each socket a request uses goes to its watchdog."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        _watch(sock)
+        return sock
+
+    def request(self, *args, **kwargs):
+        _watch(self.sock)  # a kept-alive connection: its socket was made for an earlier request
+        return super().request(*args, **kwargs)
+
+
+@functools.cache
+def _watched_pool(pool_class: type) -> type:
+    connection_class = pool_class.ConnectionCls
+    if issubclass(connection_class, _WatchedConnection):
+        return pool_class
+    watched = type("Watched" + connection_class.__name__, (_WatchedConnection, connection_class), {})
+    return type("Watched" + pool_class.__name__, (pool_class,), {"ConnectionCls": watched})
+
+
+def _watch_pools(manager):
+    classes = manager.pool_classes_by_scheme
+    manager.pool_classes_by_scheme = {scheme: _watched_pool(cls) for scheme, cls in classes.items()}
+    return manager
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter, with connections (direct, through a proxy or SOCKS) that a watchdog can shut."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        _watch_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        return _watch_pools(super().proxy_manager_for(proxy, **proxy_kwargs))
 
 
 def retry_delay(attempt, retry_after=None):
@@ -179,7 +380,8 @@ class Client:
         cert = settings.get("client_cert")
         self._cert = (cert, settings["client_key"]) if cert and settings.get("client_key") else cert
         self.sleep = sleep
-        self._secrets = {self._api_key}
+        # advanced-key signatures of the requests in flight: an echo of one is hidden while it can come back
+        self._signatures: set[str] = set()
         self.request_count = 0
         # the Date header of the last answer: the server's clock, for callers that need "now" on the server
         self.last_answer_date = None
@@ -197,6 +399,8 @@ class Client:
         session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         # resolved once in __init__: requests would re-read the proxy and netrc environment per request
         session.trust_env = False
+        for prefix in ("https://", "http://"):
+            session.mount(prefix, _WatchedAdapter())
         with self._lock:
             self._sessions.append(session)
         self._local.session = session
@@ -220,12 +424,9 @@ class Client:
         for session in self._sessions:
             session.close()
 
-    def redact(self, text):
-        text = str(text)
-        for secret in tuple(self._secrets):  # another thread may add a signed header's value
-            if secret:
-                text = text.replace(secret, "********")
-        return text
+    def redact(self, text: object) -> str:
+        # tuple(): another thread may add or drop a signature meanwhile
+        return redact(text, self._api_key, tuple(self._signatures))
 
     # -- public verbs -------------------------------------------------------------------------
 
@@ -325,11 +526,8 @@ class Client:
         return XsoarUnreachableError(message)
 
     def _auth_headers(self):
-        if self.api_key_type == "advanced":
-            headers = advanced_key_headers(self._api_key)
-            self._secrets.add(headers["Authorization"])
-        else:
-            headers = {"Authorization": self._api_key}
+        advanced = self.api_key_type == "advanced"
+        headers = advanced_key_headers(self._api_key) if advanced else {"Authorization": self._api_key}
         if self.api_key_id:
             headers["x-xdr-auth-id"] = self.api_key_id
         return headers
@@ -341,10 +539,65 @@ class Client:
         """
         with self._lock:
             self.request_count += 1
-        deadline = time.monotonic() + self.timeout
         headers = self._auth_headers()
         if content_type is not None:
             headers["Content-Type"] = content_type
+        signature = None
+        if self.api_key_type == "advanced":
+            signature = headers["Authorization"]
+            self._signatures.add(signature)
+        try:
+            raw, text = self._exchange_within_timeout(method, url, data, headers)
+        finally:
+            # kept only while its request is in flight: memory stays flat over any number of requests
+            self._signatures.discard(signature)
+        self.last_answer_date = raw.headers.get("Date")
+        json_data = None
+        if text.strip() and not looks_like_html(raw.headers.get("Content-Type"), text):
+            json_data = self._parsed(text)
+        return Response(raw.status_code, raw.headers, text.encode("utf-8"), json_data)
+
+    def _exchange_within_timeout(self, method, url, data, headers):
+        """(raw answer, redacted body text) of one request that connects, sends and is answered within timeout."""
+        watchdog = _Watchdog(self.timeout + WATCHDOG_GRACE)
+        _WATCHED.watchdog = watchdog
+        try:
+            raw, body = self._exchange(method, url, data, headers)
+        except (XsoarError, _OutcomeUnknown):
+            if watchdog.expired:
+                raise self._deadline_passed() from None
+            raise
+        finally:
+            watchdog.cancel()
+            _WATCHED.watchdog = None
+        if watchdog.expired:  # the body may end early without an error once its socket is shut
+            raise self._deadline_passed()
+        # redacted before anything parses, quotes or cuts it, with this request's signature still known
+        return raw, self.redact(body.decode("utf-8", "replace"))
+
+    def _parsed(self, text: str):
+        """The JSON of a redacted body (None when it is not JSON), redacted again when escapes could hide the key."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not JSON_ESCAPED_KEY_CHARACTER.search(text):
+            return data
+        # "\u004b" is "K" only once parsed: redact the parsed text as well
+        try:
+            return json.loads(self.redact(json.dumps(data, ensure_ascii=False)))
+        except ValueError:
+            return None
+
+    def _deadline_passed(self):
+        return _OutcomeUnknown(
+            f"the answer from {self.url} did not complete within {self.timeout:g}s (timeout option, the limit for a"
+            " whole request: connecting, headers and body); the server may still have processed the request",
+            resend_safe=False,
+        )
+
+    def _exchange(self, method, url, data, headers):
+        """(raw answer, body bytes) of one request; network failures become XsoarConnectionError."""
         try:
             raw = self._thread_session().request(
                 method,
@@ -359,7 +612,7 @@ class Client:
                 stream=True,
             )
             try:
-                body = self._read_body(raw, deadline)
+                body = self._read_body(raw)
             finally:
                 raw.close()
         except rexc.SSLError as error:
@@ -383,31 +636,14 @@ class Client:
             raise self._connection_failure(error)
         except rexc.RequestException as error:
             raise XsoarConnectionError(self.redact(f"request to {self.url} failed: {_reason(error)}"))
-        self.last_answer_date = raw.headers.get("Date")
-        text = self.redact(body.decode("utf-8", "replace"))
-        json_data = None
-        if text.strip() and not looks_like_html(raw.headers.get("Content-Type"), text):
-            try:
-                json_data = json.loads(text)
-            except ValueError:
-                json_data = None
-        return Response(raw.status_code, raw.headers, text.encode("utf-8"), json_data)
+        return raw, body
 
-    def _read_body(self, raw, deadline):
-        """The whole body, or _OutcomeUnknown once the deadline passes (each read alone is bounded by timeout).
-
-        read1 returns what has arrived, so a server that trickles a byte at a time still meets the clock.
-        """
+    def _read_body(self, raw):
+        """The whole body; the request's watchdog ends it when the deadline passes (then it may come back cut)."""
         read1 = getattr(raw.raw, "read1", None)  # urllib3 2; older ones only check every 8 KiB
         chunks = []
         try:
             while True:
-                if time.monotonic() > deadline:
-                    raise _OutcomeUnknown(
-                        f"the answer from {self.url} did not complete within {self.timeout:g}s (timeout option, the limit for a whole"
-                        " answer); the server may still have processed the request",
-                        resend_safe=False,
-                    )
                 chunk = read1(READ_CHUNK, decode_content=True) if read1 else raw.raw.read(8192, decode_content=True)
                 if not chunk:
                     return b"".join(chunks)

@@ -1,0 +1,201 @@
+# Copyright: (c) 2026, xsoar.connector developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The client against hostile servers on 127.0.0.1: trickled headers, partial key echoes, huge answers."""
+
+import base64
+import socket
+import threading
+import time
+
+import pytest
+
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError
+
+KEY = "Kq7Zr2Wm9Xv4Tn8Lp3Hs6Jd1Fg5Bc0Ny"
+
+
+class HostileServer:
+    """Accepts connections on 127.0.0.1 and hands each, with its request head, to `respond(conn, head)`."""
+
+    def __init__(self, respond):
+        self.respond = respond
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.requests = 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, dummy = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
+
+    def answer(self, conn):
+        with conn:
+            try:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    request += data
+                self.requests += 1
+                self.respond(conn, request.decode("latin-1"))
+            except OSError:
+                pass
+
+    def close(self):
+        self.sock.close()
+
+
+def client_for(url, **changes):
+    settings = dict(
+        url=url,
+        api_key=KEY,
+        api_key_id=None,
+        api_key_type="standard",
+        validate_certs=True,
+        ca_path=None,
+        client_cert=None,
+        client_key=None,
+        proxy=None,
+        timeout=2.0,
+        retries=0,
+    )
+    settings.update(changes)
+    return Client(settings, sleep=lambda seconds: None)
+
+
+def failure(server, **changes):
+    """(message, seconds) of one search against `server` that must fail."""
+    client = client_for(server.url, **changes)
+    started = time.monotonic()
+    try:
+        with pytest.raises(XsoarError) as info:
+            client.post("/incidents/search", {"filter": {}})
+    finally:
+        client.close()
+    return str(info.value), time.monotonic() - started
+
+
+def trickle_headers(conn, head):
+    """The status line, then a header one byte a second, for up to 30 s."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for byte in b"X-Slow: " + b"a" * 30:
+        conn.sendall(bytes([byte]))
+        time.sleep(1)
+
+
+def trickle_status_line(conn, head):
+    for byte in b"HTTP/1.1 200 OK\r\n" * 3:
+        conn.sendall(bytes([byte]))
+        time.sleep(1)
+
+
+@pytest.mark.parametrize("respond", [trickle_headers, trickle_status_line])
+@pytest.mark.parametrize("retries", [0, 1])
+def test_trickled_headers_end_at_the_deadline(respond, retries):
+    server = HostileServer(respond)
+    try:
+        message, took = failure(server, timeout=2.0, retries=retries)
+    finally:
+        server.close()
+    # one deadline per request: connecting, headers and body together, at most a second late
+    assert took < 3.0 * (retries + 1), took
+    assert "did not complete within 2s" in message, message
+    assert server.requests == retries + 1
+
+
+def trickle_body_without_length(conn, head):
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{")
+    for _ in range(30):
+        conn.sendall(b" ")
+        time.sleep(1)
+
+
+def test_a_body_trickled_until_close_ends_at_the_deadline():
+    server = HostileServer(trickle_body_without_length)
+    try:
+        message, took = failure(server, timeout=2.0)
+    finally:
+        server.close()
+    assert took < 3.0, took
+    assert "did not complete within 2s" in message
+
+
+def echo(text):
+    def respond(conn, head):
+        body = ('{"title": "bad request", "detail": "' + text + '"}').encode()
+        conn.sendall(b"HTTP/1.1 400 Bad\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        conn.sendall(body)
+
+    return respond
+
+
+ECHOES = {
+    "first 16": KEY[:16],
+    "last 12": KEY[-12:],
+    "first 10...last 10": f"{KEY[:10]}...{KEY[-10:]}",
+    "lower case": KEY.lower(),
+    "8-character chunks": " ".join(KEY[i : i + 8] for i in range(0, len(KEY), 8)),
+    "base64": base64.b64encode(KEY.encode()).decode(),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(ECHOES))
+def test_a_partial_echo_of_the_key_is_hidden_in_the_message(shape):
+    server = HostileServer(echo(ECHOES[shape]))
+    try:
+        message, dummy = failure(server)
+    finally:
+        server.close()
+    assert "HTTP 400" in message and "********" in message, message
+    shown = [ECHOES[shape][i : i + 8] for i in range(len(ECHOES[shape]) - 7)]
+    assert [piece for piece in shown if piece in message] == [], message
+
+
+def echo_authorization(conn, head):
+    signature = [line for line in head.split("\r\n") if line.lower().startswith("authorization:")][0]
+    echo(signature.partition(":")[2].strip())(conn, head)
+
+
+def test_an_echoed_signature_is_hidden_and_not_kept():
+    server = HostileServer(echo_authorization)
+    client = client_for(server.url, api_key_type="advanced", api_key_id="7")
+    messages = []
+    try:
+        for _ in range(50):
+            with pytest.raises(XsoarError) as info:
+                client.post("/incidents/search", {})
+            messages.append(str(info.value))
+        assert all("HTTP 400 bad request; ********" in message for message in messages), messages[0]
+        # a signature is a secret only while its request is in flight: none is kept after
+        assert client.redact("x" * 64) == "x" * 64
+        assert not client._signatures
+    finally:
+        client.close()
+        server.close()
+
+
+def json_escaped_echo(conn, head):
+    spelled = "".join(f"\\u{ord(char):04x}" for char in KEY)
+    body = ('{"total": 1, "data": [{"id": "1", "name": "x", "details": "key ' + spelled + '"}]}').encode()
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+    conn.sendall(body)
+
+
+def test_a_key_spelled_with_json_escapes_is_hidden_once_parsed():
+    server = HostileServer(json_escaped_echo)
+    client = client_for(server.url)
+    try:
+        answer = client.post("/incidents/search", {}).json
+    finally:
+        client.close()
+        server.close()
+    assert answer["data"][0]["details"] == "key ********"
