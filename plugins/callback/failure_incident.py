@@ -142,6 +142,16 @@ options:
     ini:
       - section: callback_failure_incident
         key: retries
+  max_answer_mb:
+    description:
+      - The largest answer read, in megabytes (1 to 1024); a larger one is refused unread, with a warning.
+    type: int
+    default: 64
+    env:
+      - name: XSOAR_MAX_ANSWER_MB
+    ini:
+      - section: callback_failure_incident
+        key: max_answer_mb
   severity:
     description: Severity of the incidents (V(low), V(medium), V(high), V(critical), ... or 0 to 4).
     type: str

@@ -84,6 +84,14 @@ options:
       - If not set, the value of the E(XSOAR_RETRIES) environment variable is used.
     type: int
     default: 3
+  max_answer_mb:
+    description:
+      - The largest answer read, in megabytes (1 to 1024). A larger one is refused unread, with a message that
+        gives its size, and not asked for again; memory stays within a few times this limit.
+      - The default is far above what the calls of the collection get back and far below a host's memory.
+      - If not set, the value of the E(XSOAR_MAX_ANSWER_MB) environment variable is used.
+    type: int
+    default: 64
 requirements:
   - requests
 notes:

@@ -42,9 +42,12 @@ CONNECTION_SPEC: dict[str, dict[str, Any]] = dict(
     proxy=dict(type="str", no_log=True, fallback=_env("XSOAR_PROXY")),  # may carry user:password@
     timeout=dict(type="float", default=30, fallback=_env("XSOAR_TIMEOUT")),
     retries=dict(type="int", default=3, fallback=_env("XSOAR_RETRIES")),
+    max_answer_mb=dict(type="int", default=64, fallback=_env("XSOAR_MAX_ANSWER_MB")),
 )
 
 MAX_RETRIES = 10
+# Far above any answer of the calls the collection makes; an answer of this size takes a few times it in memory.
+MAX_ANSWER_MB = 1024
 # An hour per answer is far beyond any API call; larger values overflow the socket layer (inf does).
 MAX_TIMEOUT = 3600
 
@@ -235,4 +238,9 @@ def validate_connection(params: dict[str, Any]) -> str:
         )
     if not 0 <= params["retries"] <= MAX_RETRIES:
         raise XsoarInputError("retries must be between 0 and %d, got %d" % (MAX_RETRIES, params["retries"]))
+    max_answer_mb = params.get("max_answer_mb", 64)
+    if not 1 <= max_answer_mb <= MAX_ANSWER_MB:
+        raise XsoarInputError(
+            f"max_answer_mb must be between 1 and {MAX_ANSWER_MB} (megabytes of one answer), got {max_answer_mb}"
+        )
     return url

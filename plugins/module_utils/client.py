@@ -54,6 +54,8 @@ RETRY_AFTER_MAX = 60.0
 NONCE_ALPHABET = string.ascii_letters + string.digits
 SNIPPET_LENGTH = 200
 READ_CHUNK = 65536
+MEGABYTE = 1024 * 1024
+DEFAULT_MAX_ANSWER_MB = 64
 # The watchdog shuts a request's socket this long after timeout: a silent server meets the socket's own
 # timeout first (its message says no answer came), one that trickles meets the watchdog.
 WATCHDOG_GRACE = 0.25
@@ -98,6 +100,10 @@ class _OutcomeUnknown(Exception):
 
 class _CertificateRejected(XsoarConnectionError):
     """The server's certificate is not trusted (or ours is refused): every attempt would meet the same."""
+
+
+class _AnswerTooLarge(XsoarResponseError):
+    """An answer above max_answer_mb: refused unread, and not asked for again (it would be as large)."""
 
 
 class _NotConnected(XsoarConnectionError):
@@ -376,6 +382,7 @@ class Client:
         self.api_key_type = settings.get("api_key_type") or "standard"
         self.timeout = settings.get("timeout") or 30
         self.retries = settings.get("retries", 3)
+        self.max_answer_mb = settings.get("max_answer_mb") or DEFAULT_MAX_ANSWER_MB
         self.validate_certs = settings.get("validate_certs", True)
         cert = settings.get("client_cert")
         self._cert = (cert, settings["client_key"]) if cert and settings.get("client_key") else cert
@@ -484,7 +491,7 @@ class Client:
             not_connected = False  # this attempt found no server at all
             try:
                 response = self._send(method, url, data, content_type)
-            except _CertificateRejected:
+            except (_CertificateRejected, _AnswerTooLarge):
                 raise
             except _OutcomeUnknown as problem:
                 if not idempotent:
@@ -547,7 +554,7 @@ class Client:
             signature = headers["Authorization"]
             self._signatures.add(signature)
         try:
-            raw, text = self._exchange_within_timeout(method, url, data, headers)
+            raw, body, text = self._exchange_within_timeout(method, url, data, headers)
         finally:
             # kept only while its request is in flight: memory stays flat over any number of requests
             self._signatures.discard(signature)
@@ -555,10 +562,10 @@ class Client:
         json_data = None
         if text.strip() and not looks_like_html(raw.headers.get("Content-Type"), text):
             json_data = self._parsed(text)
-        return Response(raw.status_code, raw.headers, text.encode("utf-8"), json_data)
+        return Response(raw.status_code, raw.headers, body, json_data)
 
     def _exchange_within_timeout(self, method, url, data, headers):
-        """(raw answer, redacted body text) of one request that connects, sends and is answered within timeout."""
+        """(raw answer, body, its text), redacted, of one request that connects, sends and is answered within timeout."""
         watchdog = _Watchdog(self.timeout + WATCHDOG_GRACE)
         _WATCHED.watchdog = watchdog
         try:
@@ -573,7 +580,11 @@ class Client:
         if watchdog.expired:  # the body may end early without an error once its socket is shut
             raise self._deadline_passed()
         # redacted before anything parses, quotes or cuts it, with this request's signature still known
-        return raw, self.redact(body.decode("utf-8", "replace"))
+        decoded = body.decode("utf-8", "replace")
+        text = self.redact(decoded)
+        if text is not decoded:  # something was hidden: the body must not keep it
+            body = text.encode("utf-8")
+        return raw, body, text
 
     def _parsed(self, text: str):
         """The JSON of a redacted body (None when it is not JSON), redacted again when escapes could hide the key."""
@@ -612,7 +623,8 @@ class Client:
                 stream=True,
             )
             try:
-                body = self._read_body(raw)
+                self._check_announced_size(raw, method, url)
+                body = self._read_body(raw, method, url)
             finally:
                 raw.close()
         except rexc.SSLError as error:
@@ -638,15 +650,32 @@ class Client:
             raise XsoarConnectionError(self.redact(f"request to {self.url} failed: {_reason(error)}"))
         return raw, body
 
-    def _read_body(self, raw):
-        """The whole body; the request's watchdog ends it when the deadline passes (then it may come back cut)."""
+    def _too_large(self, method, url, size):
+        return _AnswerTooLarge(
+            f"{method} {urlsplit(url).path}: the answer is {size}, above max_answer_mb={self.max_answer_mb}"
+            " (XSOAR_MAX_ANSWER_MB), so it was not read: ask for less (a narrower query or a smaller page), or"
+            " raise max_answer_mb if the host has the memory (an answer takes a few times its size)"
+        )
+
+    def _check_announced_size(self, raw, method, url):
+        """Refuses an answer whose Content-Length is above the limit before a byte of it is read."""
+        announced = raw.headers.get("Content-Length") or ""
+        if announced.isdigit() and int(announced) > self.max_answer_mb * MEGABYTE:
+            raise self._too_large(method, url, f"{int(announced) / MEGABYTE:.1f} MB (Content-Length)")
+
+    def _read_body(self, raw, method, url):
+        """The whole body, at most max_answer_mb; the watchdog ends it at the deadline (it may come back cut)."""
         read1 = getattr(raw.raw, "read1", None)  # urllib3 2; older ones only check every 8 KiB
         chunks = []
+        size = 0
         try:
             while True:
                 chunk = read1(READ_CHUNK, decode_content=True) if read1 else raw.raw.read(8192, decode_content=True)
                 if not chunk:
                     return b"".join(chunks)
+                size += len(chunk)
+                if size > self.max_answer_mb * MEGABYTE:
+                    raise self._too_large(method, url, f"more than {self.max_answer_mb} MB (no Content-Length)")
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError:
             raise _OutcomeUnknown(

@@ -81,6 +81,10 @@ options:
     description: Retries of one search before the poll counts as failed. Default from E(XSOAR_RETRIES).
     type: int
     default: 3
+  max_answer_mb:
+    description: Largest answer read, in megabytes; a larger one fails the poll. Default from E(XSOAR_MAX_ANSWER_MB).
+    type: int
+    default: 64
   query:
     description:
       - The incidents to watch, in the query language of XSOAR's incidents page, for example

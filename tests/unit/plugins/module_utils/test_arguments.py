@@ -242,6 +242,18 @@ def test_retries_in_bounds(retries):
     assert arguments.validate_connection(params(retries=retries))
 
 
+@pytest.mark.parametrize("size", [0, -1, arguments.MAX_ANSWER_MB + 1])
+def test_max_answer_mb_out_of_bounds(size):
+    message = error_of(max_answer_mb=size)
+    assert f"max_answer_mb must be between 1 and {arguments.MAX_ANSWER_MB}" in message
+    assert str(size) in message
+
+
+@pytest.mark.parametrize("size", [1, 64, arguments.MAX_ANSWER_MB])
+def test_max_answer_mb_in_bounds(size):
+    assert arguments.validate_connection(params(max_answer_mb=size))
+
+
 def test_connection_argument_spec_merges_and_copies():
     spec = arguments.connection_argument_spec(name=dict(type="str", required=True))
     assert spec["name"] == dict(type="str", required=True)

@@ -199,3 +199,76 @@ def test_a_key_spelled_with_json_escapes_is_hidden_once_parsed():
         client.close()
         server.close()
     assert answer["data"][0]["details"] == "key ********"
+
+
+HUGE = 300 * 1024 * 1024
+
+
+def stream_huge(announce):
+    """A 300 MB search answer in 1 MB pieces, with its Content-Length or chunked."""
+
+    def respond(conn, head):
+        piece = b" " * (1024 * 1024)
+        if announce:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % HUGE)
+            for _ in range(HUGE // len(piece)):
+                conn.sendall(piece)
+            return
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in range(HUGE // len(piece)):
+            conn.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
+        conn.sendall(b"0\r\n\r\n")
+
+    return respond
+
+
+@pytest.mark.parametrize("announce, size", [(True, "300.0 MB (Content-Length)"), (False, "more than 2 MB (no Content-Length)")])
+def test_an_answer_above_max_answer_mb_is_refused_naming_its_size_and_the_option(announce, size):
+    server = HostileServer(stream_huge(announce))
+    try:
+        message, took = failure(server, timeout=30.0, retries=2, max_answer_mb=2)
+    finally:
+        server.close()
+    assert message.startswith(f"POST /incidents/search: the answer is {size}, above max_answer_mb=2"), message
+    assert server.requests == 1  # not asked for again: it would be as large
+    assert took < 10, took
+
+
+MEASURE = """
+import resource, sys
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError
+settings = dict(url=sys.argv[1], api_key="Kq7Zr2Wm9Xv4Tn8Lp3Hs6Jd1Fg5Bc0Ny", api_key_id=None,
+                api_key_type="standard", validate_certs=True, ca_path=None, client_cert=None,
+                client_key=None, proxy=None, timeout=60.0, retries=0)
+client = Client(settings)
+try:
+    client.post("/incidents/search", {})
+    print("read")
+except XsoarError as error:
+    print(error)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_a_300_mb_answer_keeps_memory_within_a_small_multiple_of_the_limit():
+    import subprocess
+    import sys
+
+    server = HostileServer(stream_huge(False))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", MEASURE, server.url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={"PYTHONPATH": ":".join(path for path in sys.path if path)},
+            check=True,
+        )
+    finally:
+        server.close()
+    message, peak_mb = done.stdout.strip().splitlines()
+    print(f"peak memory with a 300 MB answer and the default max_answer_mb (64): {peak_mb} MB")
+    assert "above max_answer_mb=64" in message, message
+    # the default limit, 64 MB, read once, plus the interpreter and its libraries
+    assert int(peak_mb) < 3 * 64 + 60, peak_mb
