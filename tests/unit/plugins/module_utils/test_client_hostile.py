@@ -114,7 +114,7 @@ def test_trickled_headers_end_at_the_deadline(respond, retries):
 
 def trickle_body_without_length(conn, head):
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{")
-    for _ in range(30):
+    for _round in range(30):
         conn.sendall(b" ")
         time.sleep(1)
 
@@ -170,7 +170,7 @@ def test_an_echoed_signature_is_hidden_and_not_kept():
     client = client_for(server.url, api_key_type="advanced", api_key_id="7")
     messages = []
     try:
-        for _ in range(50):
+        for _round in range(50):
             with pytest.raises(XsoarError) as info:
                 client.post("/incidents/search", {})
             messages.append(str(info.value))
@@ -211,11 +211,11 @@ def stream_huge(announce):
         piece = b" " * (1024 * 1024)
         if announce:
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % HUGE)
-            for _ in range(HUGE // len(piece)):
+            for _round in range(HUGE // len(piece)):
                 conn.sendall(piece)
             return
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-        for _ in range(HUGE // len(piece)):
+        for _round in range(HUGE // len(piece)):
             conn.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
         conn.sendall(b"0\r\n\r\n")
 
