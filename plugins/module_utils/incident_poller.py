@@ -108,13 +108,18 @@ class Tracker:
             newest = min(newest, now)
         return newest
 
-    def covered(self, incidents, total, limit, now=None):
-        """True when a newest-first read of `limit` gives everything `select()` needs."""
+    def covered(self, incidents, total, limit, now=None, field=None):
+        """True when a newest-first read of `limit` (sorted by `field`, default the tracker's) gives
+        everything `select()` needs."""
         if len(incidents) < limit or len(incidents) >= total:
             return True  # nothing more matches
         if self.first and self.replay:
             return False  # replay delivers every match
-        times = [t for t in (self.time_of(incident) for incident in incidents) if t is not None]
+        field = field or self.field
+        times = [parse_time(incident.get(field)) for incident in incidents]
+        if field == "modified" and NEVER_MODIFIED in times:
+            return True  # past every changed incident: the rest were never modified (the read by created has them)
+        times = [t for t in times if t is not None]
         if not times:
             return False
         start = self.window_start(self.anchor(times, now))
@@ -187,13 +192,28 @@ def search_filter(query, field):
 
 
 def poll(client, tracker, query=DEFAULT_QUERY, page_size=DEFAULT_PAGE_SIZE, clock=time.time):
-    """One poll (blocking): read newest first, wider until the window is covered; return the events."""
+    """One poll (blocking): read newest first, wider until the window is covered; return the events.
+
+    In modified mode a second read, by `created`, brings the new incidents: XSOAR 8's keep `modified`
+    1970-01-01 until their first change, so a read by `modified` puts them after every changed one.
+    """
+    incidents, server_now, local_now = read_window(client, tracker, query, page_size, tracker.field, clock)
+    if tracker.modified:
+        by_created, server_now, local_now = read_window(client, tracker, query, page_size, "created", clock)
+        by_id = {}
+        incidents_api.keep_newest(by_id, incidents + by_created)
+        incidents = list(by_id.values())
+    return tracker.select(incidents, server_now, local_now)
+
+
+def read_window(client, tracker, query, page_size, field, clock):
+    """(incidents, server_now, local_now): a newest-first read by `field`, wider until the window is covered."""
     limit = page_size
-    incident_filter = search_filter(query, tracker.field)
+    incident_filter = search_filter(query, field)
     while True:
         total, incidents = incidents_api.search(client, incident_filter, limit)
         server_now = parse_http_date(client.last_answer_date)
         local_now = clock()
-        if tracker.covered(incidents, total, limit, earliest_now(server_now, local_now)):
-            return tracker.select(incidents, server_now, local_now)
+        if tracker.covered(incidents, total, limit, earliest_now(server_now, local_now), field):
+            return incidents, server_now, local_now
         limit *= 2  # rare (more than a page within the window): one wider read, not page-by-page state

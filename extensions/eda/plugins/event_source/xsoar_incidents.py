@@ -101,7 +101,10 @@ options:
     type: bool
     default: false
   modified:
-    description: Also deliver an incident again, with C(event) V(modified), each time it changes.
+    description:
+      - Also deliver an incident again, with C(event) V(modified), each time it changes.
+      - Each poll then makes two searches, by C(modified) and by C(created); XSOAR 8 gives a new incident
+        C(modified) 1970-01-01 until its first change, which sorts it after every changed incident.
     type: bool
     default: false
   lookback:

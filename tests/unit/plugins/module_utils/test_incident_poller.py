@@ -282,3 +282,35 @@ def test_modified_mode_delivers_a_new_xsoar8_incident_never_modified():
     changed = dict(fresh, modified=at(20), version=1)
     events = tracker.select([changed, incident(1, 0)])
     assert [(event["incident"]["id"], event["event"]) for event in events] == [("2", "modified")]
+
+
+class SortingClient(FakeClient):
+    """Sorts by the field the search asks for, as the server does; a never-modified XSOAR 8 incident
+    (modified 1970-01-01) sorts last by modified."""
+
+    def __init__(self, incidents):
+        super().__init__(incidents)
+        self.stored = list(incidents)
+        self.fields = []
+
+    def post(self, path, body):
+        field = body["filter"]["sort"][0]["field"]
+        self.fields.append(field)
+        self.incidents = sorted(self.stored, key=lambda item: parse_time(item[field]) or 0, reverse=True)
+        return super().post(path, body)
+
+
+def test_modified_mode_finds_a_new_incident_behind_a_page_of_changed_ones():
+    """By `modified`, XSOAR 8's new incidents (modified 1970-01-01 until their first change) sort after
+    every changed one: a tenant with more open incidents than a page never showed them in that read."""
+    changed = [incident(i, 0, modified=10, version=2) for i in range(1, 121)]
+    client = SortingClient(changed)
+    tracker = Tracker(lookback=60, modified=True)
+    assert poll(client, tracker, clock=lambda: parse_time(at(100))) == []
+    fresh = dict(incident(500, 150, version=0), modified="1970-01-01T00:00:00Z")
+    busy = incident(1, 0, modified=190, version=3)
+    client.stored = [busy] + changed[1:] + [fresh]
+    client.answer_date = "Tue, 01 Dec 2026 10:03:20 GMT"  # T0 + 200 s
+    events = poll(client, tracker, clock=lambda: parse_time(at(200)))
+    assert sorted((event["incident"]["id"], event["event"]) for event in events) == [("1", "modified"), ("500", "new")]
+    assert client.fields[-2:] == ["modified", "created"]  # the new ones from a read by creation
