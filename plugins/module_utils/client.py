@@ -478,7 +478,9 @@ class Client:
         """
         if self.unreachable is not None:
             raise XsoarUnreachableError(self.unreachable)
-        url = (self.api_base if base is None else base) + api_path
+        if base is None:
+            base = self.api_base
+        url = base + api_path
         data = payload  # a body already encoded as content_type says
         if content_type is None and payload is not None:
             data = json.dumps(payload, allow_nan=False)
@@ -502,7 +504,7 @@ class Client:
                 not_connected = isinstance(problem, _NotConnected)
             else:
                 if response.status not in RETRY_STATUSES or response.status in expected:
-                    return self._checked(response, method, api_path, expected)
+                    return self._checked(response, method, api_path, expected, base)
                 last_problem = "HTTP %d %s" % (response.status, server_message(response.json, _text(response)))
                 if not idempotent and response.status in UNKNOWN_OUTCOME_STATUSES:
                     raise XsoarOutcomeUnknown(
@@ -725,7 +727,7 @@ class Client:
         # Reset or closed after the request went out: the server may have acted on it.
         return _OutcomeUnknown(self.redact(f"connection to {self.url} dropped without an answer: {reason}"))
 
-    def _checked(self, response, method, api_path, expected):
+    def _checked(self, response, method, api_path, expected, api_base):
         text = _text(response)
         if response.status in expected:
             if looks_like_html(response.headers.get("Content-Type"), text):
@@ -745,11 +747,11 @@ class Client:
         if response.status in (401, 403):
             raise XsoarAuthError(auth_message(response.status, message, self.api_key_id), response.status)
         if response.status == 404:
-            raise XsoarResponseError(not_found_message(method, api_path, self.api_base, self.api_key_id), 404)
+            raise XsoarResponseError(not_found_message(method, api_path, api_base, self.api_key_id), 404)
         if 300 <= response.status < 400:
             location = self.redact(response.headers.get("Location") or "")
             raise XsoarResponseError(
-                redirect_message(method, api_path, self.api_base, response.status, location), response.status
+                redirect_message(method, api_path, api_base, response.status, location), response.status
             )
         hint = root_path_hint(response.status, self.api_key_id)
         raise XsoarResponseError(

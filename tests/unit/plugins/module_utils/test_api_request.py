@@ -313,6 +313,15 @@ def test_prefix_without_the_route(http_server, prefix, paths, message):
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize("status, sign", [(303, "answered HTTP 303"), (404, "HTTP 404 not found")])
+def test_message_names_the_address_asked(http_server, status, sign):
+    http_server.script = [("answer", status, None, {})]
+    with pytest.raises(XsoarResponseError) as caught:
+        run(http_server, client_changes=dict(api_key_id="17"), prefix="legacy", path="/lists")
+    assert f"GET {http_server.url}/xsoar/lists" in str(caught.value)
+    assert sign in str(caught.value)
+
+
 def test_no_fallback_on_other_errors(http_server):
     http_server.script = [("answer", 404, None, {})]
     with pytest.raises(XsoarResponseError):
