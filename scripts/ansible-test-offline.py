@@ -90,7 +90,7 @@ def main():
             with open(path, encoding="utf-8") as handle:
                 current = handle.read()
         if current != content:
-            tmp = path + ".tmp%d" % os.getpid()
+            tmp = path + f".tmp{os.getpid()}"
             with open(tmp, "w", encoding="utf-8") as handle:
                 handle.write(content)
             os.replace(tmp, path)

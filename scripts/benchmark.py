@@ -135,7 +135,7 @@ def pairs(env, url, workdir, counts, rounds, bulk_options):
     for count in counts:
         ratios = []
         for round_number in range(rounds):
-            names = ["Pair %d %d %d" % (count, round_number, index) for index in range(count)]
+            names = [f"Pair {count} {round_number} {index}" for index in range(count)]
             control(url, "reset", "POST")
             bulk, bulk_requests = measure(env, url, "xsoar_bulk.yml", dict(bulk_options, names=names))
             control(url, "reset", "POST")
@@ -144,12 +144,12 @@ def pairs(env, url, workdir, counts, rounds, bulk_options):
             floor_requests = control(url, "stats")["total"] - before
             ratios.append(bulk / base)
             print(
-                "%5d new: bulk %6.2f s (%d requests)  floor %6.2f s (%d requests)  ratio %.2f"
-                % (count, bulk, bulk_requests, base, floor_requests, bulk / base),
+                f"{count:5d} new: bulk {bulk:6.2f} s ({bulk_requests} requests)"
+                f"  floor {base:6.2f} s ({floor_requests} requests)  ratio {bulk / base:.2f}",
                 flush=True,
             )
         ratios.sort()
-        print("%5d new: median ratio %.2f over %d pairs" % (count, ratios[len(ratios) // 2], rounds), flush=True)
+        print(f"{count:5d} new: median ratio {ratios[len(ratios) // 2]:.2f} over {rounds} pairs", flush=True)
 
 
 def main():
@@ -175,30 +175,29 @@ def main():
         def row(label, playbook, extra):
             seconds, requests = measure(env, url, playbook, extra)
             rows.append((label, seconds, requests))
-            print("%-58s %8.2f s %6d requests" % (label, seconds, requests), flush=True)
+            print(f"{label:<58} {seconds:8.2f} s {requests:6d} requests", flush=True)
 
         control(url, "reset", "POST")
         row("1 incident: xsoar_incident task", "xsoar_bulk.yml", {"names": ["Bench single module"], "single": True})
         row("1 incident: uri pair (search, create)", "uri_loop.yml", {"names": ["Bench single uri"]})
-        names = ["Bench %d" % index for index in range(count)]
+        names = [f"Bench {index}" for index in range(count)]
         for label, playbook, prefix in (
-            ("%d new: one bulk xsoar_incident task" % count, "xsoar_bulk.yml", "bulk"),
-            ("%d new: loop of xsoar_incident" % count, "xsoar_loop.yml", "loop"),
-            ("%d new: loop of the uri pair" % count, "uri_loop.yml", "uri"),
+            (f"{count} new: one bulk xsoar_incident task", "xsoar_bulk.yml", "bulk"),
+            (f"{count} new: loop of xsoar_incident", "xsoar_loop.yml", "loop"),
+            (f"{count} new: loop of the uri pair", "uri_loop.yml", "uri"),
         ):
             batch = [f"{prefix} {name}" for name in names]
             row(label, playbook, {"names": batch})
-            row("%d existing: same again (%s)" % (count, label.split(": ", 1)[1]), playbook, {"names": batch})
+            what = label.split(": ", 1)[1]
+            row(f"{count} existing: same again ({what})", playbook, {"names": batch})
         payload, peak = module_footprint(env, workdir, ["{} {}".format("bulk", name) for name in names])
-        print("module payload (AnsiballZ_xsoar_incident.py): %d bytes" % payload)
-        print("peak RSS of the module process (%d existing incidents): %.1f MiB" % (count, peak / 1024.0))
+        print(f"module payload (AnsiballZ_xsoar_incident.py): {payload} bytes")
+        print(f"peak RSS of the module process ({count} existing incidents): {peak / 1024.0:.1f} MiB")
         times = {label: seconds for label, seconds, _requests in rows}
-        bulk, uri = times["%d new: one bulk xsoar_incident task" % count], times["%d new: loop of the uri pair" % count]
-        print("bulk vs uri loop, %d new: %.1fx faster" % (count, uri / bulk))
-        print(
-            "single task vs uri pair: %.2fx the time"
-            % (times["1 incident: xsoar_incident task"] / times["1 incident: uri pair (search, create)"])
-        )
+        bulk, uri = times[f"{count} new: one bulk xsoar_incident task"], times[f"{count} new: loop of the uri pair"]
+        print(f"bulk vs uri loop, {count} new: {uri / bulk:.1f}x faster")
+        single = times["1 incident: xsoar_incident task"] / times["1 incident: uri pair (search, create)"]
+        print(f"single task vs uri pair: {single:.2f}x the time")
     finally:
         stop_simulator(workdir)
 

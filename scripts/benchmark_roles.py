@@ -54,8 +54,8 @@ def main():
         control(url, "reset", "POST")
         times = {"bulk": [], "role": [], "rerun": []}
         for pair in range(options.pairs):
-            bulk_names = ["Bulk %d-%d" % (pair, index) for index in range(count)]
-            role_names = ["Role %d-%d" % (pair, index) for index in range(count)]
+            bulk_names = [f"Bulk {pair}-{index}" for index in range(count)]
+            role_names = [f"Role {pair}-{index}" for index in range(count)]
             for label, playbook, names in (
                 ("bulk", "xsoar_bulk.yml", bulk_names),
                 ("role", "incident_role.yml", role_names),
@@ -65,52 +65,39 @@ def main():
                     control(url, "reset", "POST")  # the same (empty) store for both: its size costs time
                 seconds, requests, changed = run(env, url, playbook, {"names": names})
                 times[label].append(seconds)
+                title = {
+                    "bulk": f"{count} new: one bulk xsoar_incident task",
+                    "role": f"{count} new: the incident role",
+                    "rerun": f"{count} existing: the incident role again",
+                }[label]
                 print(
-                    "pair %d: %-44s %6.2f s %5d requests  changed tasks: %d"
-                    % (
-                        pair + 1,
-                        {
-                            "bulk": "%d new: one bulk xsoar_incident task" % count,
-                            "role": "%d new: the incident role" % count,
-                            "rerun": "%d existing: the incident role again" % count,
-                        }[label],
-                        seconds,
-                        requests,
-                        changed,
-                    ),
+                    f"pair {pair + 1}: {title:<44} {seconds:6.2f} s {requests:5d} requests  changed tasks: {changed}",
                     flush=True,
                 )
         inventory = os.path.join(workdir, "ten_hosts.ini")
         with open(inventory, "w") as handle:
             handle.write(TEN_HOSTS)
         control(url, "reset", "POST")
-        fleet_names = ["Fleet %d" % index for index in range(count)]
+        fleet_names = [f"Fleet {index}" for index in range(count)]
         for label in (
-            "%d new: the role on ten hosts (forks 10)" % count,
-            "%d existing: the role on ten hosts again" % count,
+            f"{count} new: the role on ten hosts (forks 10)",
+            f"{count} existing: the role on ten hosts again",
         ):
             seconds, requests, changed = run(
                 env, url, "incident_role.yml", {"names": fleet_names, "bench_hosts": "fleet"}, inventory
             )
-            print("%-52s %6.2f s %5d requests  changed tasks: %d" % (label, seconds, requests, changed))
+            print(f"{label:<52} {seconds:6.2f} s {requests:5d} requests  changed tasks: {changed}")
         stored = [incident["name"] for incident in control(url, "incidents")["incidents"]]
-        print(
-            "incidents on the server: %d, names seen more than once: %d" % (len(stored), len(stored) - len(set(stored)))
-        )
+        repeated = len(stored) - len(set(stored))
+        print(f"incidents on the server: {len(stored)}, names seen more than once: {repeated}")
         medians = {label: statistics.median(values) for label, values in times.items()}
+        bulk, role, rerun = medians["bulk"], medians["role"], medians["rerun"]
+        print(f"medians: bulk {bulk:.2f} s, role {role:.2f} s, role re-run {rerun:.2f} s")
+        ratios = [role_time / bulk_time for role_time, bulk_time in zip(times["role"], times["bulk"])]
+        per_pair = ", ".join(f"{ratio:.2f}" for ratio in ratios)
         print(
-            "medians: bulk {:.2f} s, role {:.2f} s, role re-run {:.2f} s".format(
-                medians["bulk"], medians["role"], medians["rerun"]
-            )
-        )
-        print(
-            "role / bulk, %d new: %.2fx (median of %d interleaved pairs; per pair: %s)"
-            % (
-                count,
-                medians["role"] / medians["bulk"],
-                options.pairs,
-                ", ".join("%.2f" % (role / bulk) for role, bulk in zip(times["role"], times["bulk"])),
-            )
+            f"role / bulk, {count} new: {role / bulk:.2f}x"
+            f" (median of {options.pairs} interleaved pairs; per pair: {per_pair})"
         )
     finally:
         stop_simulator(workdir)

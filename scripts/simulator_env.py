@@ -15,7 +15,7 @@ import os
 
 
 def write(path, text):
-    tmp = "%s.tmp%d" % (path, os.getpid())
+    tmp = f"{path}.tmp{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)

@@ -25,7 +25,7 @@ def main():
             path = os.path.normpath(os.path.join(os.path.dirname(page), target.split("#")[0]))
             if not os.path.exists(path):
                 broken.append(f"{page}: {target}")
-    print("\n".join(broken) or "%d page(s), no broken relative link" % (len(sys.argv) - 1))
+    print("\n".join(broken) or f"{len(sys.argv) - 1} page(s), no broken relative link")
     return 1 if broken else 0
 
 

@@ -24,7 +24,7 @@ def main():
             except docutils.utils.SystemMessage as error:
                 print(f"{path}: {error}")
                 failed += 1
-    print("%d page(s) rendered, %d with warnings" % (len(sys.argv) - 1, failed))
+    print(f"{len(sys.argv) - 1} page(s) rendered, {failed} with warnings")
     return 1 if failed or len(sys.argv) < 2 else 0
 
 

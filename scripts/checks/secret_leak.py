@@ -79,7 +79,7 @@ def main(argv):
         for path in leaked:
             print(f"FAIL: the API key appears in {path}")
         return 1
-    print("secret_leak: the API key is in none of %d file(s)" % (len(logs) + 2))
+    print(f"secret_leak: the API key is in none of {len(logs) + 2} file(s)")
     return 0
 
 

@@ -125,7 +125,7 @@ def main():
         print(f"not in {page}: {where}")
     for fragment in stale:
         print(f"in {page} but no message contains it: {fragment}")
-    print("%d messages in the plugins and roles, %d rows' fragments in %s" % (len(messages), len(fragments), page))
+    print(f"{len(messages)} messages in the plugins and roles, {len(fragments)} rows' fragments in {page}")
     return 1 if undocumented or stale or not messages else 0
 
 

@@ -218,22 +218,19 @@ def callback_job(simulator, credential_type, tarball, work, check):
         output, status, rc, events = run_job(private_data_dir, ident, CALLBACK_PLAYBOOK)
         check(
             status == "failed" and rc == 2,
-            "job %s: the failed task fails the job as without the callback (status %s, rc %d)" % (ident, status, rc),
+            f"job {ident}: the failed task fails the job as without the callback (status {status}, rc {rc})",
         )
         warned = [line for line in output.splitlines() if "xsoar.connector.failure_incident:" in line]
         check(not warned, "job {}: the callback warned of nothing ({})".format(ident, warned or "none"))
     named = [incident for incident in stored_incidents(simulator) if incident["name"] == CALLBACK_INCIDENT]
     check(
         len(named) == 1 and "\nError: payment service did not start" in named[0].get("details", ""),
-        "the callback opened one incident %r for the failed task, in two runs (found %d)"
-        % (CALLBACK_INCIDENT, len(named)),
+        f"the callback opened one incident {CALLBACK_INCIDENT!r} for the failed task, in two runs (found {len(named)})",
     )
     leaks = [
         path for path in files_holding(private_data_dir, simulator["xsoar_api_key"]) if not matches_key_holder(path)
     ]
-    check(
-        not leaks, "callback job: the API key is in no job output, event or artifact (found in: %s)" % (leaks or "none")
-    )
+    check(not leaks, f"callback job: the API key is in no job output, event or artifact (found in: {leaks or 'none'})")
 
 
 def matches_key_holder(path):
@@ -280,7 +277,7 @@ def main():
         output, status, rc, events = run_job(private_data_dir, ident)
         if status != "successful":
             print(output)
-        check(status == "successful" and rc == 0, "job %s: status %s, rc %d" % (ident, status, rc))
+        check(status == "successful" and rc == 0, f"job {ident}: status {status}, rc {rc}")
         actions = [result.get("action") for result in incident_results(events)]
         check(actions == [action], f"job {ident}: the role reports {action} (got {actions})")
         stats = [event["event_data"] for event in events if event["event"] == "playbook_on_stats"]
@@ -297,7 +294,7 @@ def main():
 
     holders = files_holding(private_data_dir, simulator["xsoar_api_key"])
     leaks = [path for path in holders if not matches_key_holder(path)]
-    check(not leaks, "the API key is in no job output, event or artifact (found in: %s)" % (leaks or "none"))
+    check(not leaks, f"the API key is in no job output, event or artifact (found in: {leaks or 'none'})")
     # The check above is only as good as the key it looks for: it must be in the expected files.
     check(
         "env/envvars" in holders
@@ -311,7 +308,7 @@ def main():
     ]
     check(
         not open_to_others,
-        "the files holding the key are readable by their owner only (not: %s)" % (open_to_others or "none"),
+        f"the files holding the key are readable by their owner only (not: {open_to_others or 'none'})",
     )
 
     if simulator["xsoar_ca_path"]:
@@ -340,7 +337,7 @@ def main():
     )
 
     if failures:
-        print("%d check(s) failed" % len(failures))
+        print(f"{len(failures)} check(s) failed")
         return 1
     return 0
 

@@ -35,7 +35,7 @@ def block_with(blocks, marker):
     """The one block that contains marker (the page's steps, found by what they run)."""
     found = [block for block in blocks if marker in block]
     if len(found) != 1:
-        raise SystemExit("docs/quickstart.md: expected one code block with %r, found %d" % (marker, len(found)))
+        raise SystemExit(f"docs/quickstart.md: expected one code block with {marker!r}, found {len(found)}")
     return found[0]
 
 

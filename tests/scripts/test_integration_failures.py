@@ -75,7 +75,7 @@ def test_each_failed_target_with_its_last_failure_and_the_closing_error():
 
 
 def test_the_last_failure_is_shown_when_the_output_after_it_is_long():
-    padding = "".join("TASK [step %d] ***\nok: [testhost]\n" % number for number in range(40))
+    padding = "".join(f"TASK [step {number}] ***\nok: [testhost]\n" for number in range(40))
     failing = ROLE_TARGET_FAILS.replace("PLAY RECAP", padding + "PLAY RECAP")
     text = integration_failures.summary("run", failing)
     assert "--- xsoar_incident_bulk: the last failed task" in text

@@ -25,7 +25,7 @@ def main(config, directory):
         key = yaml.safe_load(handle)["xsoar_api_key"]
     wanted = pieces(key)
     if not wanted:
-        print("FAIL: the key in %s is shorter than %d characters: nothing to search for" % (config, PIECE))
+        print(f"FAIL: the key in {config} is shorter than {PIECE} characters: nothing to search for")
         return 1
     leaks = []
     checked = 0
@@ -40,8 +40,8 @@ def main(config, directory):
             if key in text:
                 leaks.append(f"{path}: the whole key")
             elif found:
-                leaks.append("%s: %d piece(s) of %d characters of the key" % (path, len(found), PIECE))
-    print("searched %d files for any %d characters of the key" % (checked, PIECE))
+                leaks.append(f"{path}: {len(found)} piece(s) of {PIECE} characters of the key")
+    print(f"searched {checked} files for any {PIECE} characters of the key")
     for leak in leaks:
         print("FAIL: " + leak)
     return 1 if leaks or not checked else 0

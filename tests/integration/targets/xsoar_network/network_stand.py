@@ -36,7 +36,7 @@ class ProxyHandler(socketserver.StreamRequestHandler):
     """One CONNECT request: check credentials, open the tunnel, copy bytes both ways until one side closes."""
 
     def reply(self, status, reason, extra=""):
-        self.wfile.write(("HTTP/1.1 %d %s\r\n%sContent-Length: 0\r\n\r\n" % (status, reason, extra)).encode("ascii"))
+        self.wfile.write((f"HTTP/1.1 {status} {reason}\r\n{extra}Content-Length: 0\r\n\r\n").encode("ascii"))
 
     def handle(self):
         request = self.rfile.readline().decode("latin-1").split()
@@ -91,7 +91,7 @@ class Proxy(socketserver.ThreadingTCPServer):
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d" % self.server_address[1]
+        return f"http://127.0.0.1:{self.server_address[1]}"
 
 
 def _write(path, data, private=False):
