@@ -13,6 +13,8 @@ from urllib.parse import unquote, urlsplit
 from ansible_collections.xsoar.connector.plugins.module_utils.client import (
     CLOUD_API_PREFIX,
     LEGACY_API_PREFIX,
+    Client,
+    Response,
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarConnectionError,
@@ -255,7 +257,7 @@ def prefix_hint(prefix: str, api_key_id: str | None, status: int | None) -> str:
     return ". The legacy prefix (/xsoar), which carries the whole server API, answered so: check path and method"
 
 
-def _send_once(client, request: ApiRequest, base: str):
+def _send_once(client: Client, request: ApiRequest, base: str) -> Response:
     retries = None if request.retry else 0
     idempotent = request.retry
     request_url(base, request.path)
@@ -264,7 +266,7 @@ def _send_once(client, request: ApiRequest, base: str):
     )
 
 
-def send(client, request: ApiRequest, bases: tuple):
+def send(client: Client, request: ApiRequest, bases: tuple) -> tuple[Response, str]:
     """(answer, base): sent under each base in turn while XSOAR 8 answers that it has no such route."""
     for base in bases[:-1]:
         try:
@@ -296,7 +298,7 @@ def sent_once_note(request: ApiRequest, error: XsoarConnectionError) -> XsoarCon
     return XsoarConnectionError(f"{error}{note}")
 
 
-def run_api(client, request: ApiRequest, check_mode: bool) -> dict:
+def run_api(client: Client, request: ApiRequest, check_mode: bool) -> dict:
     """Send the request (a write not in check mode); the result with the answer's JSON, redacted."""
     bases = prefix_bases(client.url, client.api_key_id, request.prefix)
     result = dict(

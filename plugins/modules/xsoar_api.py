@@ -189,7 +189,8 @@ method:
 url:
   description:
     - The full URL the request went to (in check mode, for a method other than GET, would go to).
-    - With O(prefix=auto) on XSOAR 8, the legacy URL when the public API did not have the route.
+    - With O(prefix=auto) on XSOAR 8, the legacy URL when the public API did not have the route. In check mode a
+      write is not sent, so the public URL is shown.
   returned: always
   type: str
   sample: https://api-tenant.example.com/xsoar/public/v1/incidents/search
