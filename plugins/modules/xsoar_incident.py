@@ -148,7 +148,7 @@ options:
         create-time default such as severity Unknown is applied); a task with no field but the name changes
         nothing.
       - An incident the search shows as differing is loaded (C(GET /incident/load/{id})) and the update is
-        planned, shown in the diff and sent against the loaded incident and its version: a search hit can be
+        planned, shown in the diff and sent against the loaded incident and its version; a search hit can be
         older than the stored incident. After a version conflict (someone else saved it meanwhile) it is loaded,
         planned and sent again, three attempts in all.
     type: bool

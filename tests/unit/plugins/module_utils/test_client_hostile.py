@@ -222,7 +222,9 @@ def stream_huge(announce):
     return respond
 
 
-@pytest.mark.parametrize("announce, size", [(True, "300.0 MB (Content-Length)"), (False, "more than 2 MB (no Content-Length)")])
+@pytest.mark.parametrize(
+    "announce, size", [(True, "300.0 MB (Content-Length)"), (False, "more than 2 MB (no Content-Length)")]
+)
 def test_an_answer_above_max_answer_mb_is_refused_naming_its_size_and_the_option(announce, size):
     server = HostileServer(stream_huge(announce))
     try:
