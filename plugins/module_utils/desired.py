@@ -36,6 +36,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields im
     validate_body,
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_schema import DATE_TIME_FIELDS
+from ansible_collections.xsoar.connector.plugins.module_utils.name_lock import lock_settings
 
 # Options an item can carry; in the single form they are the module's own options.
 ITEM_OPTIONS = (
@@ -91,6 +92,9 @@ TASK_OPTION_SPEC = dict(
     wait_for_id=dict(type="float", default=DEFAULT_WAIT_FOR_ID),
     continue_on_item_error=dict(type="bool", default=False),
     parallel_writes=dict(type="int", default=DEFAULT_PARALLEL_WRITES),
+    # no defaults: name_lock.lock_settings reads XSOAR_NAME_LOCK / XSOAR_NAME_LOCK_DIR (the callback too)
+    name_lock=dict(type="bool"),
+    name_lock_dir=dict(type="path"),
 )
 # Items inherit what they leave out from the task, so their options have no defaults.
 BULK_ITEM_SPEC = {
@@ -155,6 +159,7 @@ def prepare(params, diff=True):
     task["wait_for_id"] = check_wait_for_id(task["wait_for_id"])
     task["parallel_writes"] = check_parallel_writes(task["parallel_writes"])
     task["diff"] = diff
+    task["name_lock"] = lock_settings(task["name_lock"], task.pop("name_lock_dir"))
     return {"items": items, "task": task, "bulk": params.get("incidents") is not None}
 
 

@@ -97,7 +97,18 @@ def check_name(name, option="name", empty_hint="give the incident a name; it is 
         raise XsoarInputError(
             f"{option} {name!r} starts or ends with spaces: remove them (XSOAR compares names exactly)"
         )
+    if not has_a_word(name):
+        raise XsoarInputError(
+            f"{option} {name!r} has no letter or digit: XSOAR searches names by their words, so an incident of"
+            " this name could never be found again (each run would open another one); add a word, for example"
+            f" 'Alert {name}'"
+        )
     return name
+
+
+def has_a_word(name):
+    """Whether the server's word search can find `name`: punctuation and emoji alone are no words."""
+    return any(character.isalnum() for character in name)
 
 
 def names_match(wanted, incident):

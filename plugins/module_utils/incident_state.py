@@ -35,7 +35,7 @@ def run(client, prepared, check_mode):
     items, task = prepared["items"], prepared["task"]
     include_closed = task["match_closed"] or any(item["state"] == "absent" for item in items)
     # from the search to the last write: a parallel run on this machine then finds what this one created
-    with name_lock.for_run(client, [item["name"] for item in items], check_mode):
+    with name_lock.for_run(client, [item["name"] for item in items], check_mode, task.get("name_lock")):
         existing = api.find_by_names(client, [item["name"] for item in items], include_closed)
         playbook_ids = resolve_playbooks(client, items, existing, task)
         steps = [

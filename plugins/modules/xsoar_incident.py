@@ -205,6 +205,27 @@ options:
     type: int
     default: 4
     version_added: 1.1.0
+  name_lock:
+    description:
+      - Hold a lock on the machine that runs the module for each name, from the search to the last write, so
+        that parallel runs on this machine (forks, separate C(ansible-playbook) processes) open one incident
+        per name.
+      - The lock is keyed by the server as the client reaches it (the addresses its host resolves to, the port
+        and the path), so C(https://localhost:8443) and C(https://127.0.0.1:8443) are one server.
+      - V(false) runs without it, for a host where no lock directory can be written; parallel runs may then
+        open duplicates, which O(close_duplicates=true) closes on a later run.
+      - Runs on different machines (AWX execution nodes) never share it; they rely on O(close_duplicates).
+      - Default from E(XSOAR_NAME_LOCK), else V(true).
+    type: bool
+    version_added: 1.1.0
+  name_lock_dir:
+    description:
+      - The directory of the lock files of O(name_lock). Every process on this machine that writes to the same
+        server must use the same one.
+      - Default from E(XSOAR_NAME_LOCK_DIR), else C(/tmp/xsoar-connector-locks-<uid>) (not C($TMPDIR), which
+        may differ between processes of one controller, such as AWX jobs).
+    type: path
+    version_added: 1.1.0
   incidents:
     description:
       - Bulk mode, mutually exclusive with O(name). Each item takes the incident options of the single form

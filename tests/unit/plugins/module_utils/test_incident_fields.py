@@ -83,7 +83,10 @@ def test_rule_severity_number(value, number):
 # --- names ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["Disk full", 'He said "x"', "C:\\temp", "name: value", "Störung 障害", "x" * 600])
+@pytest.mark.parametrize(
+    "name",
+    ["Disk full", 'He said "x"', "C:\\temp", "name: value", "Störung 障害", "x" * 600, "\U0001f525 db1 !!!", "7"],
+)
 def test_check_name_valid(name):
     assert fields.check_name(name) == name
 
@@ -99,6 +102,9 @@ def test_check_name_valid(name):
         (" Disk", "starts or ends with spaces"),
         ("Disk ", "starts or ends with spaces"),
         ("x" * 1001, "1001 characters"),
+        ("!!!", "has no letter or digit"),
+        ("\U0001f525\U0001f525", "has no letter or digit"),
+        ("-- ?? --", "has no letter or digit"),
     ],
 )
 def test_check_name_invalid(name, message):
