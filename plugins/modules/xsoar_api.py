@@ -97,6 +97,8 @@ options:
     type: bool
 notes:
   - The answer is returned whole; keep large listings small with the call's own paging or size fields.
+  - Only the API key is redacted. O(body) shows in the result (RV(body)) and in C(-vvv) output like any task
+    argument; for a body that holds another secret, set C(no_log) on the task.
   - Redirects are not followed. XSOAR 8 answers a route its public API lacks with 303; use O(prefix=auto) or
     O(prefix=legacy).
 seealso:
