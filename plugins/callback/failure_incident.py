@@ -142,6 +142,20 @@ options:
     ini:
       - section: callback_failure_incident
         key: retries
+  time_budget:
+    description:
+      - Seconds the callback may add to the end of the run, in total, for all its requests and waits. When they
+        are spent, the request in flight is cut, nothing more is sent, and a warning says what was not sent
+        (the exit code stays the same).
+      - O(timeout) and O(retries) bound each request; this bounds them all together, however many failures
+        there are and however slow XSOAR is.
+    type: float
+    default: 60
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_TIME_BUDGET
+    ini:
+      - section: callback_failure_incident
+        key: time_budget
   max_answer_mb:
     description:
       - The largest answer read, in megabytes (1 to 1024); a larger one is refused unread, with a warning.
@@ -292,6 +306,7 @@ EXAMPLES = r"""
 # ansible-playbook site.yml
 """
 
+import math
 import re
 import time
 
@@ -319,6 +334,8 @@ from ansible_collections.xsoar.connector.plugins.module_utils.failure_report imp
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import INSECURE_WARNING
 
 PREFIX = "xsoar.connector.failure_incident: "
+# A day: far beyond any end of run one would wait for, and a bound on what the option can be set to.
+MAX_TIME_BUDGET = 86400
 ITEM_PREFIX = re.compile(r"\bincidents\[\d+\]\.")
 ITEM_OPTIONS = (
     "name_prefix",
@@ -370,6 +387,16 @@ def items_failed_message(items, result):
         failed[0]["name"],
         failed[0]["msg"],
         "; %d not attempted" % not_run if not_run else "",
+    )
+
+
+def budget_spent_prefix(client, budget):
+    """What a warning starts with when the time budget ended the work ("" when it did not)."""
+    if not client.budget_spent:
+        return ""
+    return (
+        f"time_budget ({budget:g}s) ran out before the incidents were all sent (XSOAR answered too slowly or not at"
+        " all; raise time_budget, or check XSOAR): "
     )
 
 
@@ -468,6 +495,15 @@ class CallbackModule(CallbackBase):
         settings["url"] = validate_connection(settings)
         return settings
 
+    def _time_budget(self):
+        budget = self.get_option("time_budget")
+        if not (math.isfinite(budget) and 0 < budget <= MAX_TIME_BUDGET):
+            raise XsoarError(
+                f"time_budget must be a number of seconds above 0 and at most {MAX_TIME_BUDGET}, got {budget}: check"
+                " the [callback_failure_incident] section of ansible.cfg or XSOAR_FAILURE_INCIDENT_TIME_BUDGET"
+            )
+        return budget
+
     def _send(self, items, opening):
         if REQUESTS_IMPORT_ERROR:
             raise XsoarError("the Python library requests is missing on the controller (pip install requests)")
@@ -495,7 +531,9 @@ class CallbackModule(CallbackBase):
         if not settings["validate_certs"] and settings["url"].startswith("https://"):
             self._display.warning(PREFIX + INSECURE_WARNING)
         check_mode = bool(context.CLIARGS.get("check"))
+        budget = self._time_budget()
         client = Client(settings)
+        client.spend_at_most(budget)
         try:
             try:
                 result = incident_state.run(client, prepared, check_mode)
@@ -509,9 +547,10 @@ class CallbackModule(CallbackBase):
                         (outcome["name"] in to_open, not outcome.get("failed"), outcome["action"] != "not_attempted")
                     )
                 )
-                raise NotSent(client.redact(items_failed_message(items, error.result)), opening - opened)
+                message = budget_spent_prefix(client, budget) + items_failed_message(items, error.result)
+                raise NotSent(client.redact(message), opening - opened)
             except XsoarError as error:
-                raise XsoarError(client.redact(error))
+                raise XsoarError(client.redact(budget_spent_prefix(client, budget) + str(error)))
             self._report(client, result, check_mode)
         finally:
             client.close()

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import math
 import os
 from typing import Any
@@ -209,6 +210,11 @@ def _check_proxy(proxy: str) -> None:
         raise XsoarInputError(f"proxy {shown!r} needs a scheme: use http://<proxy>:<port>")
     if not parts.hostname:
         raise XsoarInputError(f"proxy {shown!r} has no host name: use http://[user:password@]<proxy>:<port>")
+    if parts.scheme.startswith("socks") and importlib.util.find_spec("socks") is None:
+        raise XsoarInputError(
+            f"proxy {shown!r} is a SOCKS proxy, which needs the Python library PySocks on the host that runs the"
+            " module: pip install PySocks (or requests[socks]) there, or use an HTTP proxy"
+        )
 
 
 def validate_connection(params: dict[str, Any]) -> str:

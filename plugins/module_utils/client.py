@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email.utils
 import functools
 import hashlib
 import json
@@ -29,6 +30,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarError,
     XsoarOutcomeUnknown,
     XsoarResponseError,
+    XsoarTimeBudgetSpent,
     XsoarUnreachableError,
 )
 
@@ -56,6 +58,9 @@ SNIPPET_LENGTH = 200
 READ_CHUNK = 65536
 MEGABYTE = 1024 * 1024
 DEFAULT_MAX_ANSWER_MB = 64
+# A clock this far from the server's is named when an advanced key is refused (XSOAR's own window is not
+# documented; Cortex XDR's advanced keys allow a few minutes, so a minute is shown as a likely cause).
+CLOCK_SKEW_SHOWN = 60.0
 # The watchdog shuts a request's socket this long after timeout: a silent server meets the socket's own
 # timeout first (its message says no answer came), one that trickles meets the watchdog.
 WATCHDOG_GRACE = 0.25
@@ -98,7 +103,11 @@ class _OutcomeUnknown(Exception):
         self.resend_safe = resend_safe
 
 
-class _CertificateRejected(XsoarConnectionError):
+class _NotRetried(XsoarConnectionError):
+    """A failure every attempt would meet again: raised at once."""
+
+
+class _CertificateRejected(_NotRetried):
     """The server's certificate is not trusted (or ours is refused): every attempt would meet the same."""
 
 
@@ -386,7 +395,10 @@ class Client:
         self.validate_certs = settings.get("validate_certs", True)
         cert = settings.get("client_cert")
         self._cert = (cert, settings["client_key"]) if cert and settings.get("client_key") else cert
-        self.sleep = sleep
+        self._sleep = sleep
+        # the monotonic time by which every request and wait of this client ends (spend_at_most), if any
+        self._budget_end: float | None = None
+        self.budget_spent = False
         # advanced-key signatures of the requests in flight: an echo of one is hidden while it can come back
         self._signatures: set[str] = set()
         self.request_count = 0
@@ -430,6 +442,25 @@ class Client:
     def close(self):
         for session in self._sessions:
             session.close()
+
+    def spend_at_most(self, seconds: float) -> None:
+        """Ends every later request and wait of this client within `seconds` from now, in total.
+
+        A request in flight is cut when the time is spent; later ones raise XsoarTimeBudgetSpent unsent.
+        """
+        self._budget_end = time.monotonic() + seconds
+
+    def _budget_left(self) -> float | None:
+        if self._budget_end is None:
+            return None
+        return self._budget_end - time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        """Waits `seconds`, or what is left of the time budget when that is less."""
+        left = self._budget_left()
+        if left is not None:
+            seconds = max(min(seconds, left), 0.0)
+        self._sleep(seconds)
 
     def redact(self, text: object) -> str:
         # tuple(): another thread may add or drop a signature meanwhile
@@ -477,7 +508,10 @@ class Client:
         XsoarOutcomeUnknown at once. `retries` replaces the retries option for this call (0: sent once).
         """
         if self.unreachable is not None:
-            raise XsoarUnreachableError(self.unreachable)
+            raise XsoarUnreachableError(
+                f"{method} {api_path} was not sent: the server was unreachable at an earlier request of this run"
+                f" ({self.unreachable})"
+            )
         if base is None:
             base = self.api_base
         url = base + api_path
@@ -491,9 +525,10 @@ class Client:
         for attempt in range(1, attempts + 1):
             retry_after = None
             not_connected = False  # this attempt found no server at all
+            self._check_budget(method, api_path, attempt)
             try:
                 response = self._send(method, url, data, content_type)
-            except (_CertificateRejected, _AnswerTooLarge):
+            except (_NotRetried, _AnswerTooLarge):
                 raise
             except _OutcomeUnknown as problem:
                 if not idempotent:
@@ -525,6 +560,14 @@ class Client:
         )
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _check_budget(self, method: str, api_path: str, attempt: int) -> None:
+        left = self._budget_left()
+        if left is None or left > 0:
+            return
+        self.budget_spent = True
+        sent = f" after {attempt - 1} attempt(s)" if attempt > 1 else ""
+        raise XsoarTimeBudgetSpent(f"{method} {api_path} was not sent{sent}: the time budget of this run is spent")
 
     def _given_up(self, message, not_connected):
         """The error after the last attempt: XsoarUnreachableError when even it found no server."""
@@ -568,7 +611,11 @@ class Client:
 
     def _exchange_within_timeout(self, method, url, data, headers):
         """(raw answer, body, its text), redacted, of one request that connects, sends and is answered within timeout."""
-        watchdog = _Watchdog(self.timeout + WATCHDOG_GRACE)
+        seconds = self.timeout
+        left = self._budget_left()
+        if left is not None:
+            seconds = max(min(seconds, left), 0.0)
+        watchdog = _Watchdog(seconds + WATCHDOG_GRACE)
         _WATCHED.watchdog = watchdog
         try:
             raw, body = self._exchange(method, url, data, headers)
@@ -648,6 +695,14 @@ class Client:
             if client_certificate_problem(error):
                 raise _CertificateRejected(self.redact(tls_message(self.url, error, self._cert)))
             raise self._connection_failure(error)
+        except rexc.InvalidSchema as error:
+            if "socks" not in str(error).lower():
+                raise XsoarConnectionError(self.redact(f"request to {self.url} failed: {_reason(error)}"))
+            raise _NotRetried(
+                f"the proxy for {self.url} is a SOCKS proxy ({self._proxy_origin}), and the Python library PySocks,"
+                " which requests needs for it, is not installed on the host that runs the module: pip install"
+                " PySocks (or requests[socks]), or use an HTTP proxy"
+            )
         except rexc.RequestException as error:
             raise XsoarConnectionError(self.redact(f"request to {self.url} failed: {_reason(error)}"))
         return raw, body
@@ -745,7 +800,10 @@ class Client:
             raise XsoarResponseError(html_message(self.url, response.status, self.api_key_id), response.status)
         message = self.redact(server_message(response.json, text))
         if response.status in (401, 403):
-            raise XsoarAuthError(auth_message(response.status, message, self.api_key_id), response.status)
+            hint = ""
+            if self.api_key_type == "advanced":
+                hint = clock_skew_hint(response.headers.get("Date"), time.time())
+            raise XsoarAuthError(auth_message(response.status, message, self.api_key_id) + hint, response.status)
         if response.status == 404:
             raise XsoarResponseError(not_found_message(method, api_path, api_base, self.api_key_id), 404)
         if 300 <= response.status < 400:
@@ -876,6 +934,25 @@ def auth_message(status, server_text, api_key_id):
     return "authentication failed (HTTP %d, %s): check api_key; for XSOAR 8 / cloud also set api_key_id" % (
         status,
         server_text,
+    )
+
+
+def clock_skew_hint(date_header: str | None, now: float) -> str:
+    """For a refused advanced key: how far this host's clock is from the server's `Date`, when that is far."""
+    if not date_header:
+        return ""
+    try:
+        server_time = email.utils.parsedate_to_datetime(date_header).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return ""
+    skew = now - server_time
+    if abs(skew) < CLOCK_SKEW_SHOWN:
+        return ""
+    direction = "ahead of" if skew > 0 else "behind"
+    return (
+        f". This host's clock is {abs(skew):.0f}s {direction} the server's (Date: {date_header}): an advanced key"
+        " signs the time of each request, and XSOAR refuses a signature whose time is off; set this host's clock"
+        " right (NTP), the key may be fine"
     )
 
 

@@ -42,6 +42,10 @@ class XsoarUnreachableError(XsoarConnectionError):
     """
 
 
+class XsoarTimeBudgetSpent(XsoarUnreachableError):
+    """The time its caller gave the whole run (the callback's time_budget) is spent: nothing more is sent."""
+
+
 class XsoarOutcomeUnknown(XsoarConnectionError):
     """A write may have reached the server, but no answer says whether it took effect.
 

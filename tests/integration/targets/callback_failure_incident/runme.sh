@@ -116,6 +116,19 @@ control clear-faults
 warned slow "POST /incidents/search failed after 1 attempt"
 [ "$took" -lt $((slow - 3)) ] || fail "slow: the run took ${took}s: the callback waited for the slow answer"
 
+# XSOAR answering every request after 9 s, with timeout 10 and a retry (so each request would be waited
+# for): time_budget (3 s) bounds what the callback adds to the run, whatever the number of failures, it
+# warns, and the exit code stays. Before time_budget this stage added about 9 s per request.
+run budget-plain "$work/plain.cfg" failures.yml
+plain_took=$took
+control slow 9
+XSOAR_FAILURE_INCIDENT_TIMEOUT=10 XSOAR_FAILURE_INCIDENT_RETRIES=1 XSOAR_FAILURE_INCIDENT_TIME_BUDGET=3 \
+    same_rc budget failures.yml
+control clear-faults
+warned budget "time_budget (3s) ran out before the incidents were all sent"
+echo "budget: ${took}s with the callback, ${plain_took}s without"
+[ "$took" -le $((plain_took + 3 + 3)) ] || fail "budget: the callback added $((took - plain_took))s, its budget is 3s"
+
 # XSOAR refuses the key
 XSOAR_API_KEY=wrong-key-0123456789abcdef same_rc refused failures.yml
 warned refused "authentication failed"

@@ -213,7 +213,8 @@ def test_without_credentials(address, shown):
 
 
 @pytest.mark.parametrize("proxy", ["http://proxy:3128", "https://proxy:3128", "socks5h://proxy:1080"])
-def test_proxy_with_scheme(proxy):
+def test_proxy_with_scheme(proxy, monkeypatch):
+    monkeypatch.setattr(arguments.importlib.util, "find_spec", lambda name: object())  # PySocks installed
     assert arguments.validate_connection(params(proxy=proxy))
 
 
@@ -252,6 +253,19 @@ def test_max_answer_mb_out_of_bounds(size):
 @pytest.mark.parametrize("size", [1, 64, arguments.MAX_ANSWER_MB])
 def test_max_answer_mb_in_bounds(size):
     assert arguments.validate_connection(params(max_answer_mb=size))
+
+
+@pytest.mark.parametrize("proxy", ["socks5://proxy.example.com:1080", "socks5h://user:pw@proxy.example.com:1080"])
+def test_a_socks_proxy_without_pysocks_names_the_library(proxy, monkeypatch):
+    monkeypatch.setattr(arguments.importlib.util, "find_spec", lambda name: None)
+    message = error_of(proxy=proxy)
+    assert "is a SOCKS proxy, which needs the Python library PySocks" in message
+    assert "pw" not in message
+
+
+def test_a_socks_proxy_with_pysocks_is_accepted(monkeypatch):
+    monkeypatch.setattr(arguments.importlib.util, "find_spec", lambda name: object())
+    assert arguments.validate_connection(params(proxy="socks5://proxy.example.com:1080"))
 
 
 def test_connection_argument_spec_merges_and_copies():

@@ -3,6 +3,8 @@
 """The client against hostile servers on 127.0.0.1: trickled headers, partial key echoes, huge answers."""
 
 import base64
+import email.utils
+import re
 import socket
 import threading
 import time
@@ -274,3 +276,93 @@ def test_a_300_mb_answer_keeps_memory_within_a_small_multiple_of_the_limit():
     assert "above max_answer_mb=64" in message, message
     # the default limit, 64 MB, read once, plus the interpreter and its libraries
     assert int(peak_mb) < 3 * 64 + 60, peak_mb
+
+
+def slow_answer(seconds):
+    def respond(conn, head):
+        time.sleep(seconds)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    return respond
+
+
+def test_the_time_budget_ends_requests_and_waits_together():
+    from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarTimeBudgetSpent
+
+    server = HostileServer(slow_answer(9))
+    slept = []
+    client = client_for(server.url, timeout=10.0, retries=3)
+    client._sleep = slept.append
+    client.spend_at_most(2.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(XsoarError) as first:
+            client.post("/incidents/search", {})
+        took = time.monotonic() - started
+        with pytest.raises(XsoarTimeBudgetSpent) as later:
+            client.post("/incident", {"name": "x"}, idempotent=False)
+        client.sleep(30)
+    finally:
+        client.close()
+        server.close()
+    # the in-flight request is cut at the budget (plus the watchdog's 0.25 s), the next is never sent
+    assert took < 3.0, took
+    assert "was not sent after 1 attempt(s): the time budget of this run is spent" in str(first.value)
+    assert str(later.value) == "POST /incident was not sent: the time budget of this run is spent"
+    assert server.requests == 1 and client.budget_spent
+    assert slept[-1] == 0.0  # a wait never goes past the budget
+
+
+def refuse_with_date(offset):
+    def respond(conn, head):
+        date = email.utils.formatdate(time.time() + offset, usegmt=True).encode()
+        body = b'{"reply": {"err_code": 401, "err_msg": "Public API request unauthorized", "err_extra": null}}'
+        conn.sendall(
+            b"HTTP/1.1 401 Unauthorized\r\nDate: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            % (date, len(body))
+            + body
+        )
+
+    return respond
+
+
+@pytest.mark.parametrize(
+    "offset, key_type, expected",
+    [
+        (600, "advanced", "behind"),
+        (-600, "advanced", "ahead of"),
+        (5, "advanced", None),
+        (600, "standard", None),  # a standard key signs nothing: its refusal is not about the clock
+    ],
+)
+def test_a_refused_advanced_key_names_a_skewed_clock(offset, key_type, expected):
+    server = HostileServer(refuse_with_date(offset))
+    try:
+        message, dummy = failure(server, api_key_type=key_type, api_key_id="7")
+    finally:
+        server.close()
+    assert message.startswith("authentication failed (HTTP 401, Public API request unauthorized)"), message
+    if expected is None:
+        assert "clock" not in message
+    else:
+        # the Date header counts whole seconds
+        shown = re.search(r"This host's clock is (\d+)s (behind|ahead of) the server's", message)
+        assert shown and 598 <= int(shown.group(1)) <= 601 and shown.group(2) == expected, message
+        assert "set this host's clock right (NTP)" in message
+
+
+def test_a_socks_proxy_without_pysocks_is_not_retried(monkeypatch):
+    from requests import adapters
+
+    def missing(*args, **kwargs):
+        raise adapters.InvalidSchema("Missing dependencies for SOCKS support.")
+
+    monkeypatch.setattr(adapters, "SOCKSProxyManager", missing)
+    client = client_for("http://127.0.0.1:9", proxy="socks5://127.0.0.1:1080", retries=3)
+    try:
+        with pytest.raises(XsoarError) as info:
+            client.post("/incidents/search", {})
+    finally:
+        client.close()
+    assert "is a SOCKS proxy (the proxy option (XSOAR_PROXY)), and the Python library PySocks" in str(info.value)
+    assert client.request_count == 1

@@ -157,7 +157,10 @@ def test_an_unreachable_server_fails_later_requests_at_once():
     with pytest.raises(XsoarUnreachableError) as later:
         client.post("/incident", {"name": "x"}, idempotent=False)
     assert client.request_count == sent and time.monotonic() - started < 0.1
-    assert str(later.value) == str(first.value)
+    # it quotes this request, and the earlier one that found no server
+    assert str(later.value) == (
+        f"POST /incident was not sent: the server was unreachable at an earlier request of this run ({first.value})"
+    )
 
 
 def test_a_server_that_answers_is_not_unreachable():
