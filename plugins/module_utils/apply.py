@@ -235,10 +235,13 @@ def settle(client, pending, task, now=time.monotonic, unreachable=None):
 
     When the server is unreachable (already, or during the look-ups) they stay unknown: no one can tell.
     """
+    if unreachable is not None:
+        # it quotes another item's request: say that no search was made, not that one failed
+        for entry in pending:
+            _unconfirmed(entry, f"no look-up by name was sent, as the server was unreachable ({unreachable})")
+        return
     while pending:
         try:
-            if unreachable is not None:
-                raise unreachable
             look_ups, waited = _look_up(client, pending, task, now)
         except XsoarError as problem:
             for entry in pending:
@@ -262,10 +265,10 @@ def settle(client, pending, task, now=time.monotonic, unreachable=None):
             else:
                 result.update(
                     failed(
-                        "%s; searches by name did not find it (%d look-up%s over %.0fs), so it was not sent again (that"
+                        "%s; searches by name did not find it (%d look-up%s over %.0fs); %s, and not sent again (that"
                         " could do it twice): its outcome is unknown. Run the task again later (it looks up what exists"
                         " before writing), or raise timeout or wait_for_id"
-                        % (error, look_ups, "" if look_ups == 1 else "s", waited),
+                        % (error, look_ups, "" if look_ups == 1 else "s", waited, times_sent(entry.sends)),
                         action="unknown",
                         changed=True,
                     )
@@ -321,6 +324,13 @@ def new_incident(entry, matches):
     return candidates[0] if candidates else None
 
 
+def times_sent(sends):
+    """How often a create went out, for messages that say it will not go out again."""
+    if sends == 1:
+        return "it was sent once"
+    return f"it was sent {sends} times"
+
+
 def _unconfirmed(entry, why):
     """A pending create that no search could confirm: created without id (a warning), or unknown."""
     result, error = entry.result, entry.error
@@ -333,7 +343,7 @@ def _unconfirmed(entry, why):
     else:
         result.update(
             failed(
-                f"{error}; {why}, so it was not sent again (that could do it twice): its outcome is unknown."
+                f"{error}; {why}; {times_sent(entry.sends)}, and not sent again (that could do it twice): its outcome is unknown."
                 " Run the task again later (it looks up what exists before writing)",
                 action="unknown",
                 changed=True,

@@ -25,6 +25,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields im
     OPTION_FIELDS,
     check_custom_fields,
     check_json_value,
+    check_label_values,
     check_labels,
     check_name,
     check_playbook,
@@ -114,7 +115,8 @@ def module_argument_spec():
     """
     spec = dict(ITEM_OPTION_SPEC, **TASK_OPTION_SPEC)
     spec.update(
-        start_investigation=dict(type="bool", default=False),
+        # no default: unset, the body's createInvestigation applies (false without one)
+        start_investigation=dict(type="bool"),
         incidents=dict(type="list", elements="dict", options=BULK_ITEM_SPEC),
     )
     return connection_argument_spec(**without_suboptions(spec))
@@ -126,6 +128,7 @@ def prepare(params, diff=True):
     Returns {"items": [desired records], "task": task options, "bulk": bool}.
     `diff` false leaves the per-item diffs out of the result (they double its size).
     """
+    check_label_values(params.get("labels"))
     params = dict(params, **validated_suboptions({"labels": params.get("labels")}, LABELS_SPEC))
     if params.get("incidents") is None:
         if params.get("name") is None or params.get("name") == "":
@@ -140,6 +143,8 @@ def prepare(params, diff=True):
             raise XsoarInputError("incidents is empty: give at least one item with a name")
         raw_items = []
         for index, item in enumerate(params["incidents"]):
+            if isinstance(item, dict):
+                check_label_values(item.get("labels"), f"incidents[{index}].labels")
             own = (
                 item
                 if plain_item(item)
@@ -264,6 +269,11 @@ def desired_record(options, own, where=""):
     start = options.get("start_investigation")
     if "createInvestigation" in fields:
         body_start = fields.pop("createInvestigation")
+        if start is not None and bool(start) != bool(body_start):
+            warnings.append(
+                f"{where}body sets createInvestigation: {str(bool(body_start)).lower()}, which"
+                f" {where}start_investigation: {str(bool(start)).lower()} overrides"
+            )
         start = body_start if start is None else start
     playbook = options.get("playbook")
     check_playbook(playbook, where + "playbook")
@@ -308,6 +318,7 @@ def desired_fields(options, where=""):
     fields = dict(body)
     # one spelling of custom fields (the server's JSON decoding takes either); the option wins per key
     body_custom = dict(fields.pop("customFields", None) or {}, **(fields.pop("CustomFields", None) or {}))
+    check_custom_fields(body_custom, where + "body.CustomFields")
     if body_custom or "CustomFields" in named:
         overridden = sorted(
             key

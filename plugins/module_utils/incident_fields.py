@@ -5,6 +5,7 @@
 import json
 import math
 import re
+import unicodedata
 from functools import cache
 from datetime import datetime
 
@@ -26,6 +27,8 @@ RULE_SEVERITY = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 # XSOAR documents 600 characters for system fields such as the name (demisto/content-docs#1601, #1605);
 # what a create beyond it does is unpublished, and a cut name is never found again by name.
 MAX_NAME_LENGTH = 600
+# Unicode's format (zero-width space, joiners, BOM) and control characters: invisible in a key, never in a field's name.
+INVISIBLE_CATEGORIES = ("Cf", "Cc")
 # Deeper JSON is no incident field; Python's own parsers would hit their recursion limit.
 MAX_DEPTH = 100
 # Kibana's placeholder severity for "keep the rule's severity", never sent to XSOAR.
@@ -251,12 +254,39 @@ def check_custom_fields(custom_fields, option="custom_fields"):
     """Custom fields go by machine name (lower case, no spaces); XSOAR ignores other keys silently."""
     for key in custom_fields or {}:
         key = str(key)
-        if not key.strip() or any(char.isspace() for char in key):
+        invisible = [char for char in key if unicodedata.category(char) in INVISIBLE_CATEGORIES]
+        if invisible:
             raise XsoarInputError(
-                "{} key {!r} is not a field's machine name: use the name without spaces in lower case, e.g. {!r}".format(
-                    option, key, "".join(key.split()).lower() or "scanip"
-                )
+                f"{option} key {key!r} contains an invisible character (U+{ord(invisible[0]):04X}), often pasted with"
+                f" it: type the key again, e.g. {machine_name(key)!r}"
             )
+        if not key.strip() or any(char.isspace() for char in key) or key != key.lower():
+            raise XsoarInputError(
+                f"{option} key {key!r} is not a field's machine name: use the name without spaces in lower case,"
+                f" e.g. {machine_name(key)!r}"
+            )
+
+
+def machine_name(key):
+    """What a custom field's key most likely should be: its visible characters, no spaces, lower case."""
+    visible = "".join(char for char in key if unicodedata.category(char) not in INVISIBLE_CATEGORIES)
+    return "".join(visible.split()).lower() or "scanip"
+
+
+def check_label_values(labels, option="labels"):
+    """A label's type and value are one string each: a list or dict would be stored as its Python text."""
+    if not isinstance(labels, list):
+        return
+    for index, label in enumerate(labels):
+        if not isinstance(label, dict):
+            continue
+        for part in ("type", "value"):
+            if isinstance(label.get(part), (list, dict)):
+                kind = type(label[part]).__name__
+                raise XsoarInputError(
+                    f"{option}[{index}].{part} is a {kind}: a label has one string {part}; for several values give"
+                    " several labels of the same type, e.g. [{type: Host, value: db1}, {type: Host, value: db2}]"
+                )
 
 
 def parse_time(value):

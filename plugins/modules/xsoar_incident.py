@@ -80,8 +80,9 @@ options:
     description:
       - Start the investigation, and with it the playbook, as soon as the incident is created. Sent as
         C(createInvestigation).
+      - When not set, C(createInvestigation) of O(body) applies, and without one the investigation is not started
+        (false). When both are set and differ, this option wins, with a warning.
     type: bool
-    default: false
   type:
     description:
       - The incident type, for example V(Phishing). XSOAR uses V(Unclassified) when it is not set.

@@ -292,6 +292,23 @@ def test_timeout_not_found_is_unknown_and_changed_never_resent():
     assert fake.paths().count("/incident") == 1
 
 
+def test_an_unknown_create_says_how_often_it_was_sent():
+    # issue 24: it said "not sent again" after four sends
+    fake = FakeXsoar(create_faults=["failed"] * 5, index_lag=1000)
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, name="G", wait_for_id=1)
+    sends = fake.paths().count("/incident")
+    assert sends == 4  # the first, and one per retry (3)
+    assert "it was sent 4 times, and not sent again" in str(error.value)
+
+
+def test_a_single_send_says_once():
+    fake = FakeXsoar(create_faults=["timeout"], index_lag=1000)
+    with pytest.raises(incident_state.ItemsFailed) as error:
+        run(fake, name="T", wait_for_id=1)
+    assert "it was sent once, and not sent again" in str(error.value)
+
+
 def test_bulk_unknown_item_is_reported_as_possibly_changed():
     fake = FakeXsoar(create_faults=[None, "timeout"], index_lag=1000)
     with pytest.raises(incident_state.ItemsFailed) as error:
@@ -362,6 +379,9 @@ def test_unknown_creates_stay_unknown_when_the_server_becomes_unreachable():
     assert [item["action"] for item in items] == ["unknown", "failed", "not_attempted"]
     assert items[0]["changed"] is True and "outcome is unknown" in items[0]["msg"]
     assert fake.paths() == ["/incidents/search", "/incident", "/incident"]  # no look-up against a dead server
+    # issue 24: it said "the look-up by name failed (...)", quoting the other item's create
+    assert "; no look-up by name was sent, as the server was unreachable (connection refused" in items[0]["msg"]
+    assert "look-up by name failed" not in items[0]["msg"]
 
 
 def test_unreadable_create_answer_is_looked_up():

@@ -655,3 +655,74 @@ def test_created_order_sorts_by_time_then_id_as_a_number():
     ]
     ordered = [incident["id"] for incident in sorted(incidents, key=fields.created_order)]
     assert ordered == ["8", "2", "7", "1", "9", "10"]
+
+
+@pytest.mark.parametrize(
+    "start_investigation, body, sent, warning",
+    [
+        (None, '{"createInvestigation": true}', True, None),  # issue 24: was sent as false, silently
+        (None, '{"createInvestigation": false}', False, None),
+        (None, None, None, None),  # neither: not sent, XSOAR's default (false)
+        (True, None, True, None),
+        (False, None, False, None),
+        (True, '{"createInvestigation": true}', True, None),
+        (
+            False,
+            '{"createInvestigation": true}',
+            False,
+            "body sets createInvestigation: true, which start_investigation: false overrides",
+        ),
+        (
+            True,
+            '{"createInvestigation": false}',
+            True,
+            "body sets createInvestigation: false, which start_investigation: true overrides",
+        ),
+    ],
+)
+def test_the_body_create_investigation_is_kept_unless_the_option_is_given(start_investigation, body, sent, warning):
+    request, warnings = create_request({"name": "n", "start_investigation": start_investigation, "body": body})
+    assert request.get("createInvestigation") == sent
+    assert warnings == ([warning] if warning else [])
+
+
+def test_start_investigation_has_no_default_so_the_body_can_apply():
+    assert "default" not in desired.module_argument_spec()["start_investigation"]
+
+
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        (
+            "ScanIP",
+            "custom_fields key 'ScanIP' is not a field's machine name: use the name without spaces in lower case, e.g. 'scanip'",
+        ),
+        (
+            "scan\u200bip",
+            "custom_fields key 'scan\\u200bip' contains an invisible character (U+200B), often pasted with it: type the key again, e.g. 'scanip'",
+        ),
+        ("\ufeffscanip", "contains an invisible character (U+FEFF)"),
+        (
+            "scan\u200dIP",
+            "contains an invisible character (U+200D), often pasted with it: type the key again, e.g. 'scanip'",
+        ),
+        ("Scan IP", "custom_fields key 'Scan IP' is not a field's machine name"),
+    ],
+)
+def test_custom_field_keys_with_capitals_or_invisible_characters_are_refused(key, message):
+    with pytest.raises(XsoarInputError) as info:
+        desired.desired_record({"name": "n", "custom_fields": {key: "x"}}, {})
+    assert message in str(info.value)
+
+
+def test_body_custom_field_keys_are_checked_too():
+    with pytest.raises(XsoarInputError) as info:
+        desired.desired_record({"name": "n", "body": {"CustomFields": {"ScanIP": "x"}}}, {})
+    assert "body.CustomFields key 'ScanIP' is not a field's machine name" in str(info.value)
+
+
+@pytest.mark.parametrize("key", ["scanip", "sourceusername", "scan_ip2"])
+def test_machine_names_are_accepted(key):
+    assert desired.desired_record({"name": "n", "custom_fields": {key: "x"}}, {})["fields"]["CustomFields"] == {
+        key: "x"
+    }

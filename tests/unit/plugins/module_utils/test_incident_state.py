@@ -123,3 +123,30 @@ def test_wait_for_id_is_bounded():
     with pytest.raises(XsoarInputError, match="^wait_for_id -1 is out of range"):
         incident_state.prepare(params(name="n", wait_for_id=-1))
     assert incident_state.prepare(params(name="n", wait_for_id=5))["task"]["wait_for_id"] == 5
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ([{"type": "Host", "value": ["db1", "db2"]}], "labels[0].value is a list: a label has one string value"),
+        ([{"type": ["Host"], "value": "db1"}], "labels[0].type is a list: a label has one string type"),
+        ([{"type": "Host", "value": {"a": 1}}], "labels[0].value is a dict"),
+    ],
+)
+def test_a_label_given_as_a_list_is_refused_not_stored_as_its_text(labels, message):
+    with pytest.raises(XsoarInputError) as info:
+        incident_state.prepare(params(name="n", labels=labels))
+    assert message in str(info.value)
+    assert "several labels of the same type" in str(info.value)
+
+
+def test_a_bulk_label_given_as_a_list_is_refused():
+    items = [{"name": "a"}, {"name": "b", "labels": [{"type": "Host", "value": ["db1"]}]}]
+    with pytest.raises(XsoarInputError) as info:
+        incident_state.prepare(params(incidents=items))
+    assert "incidents[1].labels[0].value is a list" in str(info.value)
+
+
+def test_a_label_value_given_as_a_number_is_sent_as_its_text():
+    prepared = incident_state.prepare(params(name="n", labels=[{"type": "Port", "value": 443}]))
+    assert prepared["items"][0]["fields"]["labels"] == [{"type": "Port", "value": "443"}]
