@@ -120,7 +120,7 @@ options:
         key: proxy
   timeout:
     description:
-      - Seconds to wait for a connection and for each answer.
+      - Seconds one request may take, connecting and the whole answer (headers and body) together.
       - Its own variable, not E(XSOAR_TIMEOUT), and a lower default than the modules' 30, because the end of
         every run waits for it when XSOAR is slow.
     type: float

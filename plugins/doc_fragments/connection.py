@@ -70,7 +70,8 @@ options:
     type: str
   timeout:
     description:
-      - Seconds to wait for a connection and for each answer.
+      - Seconds one request may take, connecting, sending and the whole answer (headers and body) together. A
+        server that sends its answer a byte at a time is cut when they are spent.
       - If not set, the value of the E(XSOAR_TIMEOUT) environment variable is used.
     type: float
     default: 30
