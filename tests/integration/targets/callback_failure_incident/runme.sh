@@ -58,6 +58,10 @@ warned() {  # warned NAME TEXT: the callback warned, with TEXT in its warning
         || fail "$1: no warning of xsoar.connector.failure_incident with '$2'"
 }
 
+callback_took() {  # callback_took NAME: the seconds the callback's warning says it added to the run's end
+    tr '\n' ' ' <"$out/$1.err" | tr -s ' ' | sed -n 's/.*incident(s) not sent, after \([0-9.]*\)s.*/\1/p'
+}
+
 check() { ANSIBLE_CONFIG=$work/plain.cfg ansible-playbook -i hosts.ini -e @"$config" -e stage="$1" check.yml; }
 
 control reset
@@ -114,20 +118,24 @@ XSOAR_FAILURE_INCIDENT_TIMEOUT=1 XSOAR_FAILURE_INCIDENT_RETRIES=0 same_rc slow f
 # also ends the answer the simulator still holds, which it logs now, not in a later target's log
 control clear-faults
 warned slow "POST /incidents/search failed after 1 attempt"
-[ "$took" -lt $((slow - 3)) ] || fail "slow: the run took ${took}s: the callback waited for the slow answer"
+# the callback's own time: the whole run's depends on the machine's load
+added=$(callback_took slow)
+python -c "import sys; sys.exit(not float(sys.argv[1]) < $slow - 3)" "$added" \
+    || fail "slow: the callback added ${added}s: it waited for the slow answer"
 
 # XSOAR answering every request after 9 s, with timeout 10 and a retry (so each request would be waited
 # for): time_budget (3 s) bounds what the callback adds to the run, whatever the number of failures, it
-# warns, and the exit code stays. Before time_budget this stage added about 9 s per request.
-run budget-plain "$work/plain.cfg" failures.yml
-plain_took=$took
+# warns, and the exit code stays. Before time_budget this stage added about 9 s per request. The
+# callback's warning says how long it took (the whole run's time depends on the machine's load).
 control slow 9
 XSOAR_FAILURE_INCIDENT_TIMEOUT=10 XSOAR_FAILURE_INCIDENT_RETRIES=1 XSOAR_FAILURE_INCIDENT_TIME_BUDGET=3 \
     same_rc budget failures.yml
 control clear-faults
 warned budget "time_budget (3s) ran out before the incidents were all sent"
-echo "budget: ${took}s with the callback, ${plain_took}s without"
-[ "$took" -le $((plain_took + 3 + 3)) ] || fail "budget: the callback added $((took - plain_took))s, its budget is 3s"
+added=$(callback_took budget)
+echo "budget: the callback added ${added}s (time_budget 3 s)"
+python -c "import sys; sys.exit(not float(sys.argv[1]) <= 3 + 1.5)" "$added" \
+    || fail "budget: the callback added ${added}s, its time_budget is 3s"
 
 # XSOAR refuses the key
 XSOAR_API_KEY=wrong-key-0123456789abcdef same_rc refused failures.yml
