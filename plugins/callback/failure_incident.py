@@ -474,7 +474,9 @@ class CallbackModule(CallbackBase):
         except XsoarError as error:
             message, count = str(error), opening
         except Exception as error:  # pylint: disable=broad-except
-            message = f"unexpected {type(error).__name__}: {redact(error, self.get_option('api_key') or '')}"
+            message = (
+                f"unexpected {type(error).__name__} in the callback: {redact(error, self.get_option('api_key') or '')}"
+            )
             count = opening
         # the time it added to the run's end (bounded by time_budget)
         took = time.monotonic() - started
