@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils import info
+from ansible_collections.xsoar.connector.plugins.module_utils import lifecycle
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import validated_suboptions
 from ansible_collections.xsoar.connector.plugins.module_utils.client import LEGACY_API_PREFIX
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
@@ -31,6 +32,8 @@ TEST_INCIDENT_OPTIONS = dict(
 MODULE_OPTIONS = dict(
     incident=dict(type="dict", options=TEST_INCIDENT_OPTIONS, mutually_exclusive=[("severity", "rule_severity")]),
     list_playbooks=dict(type="bool", default=False),
+    lifecycle=dict(type="bool", default=False),
+    lifecycle_wait=dict(type="float", default=lifecycle.DEFAULT_WAIT),
 )
 CLOUD_DOMAIN = "paloaltonetworks.com"
 
@@ -48,14 +51,19 @@ def prepare(params):
         "incident"
     ]
     list_playbooks = bool(params.get("list_playbooks"))
+    self_test = {
+        "lifecycle": bool(params.get("lifecycle")),
+        "lifecycle_wait": lifecycle.check_wait(params.get("lifecycle_wait")),
+    }
     if not incident:
-        return {"incident": None, "list_playbooks": list_playbooks}
+        return dict(self_test, incident=None, list_playbooks=list_playbooks)
     item = {option: incident.get(option) for option in incident_state.ITEM_OPTIONS}
     item["state"] = "present"
-    return {
-        "incident": incident_state.prepare(dict(item, match_closed=False, update_existing=False)),
-        "list_playbooks": list_playbooks,
-    }
+    return dict(
+        self_test,
+        incident=incident_state.prepare(dict(item, match_closed=False, update_existing=False)),
+        list_playbooks=list_playbooks,
+    )
 
 
 class _Report:
@@ -63,6 +71,8 @@ class _Report:
         self.client = client
         self.checks = []
         self.facts = {"api_base": client.api_base, "deployment": None, "server_version": None, "latency_ms": None}
+        self.warnings = []
+        self.wrote = False  # the lifecycle self-test wrote (and deleted) an incident
 
     def ok(self, name, detail):
         self.checks.append({"name": name, "ok": True, "detail": detail})
@@ -72,7 +82,7 @@ class _Report:
         raise ConnectorCheckFailed(f"connector test failed at check {name!r}: {detail}", self.result(False))
 
     def result(self, changed):
-        return dict(self.facts, checks=self.checks, changed=changed)
+        return dict(self.facts, checks=self.checks, changed=changed or self.wrote, warnings=list(self.warnings))
 
 
 def run(client, plan, check_mode):
@@ -83,6 +93,8 @@ def run(client, plan, check_mode):
     _check_api(client, report)
     if plan.get("list_playbooks"):
         _list_playbooks(client, report)
+    if plan.get("lifecycle"):
+        _self_test(client, report, plan["lifecycle_wait"], check_mode)
     if not plan["incident"]:
         return report.result(False)
     outcome = incident_state.run(client, plan["incident"], check_mode)
@@ -95,8 +107,24 @@ def run(client, plan, check_mode):
         ),
     )
     result = report.result(outcome["changed"])
-    result.update(incident=outcome.get("incident"), action=outcome["action"], warnings=outcome.get("warnings", []))
+    result.update(incident=outcome.get("incident"), action=outcome["action"])
+    result["warnings"] += outcome.get("warnings", [])
     return result
+
+
+def _self_test(client, report, wait, check_mode, clock=time.monotonic):
+    """lifecycle: true: the checks create, find, update, close and delete (lifecycle.py); not in check mode."""
+    if check_mode:
+        report.warnings.append("lifecycle: true was skipped in check mode: the self-test writes to the server")
+        return
+    outcome = lifecycle.run(client, wait, clock)
+    report.wrote = bool(outcome.checks) and outcome.checks[0].ok  # the create passed: it wrote (and deleted)
+    for check in outcome.checks:
+        report.checks.append({"name": check.name, "ok": check.ok, "detail": check.detail, "seconds": check.seconds})
+    report.facts["index_lag_s"] = outcome.index_lag_s
+    if outcome.failure is not None:
+        failed = outcome.checks[-1].name
+        raise ConnectorCheckFailed(f"connector test failed at check {failed!r}: {outcome.failure}", report.result(True))
 
 
 def _about_base(client, family):

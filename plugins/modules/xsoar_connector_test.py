@@ -18,8 +18,15 @@ description:
   - An O(api_key_id) against XSOAR 6 (which answers C(/xsoar) paths with its web app, HTTP 200 HTML) and no
     O(api_key_id) against XSOAR 8 (which answers paths outside C(/xsoar) with HTTP 500) are recognised, and the
     C(deployment) check says to remove or to set O(api_key_id).
-  - Read-only unless O(incident) is given; then it also creates that test incident (idempotent on its name),
-    except in check mode.
+  - Read-only unless O(incident) or O(lifecycle) is given; then it also writes, except in check mode.
+  - With O(lifecycle=true), after the read-only checks, a self-test proves on this server what the other modules
+    assume. It creates a uniquely named incident, finds it by exact name (waiting out the search index's lag, and
+    measuring it as RV(index_lag_s)), updates one field and reads it back, closes it and reads it back as closed,
+    deletes it and reads it back as gone. Each step is a check (V(create), V(find), V(update), V(close),
+    V(delete)) with its time, and goes through M(xsoar.connector.xsoar_incident)'s own code.
+  - When the server does not do what the collection assumes, the failing check says what was sent, what came
+    back and what was expected; the self-test then still deletes its incident where it can, and the message says
+    whether it could. That output never holds the API key, so it is what to report.
 author:
   - xsoar.connector developers (@xsoar-connector)
 extends_documentation_fragment:
@@ -33,6 +40,22 @@ options:
         seconds; the key is proven by a cheap search either way.
     type: bool
     default: false
+  lifecycle:
+    description:
+      - Run the lifecycle self-test after the read-only checks (create, find, update, close and delete one
+        incident named C(xsoar.connector lifecycle self-test <random>); see the description above).
+      - The first thing to run against a new server. Skipped in check mode, with a warning.
+    type: bool
+    default: false
+    version_added: 1.1.0
+  lifecycle_wait:
+    description:
+      - Seconds each step of the lifecycle self-test waits for the server to show its effect (the search index to
+        find the new incident, a read-back to show the update, the close and the delete), from 0 to 3600.
+      - XSOAR 8 SaaS indexes new incidents seconds after their create; demisto-sdk waits up to 300 seconds.
+    type: float
+    default: 60
+    version_added: 1.1.0
   incident:
     description:
       - A test incident to create after the checks pass, the way Kibana's connector test sends one.
@@ -95,8 +118,18 @@ EXAMPLES = r"""
       name: "Connector test from Ansible"
       severity: low
 
+- name: Prove that this server does what the modules assume (creates and deletes one incident)
+  xsoar.connector.xsoar_connector_test:
+    lifecycle: true
+  register: self_test
+
+- name: Show how long the search index took to find a new incident
+  ansible.builtin.debug:
+    msg: "index lag {{ self_test.index_lag_s }} s"
+
 # Ad hoc, with the connection in XSOAR_* environment variables:
 # ansible localhost -m xsoar.connector.xsoar_connector_test
+# ansible localhost -m xsoar.connector.xsoar_connector_test -a lifecycle=true
 """
 
 RETURN = r"""
@@ -107,15 +140,20 @@ checks:
   elements: dict
   contains:
     name:
-      description: V(reachable), V(api_address), V(tls), V(deployment), V(authentication), V(api), V(playbooks)
-        or V(test_incident).
+      description: V(reachable), V(api_address), V(tls), V(deployment), V(authentication), V(api), V(playbooks),
+        V(test_incident), or with O(lifecycle) V(create), V(find), V(update), V(close) and V(delete).
       type: str
     ok:
       description: Whether the check passed.
       type: bool
     detail:
-      description: What was found, or what to fix.
+      description: What was found, or what to fix; for a failed lifecycle check, what was sent, what came back and
+        what was expected.
       type: str
+    seconds:
+      description: How long the lifecycle check took, its read-backs included.
+      returned: for the lifecycle checks
+      type: float
   sample:
     - {name: reachable, ok: true, detail: "https://xsoar.example.com answered GET /about in 35 ms"}
     - {name: deployment, ok: true, detail: "xsoar6, version 6.14.0; API base https://xsoar.example.com"}
@@ -145,6 +183,12 @@ playbooks:
   type: list
   elements: str
   sample: ["Phishing - Generic v3"]
+index_lag_s:
+  description: Seconds from the lifecycle self-test's create answer until a search by exact name found the incident
+    (measured with a search every second). 0 on servers that index at once; seconds on XSOAR 8 SaaS.
+  returned: when O(lifecycle) ran and its create passed
+  type: float
+  sample: 5.1
 incident:
   description: The test incident, as in M(xsoar.connector.xsoar_incident).
   returned: when O(incident) is given

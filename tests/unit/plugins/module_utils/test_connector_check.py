@@ -47,6 +47,8 @@ def test_prepare_takes_list_playbooks():
     assert connector_check.prepare({"incident": None, "list_playbooks": True}) == {
         "incident": None,
         "list_playbooks": True,
+        "lifecycle": False,
+        "lifecycle_wait": 60.0,
     }
     assert connector_check.prepare({})["list_playbooks"] is False
 
