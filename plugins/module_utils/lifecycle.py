@@ -77,10 +77,9 @@ def unique_name() -> str:
     return f"{NAME_PREFIX} {secrets.token_hex(6)}"
 
 
-def read_back(client, incident_id: str) -> dict | None:
-    """The incident as the server shows it now (closed ones too), or None when it shows none."""
-    found = api.search(client, {"id": [incident_id]}, limit=1)[1]
-    return found[0] if found else None
+def still_there(client, incident_id: str) -> bool:
+    """Whether a search by id still finds the incident: how xsoar_incident proves a delete."""
+    return bool(api.existing(client, [incident_id]))
 
 
 def status_text(incident: dict | None) -> str:
@@ -136,7 +135,9 @@ class _SelfTest:
         started = self.clock()
         searches = 0
         while True:
-            matches = self.guarded("find", lambda: api.find_by_names(self.client, [self.name], True)[self.name])
+            matches = self.guarded(
+                "find", "the search", lambda: api.find_by_names(self.client, [self.name], True)[self.name]
+            )
             searches += 1
             waited = self.clock() - started
             if matches or waited >= self.wait:
@@ -168,49 +169,44 @@ class _SelfTest:
     def update(self) -> None:
         started = self.clock()
         self.module_step("update", "updated", details=UPDATED_DETAILS, update_existing=True)
-        seen, waited = self.read_until(
-            lambda incident: incident is not None and incident.get("details") == UPDATED_DETAILS
-        )
-        if seen is None or seen.get("details") != UPDATED_DETAILS:
-            shown = "no incident" if seen is None else f"details {seen.get('details')!r} ({status_text(seen)})"
+        seen, waited = self.load_until("update", lambda incident: incident.get("details") == UPDATED_DETAILS)
+        if seen.get("details") != UPDATED_DETAILS:
             self.failed(
                 "update",
                 f"sent details {UPDATED_DETAILS!r} for incident {self.incident_id} (xsoar_incident reported"
-                f" updated); a read-back {waited:.1f}s later shows {shown}; expected the details sent. The server"
-                " did not keep the update.",
+                f" updated); a load {waited:.1f}s later shows details {seen.get('details')!r} ({status_text(seen)});"
+                " expected the details sent. The server did not keep the update.",
                 started,
             )
-        self.passed("update", f"details updated and read back ({status_text(seen)})", started)
+        self.passed("update", f"details updated and loaded back ({status_text(seen)})", started)
 
     def close(self) -> None:
         started = self.clock()
         self.module_step("close", "closed", state="closed", close_reason=CLOSE_REASON, close_notes=CLOSE_NOTES)
-        seen, waited = self.read_until(
-            lambda incident: incident is not None and incident.get("status") == STATUS_CLOSED
-        )
-        if seen is None or seen.get("status") != STATUS_CLOSED:
+        seen, waited = self.load_until("close", api.is_closed)
+        if not api.is_closed(seen):
             self.failed(
                 "close",
-                f"sent a close of incident {self.incident_id} (xsoar_incident reported closed); a read-back"
+                f"sent a close of incident {self.incident_id} (xsoar_incident reported closed); a load"
                 f" {waited:.1f}s later shows {status_text(seen)}; expected status 2 (closed). The server did not"
-                " close it.",
+                " keep it closed.",
                 started,
             )
-        self.passed("close", f"closed and read back as closed ({status_text(seen)})", started)
+        self.passed("close", f"closed and loaded back as closed ({status_text(seen)})", started)
 
     def delete(self) -> None:
         started = self.clock()
         self.module_step("delete", "deleted", state="absent")
-        seen, waited = self.read_until(lambda incident: incident is None)
-        if seen is not None:
+        gone, waited = self.read_until(lambda: self.guarded("delete", "the search by id", self.searched_gone))
+        if not gone:
             self.failed(
                 "delete",
-                f"sent a delete of incident {self.incident_id} (xsoar_incident reported deleted); a read-back"
-                f" {waited:.1f}s later still shows it ({status_text(seen)}); expected no incident with that id."
-                " The server did not delete it.",
+                f"sent a delete of incident {self.incident_id} (xsoar_incident reported deleted); a search by id"
+                f" {waited:.1f}s later still finds it; expected no incident with that id. The server did not"
+                " delete it.",
                 started,
             )
-        self.passed("delete", "deleted, and a read-back by id shows no incident", started)
+        self.passed("delete", "deleted, and a search by id finds no incident", started)
 
     def cleanup(self) -> str:
         """After a failed step: delete the self-test incident where it can, and say whether it could."""
@@ -220,17 +216,11 @@ class _SelfTest:
             result = module_flow(self.client, self.name, self.wait, state="absent")
             if result["action"] != "deleted" and self.incident_id:
                 # not searchable by name (yet): the id the create answered is enough for the modules' delete
-                api.delete(self.client, [self.incident_id])
-            left = read_back(self.client, self.incident_id) if self.incident_id else None
+                api.delete(self.client, [self.incident_id], self.wait)
         except XsoarError as error:
             return f"The self-test incident could not be deleted ({error}): delete the incident named {self.name!r} by hand."
-        if left is not None:
-            return (
-                f"The self-test incident {self.incident_id} is still there after a delete ({status_text(left)}):"
-                f" delete the incident named {self.name!r} by hand."
-            )
         if result["action"] == "deleted":
-            return f"The self-test incident {self.name!r} was deleted (a read-back no longer shows it)."
+            return f"The self-test incident {self.name!r} was deleted (a search by id no longer finds it)."
         if self.incident_id:
             return (
                 f"A delete of the self-test incident {self.incident_id} was sent, but no search shows that incident,"
@@ -246,7 +236,7 @@ class _SelfTest:
     def module_step(self, step: str, expected: str, **options) -> dict:
         """One write through xsoar_incident's flow; fails the step unless it reports `expected`."""
         started = self.clock()
-        result = self.guarded(step, lambda: module_flow(self.client, self.name, self.wait, **options))
+        result = self.guarded(step, "xsoar_incident", lambda: module_flow(self.client, self.name, self.wait, **options))
         if result["action"] != expected:
             warnings = "; ".join(result.get("warnings") or []) or "no warning"
             self.failed(
@@ -256,21 +246,39 @@ class _SelfTest:
             )
         return result
 
-    def guarded(self, step: str, call: Callable):
+    def guarded(self, step: str, what: str, call: Callable):
+        """call(); an error fails the step with `what` failed and the error's message."""
         started = self.clock()
         try:
             return call()
         except XsoarError as error:
-            self.failed(step, f"the request failed: {error}.", started)
+            self.failed(step, f"{what} failed: {error}.", started)
 
-    def read_until(self, done: Callable[[dict | None], bool]) -> tuple[dict | None, float]:
-        """Read the incident back until `done` or lifecycle_wait is spent: (what was seen last, seconds)."""
+    def searched_gone(self) -> bool:
+        return not still_there(self.client, self.incident_id)
+
+    def load_until(self, step: str, done: Callable[[dict], bool]) -> tuple[dict, float]:
+        """Load the incident (as xsoar_incident proves its writes) until `done` or lifecycle_wait is spent:
+        (what was loaded last, seconds)."""
+        seen: dict = {}
+
+        def loaded_done() -> bool:
+            loaded = self.guarded(step, "the load", lambda: api.load(self.client, self.incident_id))
+            seen.clear()
+            seen.update(loaded)
+            return done(seen)
+
+        _done, waited = self.read_until(loaded_done)
+        return seen, waited
+
+    def read_until(self, done: Callable[[], bool]) -> tuple[bool, float]:
+        """Call `done` until true or lifecycle_wait is spent: (its last value, seconds)."""
         started = self.clock()
         while True:
-            seen = read_back(self.client, self.incident_id)
+            finished = done()
             waited = self.clock() - started
-            if done(seen) or waited >= self.wait:
-                return seen, waited
+            if finished or waited >= self.wait:
+                return finished, waited
             self.pause(started)
 
     def pause(self, started: float) -> None:

@@ -195,3 +195,15 @@ def test_poller_delivers_xsoar6_incidents_indexed_in_local_time():
     events = tracker.select([second, first])
     assert events == [{"incident": second, "event": "new"}]
     assert tracker.select([second, first]) == []
+
+
+def test_poller_in_modified_mode_delivers_a_new_xsoar8_incident():
+    """A new XSOAR 8 incident has version 0 and `modified` 1970-01-01T00:00:00Z until its first change
+    (Kibana's recorded create answer in xsoar.test.ts; the XSOAR 8 docs' "get an incident" example;
+    xsoar-api.md "Real servers, round 3"): the epoch means "never modified", so the incident is new."""
+    tracker = incident_poller.Tracker(lookback=300, modified=True)
+    start = calendar.timegm((2026, 12, 1, 10, 31, 0))
+    assert tracker.select([], server_now=start) == []
+    fresh = kibana_recorded_create_answer()
+    assert tracker.select([fresh]) == [{"incident": fresh, "event": "new"}]
+    assert tracker.select([fresh]) == []

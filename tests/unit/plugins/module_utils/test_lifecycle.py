@@ -21,10 +21,11 @@ class StandIn:
 
     Deviations: `index_lag` (seconds until a search finds a new incident; inf: never), `no_id` (creates
     answer without the id, as XSOAR 8 SaaS), `keeps_updates` / `closes` / `deletes` false (the call
-    answers success and changes nothing).
+    answers success and changes nothing), `reopens` (a closed incident is open again after its first load,
+    as if a playbook reopened it).
     """
 
-    def __init__(self, index_lag=0.0, no_id=False, keeps_updates=True, closes=True, deletes=True):
+    def __init__(self, index_lag=0.0, no_id=False, keeps_updates=True, closes=True, deletes=True, reopens=False):
         self.url = "https://xsoar.example.com"
         self.api_base = self.url
         self.api_key_id = "17" if no_id else None
@@ -35,6 +36,7 @@ class StandIn:
         self.keeps_updates = keeps_updates
         self.closes = closes
         self.deletes = deletes
+        self.reopens = reopens
         self.now = 1000.0
         self.incidents = {}
         self.searchable_at = {}
@@ -54,8 +56,11 @@ class StandIn:
         self.calls.append(path)
         incident = self.incidents.get(path.rsplit("/", 1)[-1])
         if incident is None:
-            raise XsoarResponseError(f"GET {path}: HTTP 404", 404)
-        return Answer(200, dict(incident))
+            raise XsoarResponseError(f"GET {path}: HTTP 400 could not find incident", 400)
+        answer = dict(incident)
+        if self.reopens and incident["status"] == 2:
+            incident.update(status=1, version=incident["version"] + 1)
+        return Answer(200, answer)
 
     def _incidents_search(self, payload):
         flt = payload["filter"]
@@ -185,8 +190,22 @@ def test_close_ignored():
     outcome = self_test(stand_in, wait=4)
     assert names_and_results(outcome)[-1] == ("close", False)
     detail = outcome.checks[-1].detail
-    assert "sent a close of incident 1" in detail  # what was sent
-    assert "shows status 0" in detail  # what came back
+    # xsoar_incident's own proof fails first: what it sent, what came back, that it expected a close
+    assert detail.startswith("xsoar_incident failed: XSOAR did not close incidents 1: ")
+    assert "POST /incident/batchClose answered total 1, notUpdated 0" in detail
+    assert "still read open (1: status 0)" in detail
+    assert "was deleted" in outcome.failure
+    assert stand_in.incidents == {}
+
+
+def test_close_not_kept():
+    """xsoar_incident proves its close; a load after it finds the incident open again."""
+    stand_in = StandIn(reopens=True)
+    outcome = self_test(stand_in, wait=3)
+    assert names_and_results(outcome)[-1] == ("close", False)
+    detail = outcome.checks[-1].detail
+    assert "sent a close of incident 1 (xsoar_incident reported closed)" in detail
+    assert "shows status 1" in detail
     assert "expected status 2 (closed)" in detail
     assert "was deleted" in outcome.failure
     assert stand_in.incidents == {}
@@ -196,9 +215,10 @@ def test_delete_ignored():
     stand_in = StandIn(deletes=False)
     outcome = self_test(stand_in, wait=2)
     assert names_and_results(outcome)[-1] == ("delete", False)
-    assert "sent a delete of incident 1" in outcome.checks[-1].detail
-    assert "still shows it (status 2" in outcome.checks[-1].detail
-    assert "expected no incident with that id" in outcome.checks[-1].detail
+    detail = outcome.checks[-1].detail
+    assert detail.startswith("xsoar_incident failed: XSOAR did not delete incidents 1: ")
+    assert "POST /incident/batchDelete answered total 1, notUpdated 0 and a search by id still finds them" in detail
+    assert "could not be deleted (XSOAR did not delete incidents 1" in outcome.failure
     assert "delete the incident named" in outcome.failure and "by hand" in outcome.failure
     assert len(stand_in.incidents) == 1
 
