@@ -37,6 +37,7 @@ class StandIn:
         self.closes = closes
         self.deletes = deletes
         self.reopens = reopens
+        self.new_status = 0  # 2: a pre-process rule closes new incidents
         self.now = 1000.0
         self.incidents = {}
         self.searchable_at = {}
@@ -86,7 +87,7 @@ class StandIn:
                 stored.update(answer)
             return Answer(201, answer)
         new_id = str(len(self.searchable_at) + 1)
-        incident = dict(payload, id=new_id, version=1, status=0, details=payload.get("details", ""))
+        incident = dict(payload, id=new_id, version=1, status=self.new_status, details=payload.get("details", ""))
         self.incidents[new_id] = incident
         self.searchable_at[new_id] = self.now + self.index_lag
         answer = dict(incident)
@@ -194,6 +195,18 @@ def test_close_ignored():
     assert detail.startswith("xsoar_incident failed: XSOAR did not close incidents 1: ")
     assert "POST /incident/batchClose answered total 1, notUpdated 0" in detail
     assert "still read open (1: status 0)" in detail
+    assert "was deleted" in outcome.failure
+    assert stand_in.incidents == {}
+
+
+def test_a_closing_rule_fails_the_create_and_the_cleanup_waits_for_the_index():
+    """SaaS answers without id: the cleanup waits until a search finds the incident, then deletes it."""
+    stand_in = StandIn(index_lag=3.0, no_id=True)
+    stand_in.new_status = 2
+    outcome = self_test(stand_in, wait=10)
+    assert names_and_results(outcome) == [("create", False)]
+    assert "xsoar_incident reported 'created_closed'" in outcome.checks[0].detail
+    assert "pre-process rule" in outcome.checks[0].detail and "expected 'created'" in outcome.checks[0].detail
     assert "was deleted" in outcome.failure
     assert stand_in.incidents == {}
 
