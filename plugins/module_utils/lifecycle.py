@@ -14,10 +14,11 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
 
 NAME_PREFIX = "xsoar.connector lifecycle self-test"
@@ -77,7 +78,7 @@ def unique_name() -> str:
     return f"{NAME_PREFIX} {secrets.token_hex(6)}"
 
 
-def still_there(client, incident_id: str) -> bool:
+def still_there(client: Client, incident_id: str) -> bool:
     """Whether a search by id still finds the incident: how xsoar_incident proves a delete."""
     return bool(api.existing(client, [incident_id]))
 
@@ -88,7 +89,7 @@ def status_text(incident: dict | None) -> str:
     return f"status {incident.get('status')!r}, version {incident.get('version')!r}"
 
 
-def run(client, wait: float = DEFAULT_WAIT, clock: Callable[[], float] = time.monotonic) -> Outcome:
+def run(client: Client, wait: float = DEFAULT_WAIT, clock: Callable[[], float] = time.monotonic) -> Outcome:
     """Create, find, update, close and delete one uniquely named incident; stop at the first failed step."""
     test = _SelfTest(client, wait, clock)
     steps = (test.create, test.find, test.update, test.close, test.delete)
@@ -103,7 +104,7 @@ def run(client, wait: float = DEFAULT_WAIT, clock: Callable[[], float] = time.mo
 class _SelfTest:
     """The state one self-test run carries from step to step."""
 
-    def __init__(self, client, wait: float, clock: Callable[[], float]):
+    def __init__(self, client: Client, wait: float, clock: Callable[[], float]):
         self.client = client
         self.wait = wait
         self.clock = clock
@@ -239,7 +240,7 @@ class _SelfTest:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def module_step(self, step: str, expected: str, **options) -> dict:
+    def module_step(self, step: str, expected: str, **options: object) -> dict:
         """One write through xsoar_incident's flow; fails the step unless it reports `expected`."""
         started = self.clock()
         result = self.guarded(step, "xsoar_incident", lambda: module_flow(self.client, self.name, self.wait, **options))
@@ -252,7 +253,7 @@ class _SelfTest:
             )
         return result
 
-    def guarded(self, step: str, what: str, call: Callable):
+    def guarded(self, step: str, what: str, call: Callable[[], Any]) -> Any:
         """call(); an error fails the step with `what` failed and the error's message."""
         started = self.clock()
         try:
@@ -261,7 +262,7 @@ class _SelfTest:
             self.failed(step, f"{what} failed: {error}.", started)
 
     def searched_gone(self) -> bool:
-        return not still_there(self.client, self.incident_id)
+        return not still_there(self.client, str(self.incident_id))  # known since the find step
 
     def load_until(self, step: str, done: Callable[[dict], bool]) -> tuple[dict, float]:
         """Load the incident (as xsoar_incident proves its writes) until `done` or lifecycle_wait is spent:
@@ -299,7 +300,7 @@ class _SelfTest:
         raise StepFailed(detail)
 
 
-def module_flow(client, name: str, wait: float, **options) -> dict:
+def module_flow(client: Client, name: str, wait: float, **options: object) -> dict:
     """xsoar_incident with these options on the self-test incident (single form, no diff)."""
     params = dict.fromkeys(incident_state.ITEM_OPTIONS)
     params.update(name=name, state="present", start_investigation=False, wait_for_id=wait)
