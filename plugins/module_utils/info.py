@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
+from ansible_collections.xsoar.connector.plugins.module_utils import war_room
 from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import check_name, names_match
@@ -135,6 +136,8 @@ INCIDENT_INFO_OPTIONS = dict(
     sort=dict(type="str", default="created", choices=["created", "modified"]),
     sort_order=dict(type="str", default="desc", choices=["asc", "desc"]),
     fields=dict(type="list", elements="str"),
+    war_room=dict(type="bool", default=False),
+    war_room_limit=dict(type="int", default=100),
 )
 INCIDENT_INFO_EXCLUSIVE = [("name", "ids", "query")]
 
@@ -158,7 +161,12 @@ def prepare_incidents(params: dict[str, Any]) -> dict[str, Any]:
     fields = params.get("fields")
     if fields is not None and (not fields or not all(isinstance(f, str) and f.strip() for f in fields)):
         raise XsoarInputError("fields must be a non-empty list of incident field names, e.g. [id, name, status]")
+    war_room_limit = params.get("war_room_limit")
+    if war_room_limit is None or war_room_limit < 1:
+        raise XsoarInputError(f"war_room_limit must be a positive number of entries, got {war_room_limit}")
     return {
+        "war_room": bool(params.get("war_room")),
+        "war_room_limit": war_room_limit,
         "name": name,
         "ids": ids,
         "query": query,
@@ -248,6 +256,33 @@ def search_incidents(client: Client, plan: dict[str, Any]) -> tuple[int, list[di
     return len(matched), matched[: plan["limit"]]
 
 
+ENTRY_KEYS = ("id", "type", "created", "user", "format", "note", "tags", "file")
+FILE_METADATA_KEYS = ("md5", "sha1", "sha256", "size")
+
+
+def entry_view(entry: dict[str, Any]) -> dict[str, Any]:
+    """What a playbook reads of a war-room entry: its text and the file metadata, not the file."""
+    view = {key: entry.get(key) for key in ENTRY_KEYS if key in entry}
+    if isinstance(entry.get("contents"), str):
+        view["contents"] = entry["contents"]
+    metadata = entry.get("fileMetadata")
+    if isinstance(metadata, dict):
+        view["fileMetadata"] = {key: metadata.get(key) for key in FILE_METADATA_KEYS if key in metadata}
+    return view
+
+
+def war_room_entries(client: Client, incident: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` entries of an incident's war room, oldest first ([] without an investigation)."""
+    if not incident.get("investigationId"):
+        return []
+    room = war_room.read_war_room(client, str(incident["id"]), limit)
+    return [entry_view(entry) for entry in room.entries]
+
+
 def run_incidents(client: Client, plan: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     total, incidents = search_incidents(client, plan)
-    return {"changed": False, "total": total, "incidents": [select_fields(i, plan["fields"]) for i in incidents]}
+    shown = [select_fields(i, plan["fields"]) for i in incidents]
+    if plan["war_room"]:
+        for view, incident in zip(shown, incidents):
+            view["war_room"] = war_room_entries(client, incident, plan["war_room_limit"])
+    return {"changed": False, "total": total, "incidents": shown}

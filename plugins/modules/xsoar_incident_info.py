@@ -70,8 +70,22 @@ options:
       - Keys an incident does not have are left out. Without this option, whole incidents are returned.
     type: list
     elements: str
+  war_room:
+    description:
+      - Also return each incident's war-room entries (text and file metadata, never the files), oldest first,
+        in its RV(incidents[].war_room), at most O(war_room_limit) per incident. One read per incident
+        returned (in pages of 100); an incident without an investigation has none.
+      - On XSOAR 8 the war room is read under the legacy C(/xsoar) prefix, the only one that has it.
+    type: bool
+    default: false
+  war_room_limit:
+    description:
+      - The most war-room entries returned per incident with O(war_room).
+    type: int
+    default: 100
 seealso:
   - module: xsoar.connector.xsoar_incident
+  - module: xsoar.connector.xsoar_incident_entry
   - module: xsoar.connector.xsoar_playbook_info
 """
 
@@ -96,6 +110,14 @@ EXAMPLES = r"""
     limit: 10
   register: phishing
 
+- name: What analysts wrote in the war room of an incident
+  xsoar.connector.xsoar_incident_info:
+    name: "Disk full on db1"
+    status: open
+    war_room: true
+    war_room_limit: 20
+  register: disk_full_room
+
 - name: The oldest incidents, by last change
   xsoar.connector.xsoar_incident_info:
     sort: modified
@@ -118,6 +140,23 @@ incidents:
       status: 1
       type: Unclassified
       created: "2026-11-29T10:00:00Z"
+  contains:
+    war_room:
+      description:
+        - The incident's war-room entries, oldest first, with O(war_room) only. Each has C(id), C(type) (1 text,
+          3 file, ...), C(created), C(user), C(format), C(note), C(tags), C(contents) (the text, or a file's
+          comment), and for a file C(file) (its name) and C(fileMetadata) (C(md5), C(sha1), C(sha256), C(size)).
+      returned: with O(war_room)
+      type: list
+      elements: dict
+      sample:
+        - id: "1@42"
+          type: 1
+          created: "2026-11-29T10:05:00Z"
+          format: markdown
+          note: true
+          tags: [ansible]
+          contents: "**Remediated** by Ansible"
 total:
   description:
     - How many incidents matched, which may be more than RV(incidents) holds.

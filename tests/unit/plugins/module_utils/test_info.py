@@ -58,7 +58,16 @@ def incident(number, name, status=1):
 
 def incident_params(**changes):
     values = dict(
-        name=None, ids=None, query=None, status="any", limit=50, sort="created", sort_order="desc", fields=None
+        name=None,
+        ids=None,
+        query=None,
+        status="any",
+        limit=50,
+        sort="created",
+        sort_order="desc",
+        fields=None,
+        war_room=False,
+        war_room_limit=100,
     )
     values.update(changes)
     return values
@@ -191,6 +200,7 @@ def test_fields_select_keys():
         (dict(name=" Disk"), "starts or ends with spaces"),
         (dict(name=""), "name is empty"),
         (dict(fields=[]), "fields must be"),
+        (dict(war_room=True, war_room_limit=0), "war_room_limit must be a positive"),
     ],
 )
 def test_incident_option_errors(changes, message):
@@ -304,3 +314,72 @@ def test_exact_playbook_name_missed_by_the_search_reads_everything():
     server.post = search_finds_nothing
     assert [p["id"] for p in info.find_playbooks(server, "Playbook 3", "exact")] == ["p3"]
     assert [b.get("query") for b in server.bodies] == ['name:"Playbook 3"', None]
+
+
+class RoomClient(FakeClient):
+    """Also answers war-room reads (POST /investigation/{id}) from a dict of entries per incident."""
+
+    def __init__(self, incidents, rooms):
+        super().__init__(incidents)
+        self.rooms = rooms
+        self.reads = []
+        self.url = "https://xsoar.example.com"
+        self.api_key_id = None  # XSOAR 6: the war room at the server root
+
+    def post(self, path, payload, **kwargs):
+        if not path.startswith("/investigation/"):
+            return super().post(path, payload, **kwargs)
+        self.reads.append((path, dict(payload)))
+        return FakeAnswer({"entries": self.rooms[path.rpartition("/")[2]][: payload["pageSize"]]})
+
+
+FILE_ENTRY = {
+    "id": "2@1",
+    "type": 3,
+    "created": "2026-11-29T10:00:02Z",
+    "file": "df.txt",
+    "contents": "df output",
+    "fileMetadata": {
+        "md5": "m",
+        "sha1": "s1",
+        "sha256": "s256",
+        "size": 15,
+        "info": "ASCII text",
+        "isMediaFile": False,
+    },
+    "ShardID": 0,
+}
+TEXT_ENTRY = {"id": "1@1", "type": 1, "created": "2026-11-29T10:00:01Z", "contents": "hi", "note": True, "tags": ["a"]}
+OBJECT_ENTRY = {"id": "3@1", "type": 17, "created": "2026-11-29T10:00:03Z", "contents": {"widget": 1}}
+
+
+def test_war_room_entries_are_returned_text_and_file_metadata_only():
+    with_room = dict(incident(1, "A"), investigationId="1")
+    without = dict(incident(2, "B"), investigationId="")
+    client = RoomClient([with_room, without], {"1": [TEXT_ENTRY, FILE_ENTRY, OBJECT_ENTRY]})
+    result = run(client, war_room=True, fields=["id"], sort_order="asc")
+    first, second = result["incidents"]
+    assert first["war_room"] == [
+        {"id": "1@1", "type": 1, "created": "2026-11-29T10:00:01Z", "contents": "hi", "note": True, "tags": ["a"]},
+        {
+            "id": "2@1",
+            "type": 3,
+            "created": "2026-11-29T10:00:02Z",
+            "file": "df.txt",
+            "contents": "df output",
+            "fileMetadata": {"md5": "m", "sha1": "s1", "sha256": "s256", "size": 15},
+        },
+        {"id": "3@1", "type": 17, "created": "2026-11-29T10:00:03Z"},
+    ]
+    assert second["war_room"] == []  # no investigation: not read
+    assert [path for path, body in client.reads] == ["/investigation/1"]
+
+
+def test_war_room_is_bounded_and_read_only_on_request():
+    room = [dict(TEXT_ENTRY, id=f"{n}@1", created=f"2026-11-29T10:00:{n:02d}Z") for n in range(1, 31)]
+    client = RoomClient([dict(incident(1, "A"), investigationId="1")], {"1": room})
+    assert "war_room" not in run(client)["incidents"][0]
+    assert client.reads == []
+    result = run(client, war_room=True, war_room_limit=5)
+    assert [entry["id"] for entry in result["incidents"][0]["war_room"]] == [f"{n}@1" for n in range(1, 6)]
+    assert all(body["pageSize"] <= 6 for path, body in client.reads)
