@@ -5,7 +5,8 @@
 
 SIMULATOR_DIR is the working directory of ``scripts/simulator.sh start`` (its ``env`` file holds the
 key). The simulator's record of the requests it received (``/_simulator/requests``) is saved as
-SIMULATOR_DIR/request-log.json first, so it is searched too, with the simulator's own log and every
+SIMULATOR_DIR/request-log.json first, and the war-room entries it stores (``/_simulator/war_rooms``)
+as SIMULATOR_DIR/war-rooms.json, so they are searched too, with the simulator's own log and every
 LOG given (the ansible-test output). The key must be in none of them: not in a task result, a
 message, a diff, ``-vvv`` output, nor anything a module sent where the key does not belong.
 Run it before the simulator is stopped. Exit status 1 names the files that hold the key.
@@ -29,9 +30,10 @@ def read_env(path):
     return values
 
 
-def save_request_log(env, dest):
-    """Fetch what the simulator logged of the requests it received; False when it could not be read."""
-    url = env["XSOAR_URL"] + "/_simulator/requests"
+def save_request_log(env, dest, name="requests"):
+    """Fetch what the simulator logged of the requests it received (or another control endpoint's
+    answer, `name`: war_rooms, the entries it stores); False when it could not be read."""
+    url = env["XSOAR_URL"] + "/_simulator/" + name
     context = ssl.create_default_context(cafile=env["XSOAR_CA_PATH"]) if env.get("XSOAR_CA_PATH") else None
     try:
         with urllib.request.urlopen(url, context=context, timeout=30) as answer:
@@ -68,10 +70,12 @@ def main(argv):
         print(f"secret_leak: no XSOAR_API_KEY in {workdir}/env")
         return 1
     request_log = os.path.join(workdir, "request-log.json")
-    ok = save_request_log(env, request_log)
+    # the war-room entries the simulator stores: what the collection wrote to XSOAR for analysts to read
+    war_rooms = os.path.join(workdir, "war-rooms.json")
+    ok = save_request_log(env, request_log) and save_request_log(env, war_rooms, "war_rooms")
     leaked = files_with(
         key,
-        [os.path.join(workdir, "simulator.log"), request_log] + logs
+        [os.path.join(workdir, "simulator.log"), request_log, war_rooms] + logs
         if ok
         else [os.path.join(workdir, "simulator.log")] + logs,
     )

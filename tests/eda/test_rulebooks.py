@@ -242,7 +242,7 @@ def test_remediation_rulebook(saas, tmp_path):
     )
     try:
         wait_for(lambda: searched(saas), 60, "the source's first poll", rulebook)
-        target = saas.create("Disk full on db1 {{ 7*7 }}", type="Ansible Remediation")
+        target = saas.create("Disk full on db1 {{ 7*7 }}", type="Ansible Remediation", createInvestigation=True)
         other = saas.create("Not for Ansible", type="Phishing")
         wait_for(lambda: not open_incidents(saas, target["name"]), 90, "the incident to be closed", rulebook)
         time.sleep(2)
@@ -251,6 +251,11 @@ def test_remediation_rulebook(saas, tmp_path):
         assert open_incidents(saas, other["name"])
         [closed] = [stored for stored in saas.incidents() if stored["id"] == target["id"]]
         assert closed["closeNotes"] == "Remediated by Ansible (xsoar.connector.remediate_incident)."
+        # the summary went to the war room before the close (a closed investigation takes no entry)
+        [summary] = saas.control("GET", "war_rooms")["war_rooms"][target["id"]]
+        assert summary["contents"] == "Remediated by Ansible (xsoar.connector.remediate_incident)."
+        assert summary["note"] is True
+        assert summary["tags"] == ["ansible", "remediation"]
         assert rulebook.playbook_runs() == 1
     finally:
         rulebook.stop()
