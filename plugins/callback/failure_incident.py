@@ -283,6 +283,34 @@ options:
     ini:
       - section: callback_failure_incident
         key: close_on_recovery
+  war_room_output:
+    description:
+      - When the failed task's output (C(msg), C(rc), the whole C(stdout) and C(stderr)) is longer than
+        O(error_max_length), also write it to the incident's war room as a file entry
+        C(ansible-output-<host>.txt), so nothing is lost to the cut. Never for C(no_log) tasks or with
+        O(include_error) off; the API key is replaced by C(********). The same output is not written twice.
+      - Needs an investigation (O(start_investigation), or one started in XSOAR); an incident without one gets
+        no file (said with C(-v)).
+    type: bool
+    default: true
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_WAR_ROOM_OUTPUT
+    ini:
+      - section: callback_failure_incident
+        key: war_room_output
+  note_on_repeat:
+    description:
+      - When a failure finds its incident already open (an earlier run failed the same way), add a note to its
+        war room, C(Failed again at <time> in run <run> on <hosts>) with the error (cut, hidden for C(no_log)
+        tasks), instead of nothing. The run is the AWX job id (E(JOB_ID)) or C(<controller>:<process id>).
+      - Needs an investigation, as O(war_room_output).
+    type: bool
+    default: false
+    env:
+      - name: XSOAR_FAILURE_INCIDENT_NOTE_ON_REPEAT
+    ini:
+      - section: callback_failure_incident
+        key: note_on_repeat
 notes:
   - Runs on the controller; ad-hoc C(ansible) commands load it too when C(bin_ansible_callbacks) is set.
   - Warnings start with C(xsoar.connector.failure_incident:); docs/troubleshooting.md lists each with its fix.
@@ -306,8 +334,11 @@ EXAMPLES = r"""
 # ansible-playbook site.yml
 """
 
+import hashlib
 import math
+import os
 import re
+import socket
 import time
 
 from ansible import context
@@ -315,7 +346,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.playbook.block import Block
 from ansible.plugins.callback import CallbackBase
 
-from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_state, war_room
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
     connection_argument_spec,
     validate_connection,
@@ -328,7 +359,11 @@ from ansible_collections.xsoar.connector.plugins.module_utils.failure_report imp
     WITHHELD,
     FailureLog,
     error_text,
+    full_output,
+    incident_name,
     is_no_log,
+    output_file_name,
+    repeat_note,
     task_label,
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import INSECURE_WARNING
@@ -414,6 +449,7 @@ class CallbackModule(CallbackBase):
         super().__init__(display=display)
         self._log = FailureLog()
         self._play = "unnamed play"
+        self._outputs = []  # (play, task, host, full output) of reported failures that may be sent
 
     # -- what happened --------------------------------------------------------------------------
 
@@ -436,6 +472,8 @@ class CallbackModule(CallbackBase):
         play, task_name, host, task = self._where(result)
         report = not ignore_errors and (self.get_option("count_rescued") or not will_be_rescued(task))
         self._log.failed(play, task_name, host, utc_now(), self._error(result, task) if report else "", report=report)
+        if report and self._error(result, task) not in (WITHHELD, NOT_INCLUDED):
+            self._outputs.append((play, task_name, host, full_output(_part(result, "result"))))
 
     def v2_runner_on_unreachable(self, result):
         play, task_name, host, task = self._where(result)
@@ -557,8 +595,80 @@ class CallbackModule(CallbackBase):
             except XsoarError as error:
                 raise XsoarError(client.redact(budget_spent_prefix(client, budget) + str(error)))
             self._report(client, result, check_mode)
+            self._write_war_rooms(client, result, check_mode)
         finally:
             client.close()
+
+    # -- the war room -------------------------------------------------------------------------------
+
+    def _write_war_rooms(self, client, result, check_mode):
+        """Long outputs as file entries and notes on repeated failures; a problem is a warning only."""
+        items, known = self._war_room_items(result)
+        if not items:
+            return
+        task = war_room.Task(tuple(items), "skip", False, war_room.DEFAULT_READ_LIMIT, True)
+        try:
+            written = war_room.run(client, task, check_mode, tuple(known))
+        except XsoarError as error:
+            self._display.warning(PREFIX + f"war room not written: {client.redact(error)}")
+            return
+        actions = [entry["action"] for entry in written["entries"]]
+        self._display.v(PREFIX + f"war room: {len(actions)} entries, {actions.count('skipped')} already there")
+
+    def _war_room_items(self, result):
+        """(war_room.Item list, incidents): what goes to the war rooms of the incidents this run opened or kept."""
+        by_name = {}
+        for outcome in result.get("incidents", []):
+            if outcome.get("incident", {}).get("id") and outcome["action"] in ("created", "none"):
+                by_name[outcome["name"]] = outcome
+        wanted = {name: [] for name in by_name}
+        self._add_outputs(wanted)
+        self._add_repeat_notes(wanted, by_name)
+        items, known = [], []
+        for name, entries in wanted.items():
+            incident = by_name[name]["incident"]
+            if not entries:
+                continue
+            if not incident.get("investigationId"):
+                self._display.v(
+                    PREFIX + f"incident {incident['id']} has no investigation: nothing written to its war room"
+                )
+                continue
+            items.append(war_room.Item("", None, str(incident["id"]), tuple(entries)))
+            known.append(incident)
+        return items, known
+
+    def _name(self, play, task, host):
+        return incident_name(
+            self.get_option("name_prefix"),
+            play,
+            task,
+            host,
+            self.get_option("per_host"),
+            self.get_option("name_max_length"),
+        )
+
+    def _add_outputs(self, wanted):
+        if not self.get_option("war_room_output"):
+            return
+        for play, task, host, output in self._outputs:
+            name = self._name(play, task, host)
+            if name not in wanted or len(output) <= self.get_option("error_max_length"):
+                continue
+            content = output.encode("utf-8")
+            sha256 = hashlib.sha256(content).hexdigest()
+            wanted[name].append(war_room.Wanted("file", name=output_file_name(host), content=content, sha256=sha256))
+
+    def _add_repeat_notes(self, wanted, by_name):
+        if not self.get_option("note_on_repeat"):
+            return
+        run_id = os.environ.get("JOB_ID") or f"{socket.gethostname()}:{os.getpid()}"
+        for failure in self._log.failures:
+            name = self._name(failure["play"], failure["task"], failure["host"])
+            if name not in wanted or by_name[name]["action"] != "none":
+                continue
+            text = repeat_note(failure["time"], run_id, [failure["host"]], failure["error"])
+            wanted[name].append(war_room.Wanted("text", text=text, markdown=False, note=True, tags=("ansible",)))
 
     def _report(self, client, result, check_mode):
         for warning in result.get("warnings", []):

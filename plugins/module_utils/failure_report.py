@@ -46,6 +46,30 @@ def error_text(result: dict[str, Any], max_length: int = 2000) -> str:
     return ("; ".join(part for part in parts if part) or "no error message")[:max_length]
 
 
+def full_output(result: dict[str, Any]) -> str:
+    """msg, rc and the whole stdout and stderr of a failed task: the war room's file of its output."""
+    parts: list[str] = []
+    if result.get("msg"):
+        parts.append("msg: {}".format(result["msg"]))
+    if result.get("rc") is not None:
+        parts.append("rc: {}".format(result["rc"]))
+    for stream in ("stdout", "stderr"):
+        if result.get(stream):
+            parts.append(f"{stream}:\n{result[stream]}")
+    return "\n".join(parts)
+
+
+def output_file_name(host: str) -> str:
+    """The war-room file of a host's failed task output."""
+    safe = "".join(char if char.isalnum() or char in "-_." else "_" for char in host)
+    return f"ansible-output-{safe}.txt"
+
+
+def repeat_note(time: str, run_id: str, hosts: list[str], error: str) -> str:
+    """The war-room note of a failure that an earlier run already opened the incident for."""
+    return "Failed again at {} in run {} on {}.\nError: {}".format(time, run_id, ", ".join(hosts), error)
+
+
 def is_no_log(result: dict[str, Any], task_no_log: Any) -> bool:
     """Whether a result must not be sent: a no_log task (the flag may still be an untemplated string)."""
     if result.get("_ansible_no_log") or "censored" in result:

@@ -432,11 +432,15 @@ WRITERS = {"text": write_text, "file": write_file, "attachment": write_attachmen
 # --- the run -------------------------------------------------------------------------------
 
 
-def find_incidents(client, items: tuple) -> dict:
-    """{("name", name) or ("id", id): [matches, newest first]}: one search per 200 names, one per 200 ids."""
+def find_incidents(client, items: tuple, known: tuple = ()) -> dict:
+    """{("name", name) or ("id", id): [matches, newest first]}: one search per 200 names, one per 200 ids.
+
+    `known` incidents (a caller that just read or created them) are not searched again: on XSOAR 8 SaaS
+    a new incident shows in searches only after a few seconds.
+    """
+    found: dict = {("id", str(incident["id"])): [incident] for incident in known}
     names = [item.name for item in items if item.name is not None]
-    ids = sorted({item.incident_id for item in items if item.incident_id is not None})
-    found: dict = {}
+    ids = sorted({item.incident_id for item in items if item.incident_id is not None} - {key[1] for key in found})
     if names:
         for name, matches in api.find_by_names(client, names, include_closed=True).items():
             found[("name", name)] = matches
@@ -528,10 +532,10 @@ def redacted(client, wanted: Wanted) -> Wanted:
     return wanted._replace(text=text, content=content, sha256=hashlib.sha256(content).hexdigest())
 
 
-def run(client, task: Task, check_mode: bool) -> dict:
+def run(client, task: Task, check_mode: bool, known: tuple = ()) -> dict:
     state = Run()
     try:
-        found = find_incidents(client, task.items)
+        found = find_incidents(client, task.items, known)
         grouped: dict = {}
         for item in task.items:
             incident = target(item, found)
