@@ -186,3 +186,39 @@ def test_recovery_not_per_host_needs_every_host():
     log = _log(("ok", "P", "T", "h1"), ("failed", "P", "T", "h2"))
     items = log.items(dict(OPTIONS, per_host=False), close_on_recovery=True)
     assert _names(items, "closed") == [] and _names(items, "present") == ["Ansible failure: P / T"]
+
+
+# -- what goes to the war room ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "result, expected",
+    [
+        (
+            {"msg": "non-zero return code", "rc": 3, "stdout": "1\n2", "stderr": "boom"},
+            "msg: non-zero return code\nrc: 3\nstdout:\n1\n2\nstderr:\nboom",
+        ),
+        ({"msg": "failed", "rc": 0}, "msg: failed\nrc: 0"),
+        ({"stderr": "x" * 5000}, "stderr:\n" + "x" * 5000),  # whole: the file is what the cut loses
+        ({}, ""),
+    ],
+)
+def test_full_output(result, expected):
+    assert report.full_output(result) == expected
+
+
+@pytest.mark.parametrize(
+    "host, expected",
+    [
+        ("host01", "ansible-output-host01.txt"),
+        ("db1.example.com", "ansible-output-db1.example.com.txt"),
+        ("web 1/../x", "ansible-output-web_1_.._x.txt"),
+    ],
+)
+def test_output_file_name(host, expected):
+    assert report.output_file_name(host) == expected
+
+
+def test_repeat_note():
+    note = report.repeat_note("2026-12-07T05:00:00Z", "AWX job 42", ["host01"], "rc 3")
+    assert note == "Failed again at 2026-12-07T05:00:00Z in run AWX job 42 on host01.\nError: rc 3"
