@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
@@ -20,6 +20,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
     validated_suboptions,
     without_suboptions,
 )
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarError,
     XsoarInputError,
@@ -36,7 +37,7 @@ MEGABYTE = 1024 * 1024
 SUMMARY_LENGTH = 80
 
 # What an item of `entries` can carry; in the single form they are the module's own options.
-ITEM_SPEC = dict(
+ITEM_SPEC: dict[str, dict[str, Any]] = dict(
     name=dict(type="str"),
     id=dict(type="str"),
     text=dict(type="str"),
@@ -49,8 +50,8 @@ ITEM_SPEC = dict(
     field=dict(type="str"),
 )
 # Task-wide values an item inherits when it leaves them out.
-INHERITED = dict(markdown=True, note=False, tags=None, comment=None, field="attachment")
-TASK_SPEC = dict(
+INHERITED: dict[str, Any] = dict(markdown=True, note=False, tags=None, comment=None, field="attachment")
+TASK_SPEC: dict[str, dict[str, Any]] = dict(
     duplicates=dict(type="str", default="skip", choices=["skip", "allow"]),
     start_investigation=dict(type="bool", default=False),
     max_file_size_mb=dict(type="float", default=DEFAULT_MAX_FILE_SIZE_MB),
@@ -61,7 +62,7 @@ TASK_SPEC = dict(
 
 def module_argument_spec() -> dict:
     """Connection, the single form's item options (with defaults), the task options and `entries`."""
-    spec = dict(ITEM_SPEC)
+    spec: dict[str, dict[str, Any]] = dict(ITEM_SPEC)
     for option, default in INHERITED.items():
         if default is not None:
             spec[option] = dict(spec[option], default=default)
@@ -140,7 +141,7 @@ def prepare(params: dict) -> Task:
     )
 
 
-def check_max_file_size(value) -> int:
+def check_max_file_size(value: float | None) -> int:
     """max_file_size_mb in bytes."""
     if value is None or not value > 0:
         raise XsoarInputError(f"max_file_size_mb must be a positive number of megabytes, got {value}")
@@ -188,7 +189,7 @@ def prepare_item(options: dict, where: str, limit: int) -> Item:
     return Item(where, name, None if incident_id is None else str(incident_id).strip(), tuple(wanted))
 
 
-def check_tags(tags, where: str) -> tuple:
+def check_tags(tags: list[str] | None, where: str) -> tuple:
     for tag in tags or []:
         if not tag.strip() or "," in tag:
             raise XsoarInputError(
@@ -261,7 +262,7 @@ def to_write(wanted: tuple, entries: list, incident: dict, duplicates: str) -> l
     """The wanted writes not already there (all with duplicates=allow), each once per task."""
     if duplicates == "allow":
         return list(wanted)
-    chosen = []
+    chosen: list[Wanted] = []
     for item in wanted:
         if already_written(item, entries, incident):
             continue
@@ -292,7 +293,7 @@ def stand_in_incident(wanted: Wanted) -> dict:
 # --- API calls -----------------------------------------------------------------------------
 
 
-def entry_base(client):
+def entry_base(client: Client) -> str | None:
     """The entry routes exist only under XSOAR 8's legacy /xsoar prefix (the public one answers
     303), the same home as batchClose; XSOAR 6: the server root."""
     return api.batch_base(client)
@@ -339,7 +340,7 @@ class WarRoom(NamedTuple):
     complete: bool  # False: the war room holds more than read_limit entries
 
 
-def read_war_room(client, investigation_id: str, limit: int) -> WarRoom:
+def read_war_room(client: Client, investigation_id: str, limit: int) -> WarRoom:
     """Up to `limit` entries, page by page (`pageSize`, then `fromTime` of the last one read).
 
     How real servers page is not published: entries are told apart by id, and a page that brings
@@ -365,13 +366,13 @@ def read_war_room(client, investigation_id: str, limit: int) -> WarRoom:
     return WarRoom(entries[:limit], False)
 
 
-def start_investigation(client, incident: dict) -> None:
+def start_investigation(client: Client, incident: dict) -> None:
     """POST /incident/investigate (documented on XSOAR 8's public prefix); runs the incident's playbook."""
     body = {"id": incident["id"], "version": incident.get("version", -1)}
     client.post("/incident/investigate", body, idempotent=False)
 
 
-def write_text(client, incident_id: str, wanted: Wanted) -> str:
+def write_text(client: Client, incident_id: str, wanted: Wanted) -> str:
     """A text entry, then its note mark and tags; returns the entry id the server answered with."""
     base = entry_base(client)
     request = {"investigationId": incident_id, "data": wanted.text, "markdown": wanted.markdown}
@@ -389,7 +390,7 @@ def write_text(client, incident_id: str, wanted: Wanted) -> str:
     return entry["id"]
 
 
-def write_file(client, incident_id: str, wanted: Wanted) -> str:
+def write_file(client: Client, incident_id: str, wanted: Wanted) -> str:
     """A file entry; proven by the file's name and sha256 among the entries the server answers with."""
     fields = {}
     if wanted.text:
@@ -412,7 +413,7 @@ def write_file(client, incident_id: str, wanted: Wanted) -> str:
     )
 
 
-def write_attachment(client, incident_id: str, wanted: Wanted) -> str:
+def write_attachment(client: Client, incident_id: str, wanted: Wanted) -> str:
     """A file in an attachment field; proven by its name in the field of the incident answered."""
     fields = {"fileName": wanted.name, "field": wanted.field}
     if wanted.text:
@@ -432,7 +433,7 @@ WRITERS = {"text": write_text, "file": write_file, "attachment": write_attachmen
 # --- the run -------------------------------------------------------------------------------
 
 
-def find_incidents(client, items: tuple, known: tuple = ()) -> dict:
+def find_incidents(client: Client, items: tuple, known: tuple = ()) -> dict:
     """{("name", name) or ("id", id): [matches, newest first]}: one search per 200 names, one per 200 ids.
 
     `known` incidents (a caller that just read or created them) are not searched again: on XSOAR 8 SaaS
@@ -498,7 +499,7 @@ def record(incident: dict, wanted: Wanted, action: str, entry_id: str = "") -> d
 class Run:
     """What a task did so far: the records, and the incidents whose investigation it started."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.records: list = []
         self.started: list = []
         self.warnings: list = []
@@ -521,7 +522,7 @@ class Run:
         return result
 
 
-def redacted(client, wanted: Wanted) -> Wanted:
+def redacted(client: Client, wanted: Wanted) -> Wanted:
     """The key never goes into a war room, even when the text or a file holds it."""
     text = client.redact(wanted.text)
     content = wanted.content
@@ -532,7 +533,7 @@ def redacted(client, wanted: Wanted) -> Wanted:
     return wanted._replace(text=text, content=content, sha256=hashlib.sha256(content).hexdigest())
 
 
-def run(client, task: Task, check_mode: bool, known: tuple = ()) -> dict:
+def run(client: Client, task: Task, check_mode: bool, known: tuple = ()) -> dict:
     state = Run()
     try:
         found = find_incidents(client, task.items, known)
@@ -544,12 +545,12 @@ def run(client, task: Task, check_mode: bool, known: tuple = ()) -> dict:
         for incident, wanted in grouped.values():
             write_incident(client, task, incident, tuple(wanted), check_mode, state)
     except XsoarError as error:
-        error.result = state.result(task)
+        error.result = state.result(task)  # type: ignore[attr-defined]  # module_runner reports it
         raise
     return state.result(task)
 
 
-def write_incident(client, task: Task, incident: dict, wanted: tuple, check_mode: bool, state: Run) -> None:
+def write_incident(client: Client, task: Task, incident: dict, wanted: tuple, check_mode: bool, state: Run) -> None:
     """Everything an incident gets: look at its war room, then write what is not there yet."""
     if is_closed(incident):
         raise closed_error(incident)
@@ -579,7 +580,7 @@ def write_incident(client, task: Task, incident: dict, wanted: tuple, check_mode
         state.records.append(record(incident, item, "written", entry_id))
 
 
-def read_room(client, task: Task, incident: dict, state: Run) -> list:
+def read_room(client: Client, task: Task, incident: dict, state: Run) -> list:
     try:
         room = read_war_room(client, str(incident["id"]), task.read_limit)
     except XsoarResponseError as error:
@@ -594,7 +595,7 @@ def read_room(client, task: Task, incident: dict, state: Run) -> list:
     return room.entries
 
 
-def write_one(client, incident: dict, wanted: Wanted, written: int) -> str:
+def write_one(client: Client, incident: dict, wanted: Wanted, written: int) -> str:
     """One write, with the server's 400 / 412 turned into what they mean for this incident."""
     try:
         return WRITERS[wanted.kind](client, str(incident["id"]), wanted)
