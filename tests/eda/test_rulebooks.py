@@ -118,7 +118,7 @@ def xsoar6(tmp_path_factory):
 def post(port, body, token=TOKEN):
     headers = {"Authorization": "Bearer " + token} if token else {}
     return requests.post(
-        "http://127.0.0.1:%d/endpoint" % port,
+        f"http://127.0.0.1:{port}/endpoint",
         data=body,
         timeout=10,
         headers=dict(headers, **{"Content-Type": "application/json"}),
@@ -203,7 +203,7 @@ def test_source_fires_each_new_incident_once(xsoar6, tmp_path):
     rulebook = Rulebook(tmp_path, xsoar6, str(HERE / "rulebooks" / "print_new_incidents.yml"), {})
     try:
         wait_for(lambda: searched(xsoar6), 60, "the source's first poll", rulebook)
-        created = [xsoar6.create("Rulebook incident %d" % index, type="Phishing") for index in range(5)]
+        created = [xsoar6.create(f"Rulebook incident {index}", type="Phishing") for index in range(5)]
         created.append(xsoar6.create("Not phishing", type="Malware"))
 
         def fired():

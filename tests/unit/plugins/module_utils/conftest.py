@@ -105,7 +105,7 @@ class ScriptedServer:
             context.load_cert_chain(cert, key)
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
             scheme = "https"
-        self.url = "%s://127.0.0.1:%d" % (scheme, self.httpd.server_address[1])
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 

@@ -80,7 +80,7 @@ class AboutServer:
 
 
 def html(status=200):
-    return XsoarResponseError("answered HTTP %d with an HTML page" % status, status)
+    return XsoarResponseError(f"answered HTTP {status} with an HTML page", status)
 
 
 XSOAR6_ABOUT = {"demistoVersion": "6.14.0", "productMode": "xsoar", "deploymentMode": "opp"}

@@ -308,7 +308,7 @@ def test_check_labels_valid():
 def test_check_labels_invalid(labels, index):
     with pytest.raises(XsoarInputError) as error:
         fields.check_labels(labels)
-    assert str(error.value).startswith("labels[%d] must be a dict" % index)
+    assert str(error.value).startswith(f"labels[{index}] must be a dict")
 
 
 @pytest.mark.parametrize(

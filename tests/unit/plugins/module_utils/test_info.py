@@ -52,7 +52,7 @@ def incident(number, name, status=1):
         "name": name,
         "status": status,
         "severity": 1,
-        "created": "2026-11-29T10:00:%02dZ" % number,
+        "created": f"2026-11-29T10:00:{number:02d}Z",
     }
 
 
@@ -154,7 +154,7 @@ def test_name_with_status_filters_closed_ones():
 
 def test_limit_is_honoured_and_total_is_the_servers(monkeypatch):
     monkeypatch.setattr(incidents_api, "PAGE_SIZE", 2)
-    client = FakeClient([incident(n, "Incident %d" % n) for n in range(1, 8)])
+    client = FakeClient([incident(n, f"Incident {n}") for n in range(1, 8)])
     result = run(client, limit=5)
     assert [i["id"] for i in result["incidents"]] == ["1", "2", "3", "4", "5"]
     assert result["total"] == 7
@@ -164,7 +164,7 @@ def test_limit_is_honoured_and_total_is_the_servers(monkeypatch):
 
 
 def test_limit_below_page_size_is_one_request():
-    client = FakeClient([incident(n, "Incident %d" % n) for n in range(1, 8)])
+    client = FakeClient([incident(n, f"Incident {n}") for n in range(1, 8)])
     assert len(run(client, limit=3)["incidents"]) == 3
     assert [(s["page"], s["size"]) for s in client.searches] == [(0, 3)]
 
@@ -178,7 +178,7 @@ def test_answer_that_is_not_an_object_fails():
 
 def test_name_search_reads_every_page(monkeypatch):
     monkeypatch.setattr(incidents_api, "PAGE_SIZE", 2)
-    client = FakeClient([incident(n, "Disk full on db%d" % n) for n in range(1, 6)] + [incident(9, "Disk full")])
+    client = FakeClient([incident(n, f"Disk full on db{n}") for n in range(1, 6)] + [incident(9, "Disk full")])
     result = run(client, name="Disk full", limit=1)
     assert [i["id"] for i in result["incidents"]] == ["9"]
     assert len(client.searches) == 3
@@ -240,7 +240,7 @@ def test_query_with_status_keeps_the_total_true_when_the_server_ignores_it():
 
 
 def test_query_whose_answer_matches_keeps_the_servers_total():
-    client = FakeClient([incident(n, "Incident %d" % n) for n in range(1, 8)])
+    client = FakeClient([incident(n, f"Incident {n}") for n in range(1, 8)])
     result = run(client, query="type:x", status="open", limit=2)
     assert result["total"] == 7 and len(client.searches) == 1
 
@@ -249,7 +249,7 @@ class PlaybookServer:
     """/playbook/search with paging as the simulator does it, or a server that ignores part of it."""
 
     def __init__(self, count, ignores=None):
-        self.playbooks = [{"id": "p%d" % n, "name": "Playbook %d" % n} for n in range(count)]
+        self.playbooks = [{"id": f"p{n}", "name": f"Playbook {n}"} for n in range(count)]
         self.ignores = ignores
         self.bodies = []
 
@@ -269,7 +269,7 @@ class PlaybookServer:
 def test_playbook_pages(ignores, requests):
     server = PlaybookServer(250, ignores)
     found = info.playbook_pages(server)
-    assert [p["id"] for p in found] == ["p%d" % n for n in range(250)]
+    assert [p["id"] for p in found] == [f"p{n}" for n in range(250)]
     assert len(server.bodies) == requests
     if ignores == "page":  # it repeated its first page: asked once for everything
         assert server.bodies[-1] == {}
