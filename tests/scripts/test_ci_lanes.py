@@ -22,29 +22,45 @@ def start(tmp_path, **env):
     )
 
 
-def test_a_failed_lane_fails_the_run_and_its_summary_comes_again_last(tmp_path):
+def test_the_longest_kinds_start_first_and_both_lanes_take_the_next_session(tmp_path):
+    process = start(tmp_path)
+    output = process.communicate(timeout=60)[0]
+    lines = output.splitlines()
+    assert lines[0] == "sessions, the longest kinds first: a b lint"
+    starts = [line.split("] start ") for line in lines if "] start " in line]
+    # a and b first, one on each lane; lint on whichever lane was free first
+    assert sorted(name for lane, name in starts[:2]) == ["a", "b"]
+    assert sorted(lane for lane, name in starts[:2]) == ["[lane 1", "[lane 2"]
+    assert starts[2][1] == "lint"
+    for number in (1, 2):
+        assert (tmp_path / ".ci-lanes" / f"lane-{number}.log").read_text(encoding="utf-8").strip()
+
+
+def test_a_failed_session_fails_the_run_and_its_summary_comes_again_last(tmp_path):
     process = start(tmp_path)
     output = process.communicate(timeout=60)[0]
     assert process.returncode == 1
     lines = output.splitlines()
-    assert "[lane 1] sessions: a" in lines and "[lane 2] sessions: b" in lines
-    assert "[lane 2] session b passes" in lines
-    # what the failed lane said of its failures comes again after everything the lanes printed, just
-    # before the lanes' results; nothing of the lane that passed
+    # what the failed session said of its failures comes again after everything the lanes printed,
+    # before every session's result; nothing of the sessions that passed
     again = [
-        "[lane 1] ERROR: tests/x.py:1:1: a sanity error",
-        "[lane 1] === integration failures: a",
-        "[lane 1] --- target_x: the end of its output",
-        "[lane 1] FAIL: x",
-        "[lane 1] === end of integration failures",
-        "[lane 1] nox > Session a failed.",
+        "[a] ERROR: tests/x.py:1:1: a sanity error",
+        "[a] === integration failures: a",
+        "[a] --- target_x: the end of its output",
+        "[a] FAIL: x",
+        "[a] === end of integration failures",
+        "[a] nox > Session a failed.",
     ]
-    assert lines[-2 - len(again) : -2] == again
-    assert lines[-2].startswith("lane 1: FAILED (exit 1)")
-    assert lines[-1].startswith("lane 2: passed")
-    assert lines.count("[lane 1] === integration failures: a") == 2
-    assert lines.count("[lane 2] ERROR: a line of a lane that passes") == 1
-    assert (tmp_path / ".ci-lanes" / "lane-2.log").read_text(encoding="utf-8").splitlines()[-1] == "session b passes"
+    first = lines.index(again[0])
+    assert lines[first : first + len(again)] == again
+    results = lines[first + len(again) : -2]
+    assert sorted(result.split(":")[0] for result in results) == ["a", "b", "lint"]
+    assert any(result.startswith("a: FAILED (exit 1) in ") for result in results)
+    assert any(result.startswith("b: passed in ") for result in results)
+    assert lines[-2].startswith("all sessions ended in ")
+    assert lines[-1] == "sessions: 2 passed, 1 failed"
+    assert lines.count("[a] === integration failures: a") == 1
+    assert not any(line.startswith("[b]") or line.startswith("[lint]") for line in lines)
 
 
 def test_a_signal_ends_every_lane(tmp_path):
