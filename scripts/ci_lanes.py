@@ -37,14 +37,25 @@ LONGEST_FIRST = ("integration", "sanity", "units")
 LOG_DIR = ".ci-lanes"
 # the lines that say what failed, outside an integration summary
 FAILURE_LINE = re.compile(r"^(ERROR: |FATAL: |FAILED |nox > Session \S+ (failed|aborted))")
+# how antsibull-nox describes a session that only runs others
+META_SESSION = "Meta session for triggering the following sessions:"
 # a failed session's lines printed again at the end, at most (the rest is in its lane's log)
 KEPT_LINES = 300
 
 
 def default_sessions(nox, options):
-    """[(name, tags)] of the sessions a plain ``nox`` run would run, in its order."""
+    """[(name, tags)] of the sessions a plain ``nox`` run would run, in its order, without meta sessions.
+
+    A meta session of antsibull-nox (``lint``) only runs other sessions; they are in the list themselves,
+    and each session runs in a nox of its own here, so it would run them twice.
+    """
     listed = subprocess.run([nox, *options, "--list", "--json"], capture_output=True, text=True, check=True).stdout
-    return [(entry["session"], entry.get("tags") or []) for entry in json.loads(listed)]
+    entries = json.loads(listed)
+    return [
+        (entry["session"], entry.get("tags") or [])
+        for entry in entries
+        if not (entry.get("description") or "").startswith(META_SESSION)
+    ]
 
 
 def rank(tags):

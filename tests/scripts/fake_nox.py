@@ -1,6 +1,7 @@
-"""A stand-in for nox in the tests of scripts/ci_lanes.py: three sessions.
+"""A stand-in for nox in the tests of scripts/ci_lanes.py: three sessions and a meta session.
 
-``--list --json`` lists them, in nox's order: ``lint`` (no tag), ``a`` (integration), ``b`` (units).
+``--list --json`` lists them, in nox's order: ``lint`` (no tag), ``a`` (integration), ``b`` (units), and
+a meta session ``all`` that runs ``lint``.
 ``--sessions a`` prints a failure summary and fails; the others pass. With FAKE_NOX_HANG=1 every
 session waits until it is killed instead (its pid in FAKE_NOX_PIDS, a file).
 """
@@ -12,6 +13,7 @@ import time
 
 if "--list" in sys.argv:
     sessions = [
+        {"session": "all", "tags": [], "description": "Meta session for triggering the following sessions: lint"},
         {"session": "lint", "tags": []},
         {"session": "a", "tags": ["integration", "ansible-test"]},
         {"session": "b", "tags": ["units", "ansible-test"]},
