@@ -4,7 +4,7 @@
     python scripts/ci_lanes.py NOX [NOX OPTION ...]
 
 NOX is the nox executable. The sessions form one queue, the longest kinds first (integration, then
-sanity and units, as tagged in noxfile.py, then the rest in nox's order); each lane takes the next
+galaxy-importer's build-import-check, sanity and units, then the rest in nox's order); each lane takes the next
 session as soon as its last one has ended, so both lanes end close together however long each session
 takes. An integration session spends about half of its time waiting (the simulator's index lag,
 timeouts and slow answers on purpose), which is what the other lane uses. Each output line is shown
@@ -32,8 +32,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "che
 from integration_failures import BEGIN_MARK, END_MARK  # noqa: E402 (a sibling directory's module)
 
 LANES = 2
-# the kinds of sessions that take longest, started first (their tags in noxfile.py)
-LONGEST_FIRST = ("integration", "sanity", "units")
+# the kinds of sessions that take longest, started first: tags of noxfile.py's sessions, or the name of
+# one (build-import-check runs galaxy-importer, ansible-lint included: 5 to 20 minutes on 2 cores)
+LONGEST_FIRST = ("integration", "build-import-check", "sanity", "units")
 LOG_DIR = ".ci-lanes"
 # the lines that say what failed, outside an integration summary
 FAILURE_LINE = re.compile(r"^(ERROR: |FATAL: |FAILED |nox > Session \S+ (failed|aborted))")
@@ -58,17 +59,17 @@ def default_sessions(nox, options):
     ]
 
 
-def rank(tags):
+def rank(name, tags):
     """The place of a session's kind in LONGEST_FIRST (other kinds after them)."""
-    for place, tag in enumerate(LONGEST_FIRST):
-        if tag in tags:
+    for place, kind in enumerate(LONGEST_FIRST):
+        if kind in tags or kind == name:
             return place
     return len(LONGEST_FIRST)
 
 
 def ordered(sessions):
     """The session names, the longest kinds first, otherwise in nox's order."""
-    return [name for name, tags in sorted(sessions, key=lambda session: rank(session[1]))]
+    return [name for name, tags in sorted(sessions, key=lambda session: rank(*session))]
 
 
 class Run:
