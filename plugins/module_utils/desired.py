@@ -96,6 +96,7 @@ TASK_OPTION_SPEC = dict(
     # no defaults: name_lock.lock_settings reads XSOAR_NAME_LOCK / XSOAR_NAME_LOCK_DIR (the callback too)
     name_lock=dict(type="bool"),
     name_lock_dir=dict(type="path"),
+    validate_fields=dict(type="bool", default=True),
 )
 # Items inherit what they leave out from the task, so their options have no defaults.
 BULK_ITEM_SPEC = {

@@ -7,6 +7,7 @@ per 200), plans each item (planner.py, pure), resolves only the playbooks of ite
 update, and hands the actions to apply.py. In check mode it stops after the plan.
 """
 
+from ansible_collections.xsoar.connector.plugins.module_utils import field_definitions
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils import name_lock
 from ansible_collections.xsoar.connector.plugins.module_utils import planner
@@ -37,6 +38,7 @@ def run(client, prepared, check_mode):
     # from the search to the last write: a parallel run on this machine then finds what this one created
     with name_lock.for_run(client, [item["name"] for item in items], check_mode, task.get("name_lock")):
         existing = api.find_by_names(client, [item["name"] for item in items], include_closed)
+        task_warnings = field_definitions.validate_items(client, items, existing, task)
         playbook_ids = resolve_playbooks(client, items, existing, task)
         steps = [
             (item, planner.plan(item, existing[item["name"]], task, playbook_ids.get(item["playbook"])))
@@ -52,7 +54,9 @@ def run(client, prepared, check_mode):
         item_result(item, action, existing[item["name"]], task, playbook_ids, result)
         for (item, action), result in zip(steps, outcomes)
     ]
-    return single_result(results[0]) if not prepared["bulk"] else bulk_result(results)
+    final = single_result(results[0]) if not prepared["bulk"] else bulk_result(results)
+    final["warnings"] = task_warnings + final.get("warnings", [])
+    return final
 
 
 def resolve_playbooks(client, items, existing, task):

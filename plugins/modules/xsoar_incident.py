@@ -227,6 +227,20 @@ options:
         may differ between processes of one controller, such as AWX jobs).
     type: path
     version_added: 1.1.0
+  validate_fields:
+    description:
+      - Check custom fields and the incident O(type) against the server's definitions before anything is
+        sent. An unknown custom field is refused with the closest machine names, a value outside a select
+        field's choices with the choices, an unknown type with the closest type names.
+      - The definitions are read once per task (C(GET /incidentfields), C(GET /incidenttype); on XSOAR 8
+        under the legacy C(/xsoar) prefix), and only when an item is created, or updated, with custom fields
+        or a type; a run that changes nothing reads nothing.
+      - A key that may not read the definitions (HTTP 403) gets a warning, and the fields are sent unchecked.
+      - V(false) sends custom fields and types unchecked (XSOAR ignores unknown custom fields and stores an
+        unknown type as V(Unclassified)).
+    type: bool
+    default: true
+    version_added: 1.1.0
   incidents:
     description:
       - Bulk mode, mutually exclusive with O(name). Each item takes the incident options of the single form

@@ -1493,3 +1493,77 @@ def test_index_lag_on_xsoar8_on_premises(private_sims):
     sim.create(name="Lagging")
     assert sim.search(name=["Lagging"], size=10).json()["total"] == 0
     wait_for(lambda: sim.search(name=["Lagging"], size=10).json()["total"] == 1, 5)
+
+
+# --- incident fields, incident types, investigation playbooks (issue 22) -------------------------
+
+
+def test_incident_fields_and_types(sim):
+    for prefix in (sim.legacy, sim.prefix):
+        fields = sim.call("GET", "/incidentfields", prefix=prefix)
+        if sim.deployment != "xsoar6" and prefix == sim.prefix:
+            assert fields.status_code == 303  # not in XSOAR 8's public API reference
+            continue
+        assert fields.status_code == 200
+        by_name = {field["cliName"]: field for field in fields.json()}
+        assert by_name["team"]["selectValues"] == ["", "blue", "red", "green"]
+        assert by_name["emailsubject"]["associatedTypes"] == ["Phishing"]
+        assert by_name["sourceip"]["associatedToAll"] is True
+    types = sim.call("GET", "/incidenttype", prefix=sim.legacy).json()
+    assert {"Unclassified", "Phishing"} <= {incident_type["name"] for incident_type in types}
+    assert sim.call("POST", "/incidentfields", {}, prefix=sim.legacy).status_code in (303, 405)
+
+
+def waiting_incident(sim) -> str:
+    sim.create(name="Wait for Ansible", playbookId="playbook0", createInvestigation=True)
+    return sim.incidents()[-1]["investigationId"]
+
+
+def complete(sim, investigation: str, task_id: str, **info):
+    body = {"invId": investigation, "inTaskID": task_id, **info}
+    return sim.call("POST", "/inv-playbook/task/complete/simple", body, prefix=sim.legacy)
+
+
+def states(playbook: dict) -> dict:
+    return {task["task"]["name"]: task["state"] for task in playbook["tasks"].values() if task["task"]["name"]}
+
+
+def test_investigation_playbook_waits_and_moves_on_down_the_branch(sim):
+    investigation = waiting_incident(sim)
+    read = sim.call("GET", f"/inv-playbook/{investigation}", prefix=sim.legacy)
+    assert read.status_code == 200
+    playbook = read.json()
+    assert playbook["state"] == "inprogress" and "manual" not in playbook["tasks"]["2"]
+    assert states(playbook) == {
+        "Collect evidence": "Completed",
+        "Wait for Ansible remediation": "Waiting",
+        "Close as remediated": "",
+        "Escalate to an analyst": "",
+        "Notify the owner": "",
+        "Approve containment": "Waiting",
+    }
+    wrong = complete(sim, investigation, "2", input="remediated")
+    assert wrong.status_code == 400 and "branches: Failed, Remediated" in wrong.json()["detail"]
+    done = complete(sim, investigation, "2", input="Remediated", comment="patched by Ansible")
+    assert done.status_code == 200
+    after = states(done.json())
+    assert after["Wait for Ansible remediation"] == after["Close as remediated"] == "Completed"
+    assert after["Notify the owner"] == "Completed" and after["Escalate to an analyst"] == "WillNotBeExecuted"
+    assert done.json()["tasks"]["2"]["comments"] is True and done.json()["version"] == 2
+    again = complete(sim, investigation, "2", input="Remediated")
+    assert again.status_code == 400 and again.json()["detail"] == "Task is completed already"
+    assert complete(sim, investigation, "6").status_code == 200  # a manual task: no input needed
+    assert sim.call("GET", f"/inv-playbook/{investigation}", prefix=sim.legacy).json()["state"] == "completed"
+    assert [entry["write"] for entry in sim.log() if entry["method"] == "POST"][-4:] == [True] * 4
+
+
+def test_investigation_playbook_strict_answers(sim):
+    sim.create(name="No investigation", playbookId="playbook0")
+    missing = sim.call("GET", "/inv-playbook/1", prefix=sim.legacy)
+    assert missing.status_code == 400 and "Could not find investigation" in missing.json()["detail"]
+    investigation = waiting_incident(sim)
+    assert complete(sim, investigation, "99").status_code == 400
+    assert complete(sim, investigation, "4", input="x").status_code == 400  # not reached: not waiting
+    assert sim.call("POST", f"/inv-playbook/{investigation}", {}, prefix=sim.legacy).status_code in (303, 405)
+    if sim.deployment != "xsoar6":
+        assert sim.call("GET", f"/inv-playbook/{investigation}").status_code == 303  # public prefix

@@ -64,6 +64,11 @@ API_ROUTES = {
     ("POST", "/entry/upload/{id}"): "entry_upload",
     ("POST", "/incident/upload/{id}"): "incident_upload",
     ("POST", "/investigation/{id}"): "investigation",
+    # incident fields and types, the investigation playbook and its tasks (issue 22; sources below)
+    ("GET", "/incidentfields"): "incident_fields",
+    ("GET", "/incidenttype"): "incident_types",
+    ("GET", "/inv-playbook/{id}"): "investigation_playbook",
+    ("POST", "/inv-playbook/task/complete/simple"): "complete_task",
 }
 API_PATHS = {path for _method, path in API_ROUTES}
 # routes whose body is multipart/form-data (the swagger's formData parameters), not JSON
@@ -97,6 +102,7 @@ WRITE_ENDPOINTS = {
     ("POST", "/entry/tags"),
     ("POST", "/entry/upload/{id}"),
     ("POST", "/incident/upload/{id}"),
+    ("POST", "/inv-playbook/task/complete/simple"),
 }
 REDACTED_HEADERS = {"authorization", "cookie", "x-xsrf-token"}
 TEMPLATED_PATHS = {path for path in API_PATHS | PUBLIC_DOCUMENTED if path.endswith("/{id}")}
@@ -198,6 +204,174 @@ def tenant_playbooks(extra: int) -> list:
     ]
     return PLAYBOOKS + generated
 
+
+# --- incident fields, incident types and investigation playbooks (issue 22) ----------------------
+# GET /incidentfields answers a JSON array of IncidentField (swagger definition; demisto-sdk's
+# download command reads it with GET, as do demisto/content scripts through core-api-get).
+# GET /incidenttype answers a JSON array of IncidentType (demisto-sdk ITEM_TYPE_TO_ENDPOINT).
+# Neither is in XSOAR 8's public API reference: there they answer under the legacy /xsoar prefix,
+# where demisto-py and demisto-sdk reach them. The custom fields below include every key the
+# collection's tests send (team, site, count, score, scanip, sourceusername).
+
+
+def _field(cli_name, name, kind, select_values=None, types=None, required=False, system=False):
+    return {
+        "id": f"incident_{cli_name}",
+        "cliName": cli_name,
+        "name": name,
+        "type": kind,
+        "selectValues": select_values,
+        "associatedTypes": types,
+        "associatedToAll": types is None,
+        "required": required,
+        "system": system,
+        "content": True,
+        "group": 0,
+        "version": 1,
+    }
+
+
+INCIDENT_FIELDS = [
+    _field("details", "Details", "longText", system=True),
+    _field("owner", "Owner", "user", system=True),
+    _field("severity", "Severity", "number", system=True),
+    _field("sourceusername", "Source Username", "shortText"),
+    _field("sourceip", "Source IP", "shortText"),
+    _field("scanip", "Scan IP", "shortText"),
+    _field("team", "Team", "singleSelect", ["", "blue", "red", "green"]),
+    _field("site", "Site", "shortText"),
+    _field("count", "Count", "number"),
+    _field("score", "Score", "number"),
+    _field("remediationstatus", "Remediation Status", "singleSelect", ["", "Pending", "Remediated", "Failed"]),
+    _field("affectedhosts", "Affected Hosts", "multiSelect", []),
+    _field("emailsubject", "Email Subject", "shortText", types=["Phishing"], required=True),
+    _field("malwarefamily", "Malware Family", "shortText", types=["Malware"]),
+]
+INCIDENT_TYPES = [
+    {"id": name, "name": name, "playbookId": "", "system": True, "disabled": False, "version": 1}
+    for name in ("Unclassified", "Access", "Job", "Malware", "Network", "Phishing", "Vulnerability")
+]
+
+# The investigation playbook (InvestigationPlaybook) of an incident whose investigation runs a
+# playbook: GET /inv-playbook/{investigationId} (demisto-sdk XsoarClient.get_playbook_state; the
+# same object as `invPlaybook` of /investigation/{id}/workplan in demisto/content GetIncidentTasks).
+# Tasks are keyed by their id; each has `type` (start, regular, condition, playbook, title),
+# `state` ("" new, inprogress, Waiting, Completed, Error, LoopError, WillNotBeExecuted, Blocked:
+# demisto/content DemistoGetIncidentTasksByState.js), `task.name`, and `nextTasks` {branch: [ids]}
+# ("#none#" for a plain next step; a condition's branches are its labels). Sub-playbook tasks sit
+# under the playbook task's `subPlaybook.tasks`. Playbook0 waits for Ansible; the others run
+# through at once.
+TASK_STATE_NEW = ""
+TASK_WAITING = "Waiting"
+TASK_COMPLETED = "Completed"
+TASK_NOT_EXECUTED = "WillNotBeExecuted"
+NEXT_STEP = "#none#"
+
+
+def _task(task_id, kind, name, manual=False, next_tasks=None):
+    return {
+        "id": task_id,
+        "taskId": f"{task_id}-task",
+        "type": kind,
+        "state": TASK_STATE_NEW,
+        "manual": manual,  # simulator-only: the task waits for a person (or Ansible) when reached
+        "task": {"id": f"{task_id}-task", "name": name, "type": kind, "isCommand": not manual},
+        "nextTasks": next_tasks or {},
+        "parentPlaybookID": "",
+        "comments": False,
+        "completedBy": "",
+        "completedDate": GO_ZERO_TIME,
+        "startDate": GO_ZERO_TIME,
+    }
+
+
+PLAYBOOK_TASKS = {
+    "playbook0": [
+        _task("0", "start", "", next_tasks={NEXT_STEP: ["1"]}),
+        _task("1", "regular", "Collect evidence", next_tasks={NEXT_STEP: ["2", "6"]}),
+        _task(
+            "2",
+            "condition",
+            "Wait for Ansible remediation",
+            manual=True,
+            next_tasks={"Remediated": ["3"], "Failed": ["4"]},
+        ),
+        _task("3", "regular", "Close as remediated", next_tasks={NEXT_STEP: ["5"]}),
+        _task("4", "regular", "Escalate to an analyst", manual=True),
+        _task("5", "regular", "Notify the owner"),
+        _task("6", "regular", "Approve containment", manual=True),
+    ],
+}
+STARTER_TASKS = [_task("0", "start", "")]
+
+
+def new_investigation_playbook(incident: dict) -> dict:
+    """The investigation playbook of a new investigation, run up to its first waiting tasks."""
+    tasks = copy.deepcopy(PLAYBOOK_TASKS.get(incident["playbookId"], STARTER_TASKS))
+    playbook = {
+        "id": incident["investigationId"],
+        "investigationId": incident["investigationId"],
+        "playbookId": incident["playbookId"],
+        "name": incident["playbookId"],
+        "startTaskId": "0",
+        "state": "inprogress",
+        "version": 1,
+        "tasks": {task["id"]: task for task in tasks},
+    }
+    reach_task(playbook, "0", now_rfc3339())
+    return playbook
+
+
+def reach_task(playbook: dict, task_id: str, now: str) -> None:
+    """The playbook reaches a task: a manual one waits, an automatic one runs and goes on."""
+    task = playbook["tasks"][task_id]
+    if task["state"] != TASK_STATE_NEW:
+        return
+    task["startDate"] = now
+    if task["manual"]:
+        task["state"] = TASK_WAITING
+    else:
+        finish_task(playbook, task, NEXT_STEP, now)
+    playbook["state"] = playbook_state(playbook)
+
+
+def finish_task(playbook: dict, task: dict, branch: str, now: str) -> None:
+    """Complete a task and follow `branch`; the tasks of its other branches will not run."""
+    task.update(state=TASK_COMPLETED, completedDate=now)
+    for label, next_ids in task["nextTasks"].items():
+        for next_id in next_ids:
+            if label in (branch, NEXT_STEP):
+                reach_task(playbook, next_id, now)
+            elif playbook["tasks"][next_id]["state"] == TASK_STATE_NEW:
+                playbook["tasks"][next_id]["state"] = TASK_NOT_EXECUTED
+
+
+def playbook_state(playbook: dict) -> str:
+    waiting = any(task["state"] == TASK_WAITING for task in playbook["tasks"].values())
+    return "inprogress" if waiting else "completed"
+
+
+def public_playbook(playbook: dict) -> dict:
+    """The investigation playbook as the API shows it (without the simulator's own keys)."""
+    shown = copy.deepcopy(playbook)
+    for task in shown["tasks"].values():
+        task.pop("manual", None)
+    return shown
+
+
+# invTaskInfo (swagger), the body of POST /inv-playbook/task/complete/simple: demisto-py
+# simple_complete_task; the restart script of demisto/content sends {invId, inTaskID}.
+TASK_INFO_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "invId": {"type": "string"},
+        "inTaskID": {"type": "string"},
+        "input": {"type": "string"},
+        "comment": {"type": "string"},
+        "version": {"type": "integer"},
+        "args": {"type": "object"},
+    },
+}
 
 # Version answers of GET /about. XSOAR 6.10+ answers productMode/deploymentMode too, exactly as an
 # XSOAR 8 on-prem server does (demisto-sdk get_client_test.py): only demistoVersion tells them apart.
@@ -707,11 +881,13 @@ class Store:
         # id -> [(time.monotonic(), the incident then, or None once deleted)]: what a stale index shows
         self.history: dict = {}
         self.edits_due: dict = {}  # id -> time.monotonic() when a playbook changes the new incident
+        self.playbooks: dict = {}  # investigation id -> its investigation playbook
         if self.path and self.path.exists():
             state = json.loads(self.path.read_text(encoding="utf-8"))
             self.incidents = {inc["id"]: inc for inc in state["incidents"]}
             self.next_id = state["next_id"]
             self.war_rooms = state.get("war_rooms", {})
+            self.playbooks = state.get("playbooks", {})
 
     def new_id(self) -> str:
         incident_id = str(self.next_id)
@@ -722,6 +898,7 @@ class Store:
         self.incidents, self.next_id, self.searchable_at = {}, 1, {}
         self.war_rooms = {}
         self.history, self.edits_due = {}, {}
+        self.playbooks = {}
 
     def indexed(self, stale: float = 0.0) -> list:
         """Incidents the search index has caught up with (loaded ones count as indexed); with `stale`
@@ -757,7 +934,12 @@ class Store:
 
     def save(self) -> None:
         if self.path:
-            state = {"next_id": self.next_id, "incidents": list(self.incidents.values()), "war_rooms": self.war_rooms}
+            state = {
+                "next_id": self.next_id,
+                "incidents": list(self.incidents.values()),
+                "war_rooms": self.war_rooms,
+                "playbooks": self.playbooks,
+            }
             write_json_atomically(self.path, state)
 
 
@@ -1292,6 +1474,7 @@ class Simulator:
         apply_incident_fields(incident, data, custom)
         incident["labels"] = merge_server_labels(incident["labels"], server_labels(data))
         self.store.incidents[incident["id"]] = incident
+        self.start_playbook(incident)
         self.store.searchable_at[incident["id"]] = time.monotonic() + index_lag
         return incident
 
@@ -1309,6 +1492,7 @@ class Simulator:
                 if isinstance(label, dict) and label.get("type") in SERVER_LABEL_TYPES
             ]
             apply_incident_fields(incident, data, custom)
+            self.start_playbook(incident)
             if "labels" in data:  # the server's own labels survive an update that omits them
                 incident["labels"] = merge_server_labels(incident["labels"], kept)
             incident["version"] += 1
@@ -1433,6 +1617,7 @@ class Simulator:
             targets, not_updated = self.batch_targets(data)
             for incident in targets:
                 del self.store.incidents[incident["id"]]
+                self.store.playbooks.pop(incident["investigationId"], None)
             self.store.save()
             return json_reply(200, {"total": len(targets), "data": targets or None, "notUpdated": not_updated})
 
@@ -1456,6 +1641,62 @@ class Simulator:
 
     def playbooks(self) -> list:
         return tenant_playbooks(self.config.extra_playbooks)
+
+    # --- incident fields, types and investigation playbooks (issue 22) ------------------------
+
+    def api_incident_fields(self, _data) -> Reply:
+        return json_reply(200, INCIDENT_FIELDS)
+
+    def api_incident_types(self, _data) -> Reply:
+        return json_reply(200, INCIDENT_TYPES)
+
+    def start_playbook(self, incident: dict) -> None:
+        """An investigation with a playbook runs it (under self.lock): its tasks exist from then on."""
+        investigation = incident["investigationId"]
+        if investigation and incident["playbookId"] and investigation not in self.store.playbooks:
+            self.store.playbooks[investigation] = new_investigation_playbook(incident)
+
+    def investigation_playbook(self, investigation_id: str) -> dict:
+        """The investigation's playbook; 400 "Could not find investigation" as for war room calls."""
+        playbook = self.store.playbooks.get(investigation_id)
+        if playbook is None:
+            raise bad_request(f"Could not find investigation {investigation_id!r}")
+        return playbook
+
+    def api_investigation_playbook(self, _data, investigation_id: str) -> Reply:
+        with self.lock:
+            return json_reply(200, public_playbook(self.investigation_playbook(investigation_id)))
+
+    def api_complete_task(self, body) -> Reply:
+        """Complete a waiting task; a condition goes on down the branch named by `input`.
+
+        Strict where real servers are not documented: only a Waiting task can be completed (the
+        taskComplete command answers "Task is completed already" for a completed one, demisto/content
+        WaitAndCompleteTask_test.py), and a condition's `input` must be one of its branch labels.
+        """
+        data = decode(body, TASK_INFO_SCHEMA, "invTaskInfo")
+        with self.lock:
+            playbook = self.investigation_playbook(data.get("invId", ""))
+            task = playbook["tasks"].get(data.get("inTaskID", ""))
+            if task is None:
+                raise bad_request(f"Task {data.get('inTaskID')!r} not found in investigation {playbook['id']}")
+            if task["state"] == TASK_COMPLETED:
+                raise bad_request("Task is completed already")
+            if task["state"] != TASK_WAITING:
+                raise bad_request(f"Task {task['id']} cannot be completed in state {task['state']!r}")
+            branch = data.get("input", "")
+            if task["type"] == "condition" and branch not in task["nextTasks"]:
+                labels = ", ".join(sorted(task["nextTasks"]))
+                raise bad_request(f"Task {task['id']} has no branch {branch!r} (branches: {labels})")
+            now = now_rfc3339()
+            task["completedBy"] = "admin"
+            if data.get("comment"):
+                task["comments"] = True
+            finish_task(playbook, task, branch if task["type"] == "condition" else NEXT_STEP, now)
+            playbook["state"] = playbook_state(playbook)
+            playbook["version"] += 1
+            self.store.save()
+            return json_reply(200, public_playbook(playbook))
 
     # --- faults and request log ---------------------------------------------------------------
 
@@ -1518,7 +1759,7 @@ class Simulator:
     def api_investigate(self, body) -> Reply:
         """Start an incident's investigation (`{id, version}`; documented on XSOAR 8's public prefix).
 
-        Real servers then run the incident's playbook; the simulator runs none.
+        Real servers then run the incident's playbook; the simulator starts its investigation playbook.
         """
         schema = {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}}}
         data = decode(body, schema, "InvestigateIncident")
@@ -1534,6 +1775,7 @@ class Simulator:
             if incident["investigationId"] != incident["id"]:
                 incident.update(status=STATUS_ACTIVE, investigationId=incident["id"], modified=now_rfc3339())
                 incident["version"] += 1
+                self.start_playbook(incident)
             self.store.save()
             return json_reply(200, {"id": incident["id"], "version": incident["version"]})
 
