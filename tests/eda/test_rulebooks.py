@@ -260,3 +260,45 @@ def test_remediation_rulebook(saas, tmp_path):
     finally:
         rulebook.stop()
     assert saas.key not in rulebook.output()
+
+
+def test_remediation_rulebook_completes_the_waiting_task(saas, tmp_path):
+    """The alternative to closing: the incident's playbook waits for Ansible, which completes that task."""
+    saas.reset()
+    tasks = tmp_path / "remediation.yml"
+    tasks.write_text("- name: Remediate\n  ansible.builtin.debug:\n    msg: remediated\n")
+    rulebook = Rulebook(
+        tmp_path,
+        saas,
+        "xsoar.connector.xsoar_remediation",
+        {
+            "xsoar_remediation_tasks": str(tasks),
+            "xsoar_poll_interval": 1,
+            "xsoar_remediation_task": "Wait for Ansible remediation",
+            "xsoar_remediation_completion": "Remediated",
+        },
+    )
+
+    def completions():
+        return [
+            entry
+            for entry in saas.requests_log()
+            if entry["api_path"] == "/inv-playbook/task/complete/simple" and entry["status"] == 200
+        ]
+
+    try:
+        wait_for(lambda: searched(saas), 60, "the source's first poll", rulebook)
+        target = saas.create(
+            "Waits for Ansible", type="Ansible Remediation", playbookId="playbook0", createInvestigation=True
+        )
+        wait_for(lambda: completions(), 90, "the waiting task to be completed", rulebook)
+        [completion] = completions()
+        assert completion["body"]["invId"] == target["investigationId"]
+        assert completion["body"]["inTaskID"] == "2" and completion["body"]["input"] == "Remediated"
+        assert completion["body"]["comment"] == "Remediated by Ansible (xsoar.connector.remediate_incident)."
+        wait_for(lambda: rulebook.playbook_runs() >= 1, 60, "the playbook run to end", rulebook)
+        assert open_incidents(saas, target["name"])  # completed its task, not closed
+        assert rulebook.output().count("failed=0") == 1
+    finally:
+        rulebook.stop()
+    assert saas.key not in rulebook.output()
