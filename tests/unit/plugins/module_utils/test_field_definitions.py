@@ -146,7 +146,7 @@ def test_forbidden_definitions_warn_and_do_not_check():
 
 
 def test_item_check_of_a_dedupe_uses_the_kept_action():
-    kept = planner.Update(STORED, {"CustomFields": {"team": "red"}})
+    kept = planner.Update(STORED, {"CustomFields": {"team": "red"}}, {"CustomFields": {"team": "red"}})
     action = planner.Dedupe(kept, planner.Close(["2"], [], "Duplicate", ""))
     check = fd.item_check(desired(CustomFields={"team": "red"}), planner.main_action(action))
     assert check == fd.Check("", {"team": "red"}, None)
