@@ -291,7 +291,7 @@ def test_remediation_rulebook_completes_the_waiting_task(saas, tmp_path):
         target = saas.create(
             "Waits for Ansible", type="Ansible Remediation", playbookId="playbook0", createInvestigation=True
         )
-        wait_for(lambda: completions(), 90, "the waiting task to be completed", rulebook)
+        wait_for(completions, 90, "the waiting task to be completed", rulebook)
         [completion] = completions()
         assert completion["body"]["invId"] == target["investigationId"]
         assert completion["body"]["inTaskID"] == "2" and completion["body"]["input"] == "Remediated"
