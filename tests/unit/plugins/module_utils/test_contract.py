@@ -207,3 +207,21 @@ def test_poller_in_modified_mode_delivers_a_new_xsoar8_incident():
     fresh = kibana_recorded_create_answer()
     assert tracker.select([fresh]) == [{"incident": fresh, "event": "new"}]
     assert tracker.select([fresh]) == []
+
+
+def test_close_answered_as_the_xsoar8_docs_example_is_waited_for(http_server):
+    """The XSOAR 8 docs' close example answers with the notes stored and version 2, but status 1 and a zero
+    `closed` time (xsoar-api.md "Real servers, round 3", "Close may not be immediate on XSOAR 8"): the close
+    is proven by loading the incident until it reads closed, not taken from the answer."""
+    not_yet = dict(kibana_recorded_create_answer(), version=2, status=1, closeNotes="done")
+    closed = dict(not_yet, version=3, status=2, closed="2026-12-01T10:32:00.5Z")
+    http_server.script = [
+        ("answer", 200, {"total": 1, "data": [not_yet], "notUpdated": 0}, {}),
+        ("answer", 200, not_yet, {}),
+        ("answer", 200, closed, {}),
+    ]
+    result = api.close(client_for(http_server, api_key_id="17"), ["7"], close_notes="done", wait=5)
+    assert [incident["status"] for incident in result.incidents] == [2]
+    assert result.one_by_one == []
+    load = "/xsoar/public/v1/incident/load/7"
+    assert http_server.paths() == ["/xsoar/incident/batchClose", load, load]
