@@ -7,6 +7,8 @@ per 200), plans each item (planner.py, pure), resolves only the playbooks of ite
 update, and hands the actions to apply.py. In check mode it stops after the plan.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.xsoar.connector.plugins.module_utils import field_definitions
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils import name_lock
@@ -44,7 +46,7 @@ def run(client, prepared, check_mode):
             (item, planner.plan(item, existing[item["name"]], task, playbook_ids.get(item["playbook"])))
             for item in items
         ]
-        steps = [(item, loaded_plan(client, action, task)) for item, action in steps]
+        steps = loaded_plans(client, steps, task)
         if check_mode:
             outcomes = [planned_outcome(action) for item, action in steps]
         else:
@@ -65,6 +67,17 @@ def resolve_playbooks(client, items, existing, task):
         {item["playbook"] for item in items if planner.playbook_needed(item, existing[item["name"]], task)}
     )
     return {reference: api.find_playbook(client, reference) for reference in references}
+
+
+def loaded_plans(client, steps, task):
+    """The steps with each update planned again against its loaded incident; the loads go
+    `parallel_writes` at a time, like the writes (each is another incident)."""
+    workers = min(task.get("parallel_writes") or 1, len(steps))
+    if workers <= 1:
+        return [(item, loaded_plan(client, action, task)) for item, action in steps]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        actions = list(pool.map(lambda step: loaded_plan(client, step[1], task), steps))
+    return [(item, action) for (item, _planned), action in zip(steps, actions)]
 
 
 def loaded_plan(client, action, task):
