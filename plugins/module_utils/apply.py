@@ -18,7 +18,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils import planner
@@ -42,19 +44,49 @@ LOOKUP_DELAYS = (0.5, 1, 2, 4)
 LOOKUP_DELAY_MAX = 5
 
 
-def outcome(action, incident, changed=None):
-    return {
-        "action": action,
-        "changed": action not in ("none", "dropped", "failed", "not_attempted") if changed is None else changed,
-        "incident": incident or {},
-        "warnings": [],
-    }
+# Actions that change nothing on the server.
+UNCHANGED_ACTIONS = ("none", "dropped", "failed", "not_attempted")
 
 
-def failed(error, action="failed", changed=False):
-    result = outcome(action, {}, changed)
-    result.update(failed=True, msg=str(error))
-    return result
+@dataclasses.dataclass
+class ItemOutcome:
+    """What one item's write did; `as_result()` is its part of the module result."""
+
+    action: str
+    incident: dict
+    changed: bool
+    warnings: list = dataclasses.field(default_factory=list)
+    failed: bool = False
+    msg: str | None = None
+    ids: list | None = None
+    closed_duplicates: list | None = None
+    changed_fields: list | None = None
+    not_kept: list | None = None
+
+    def as_result(self) -> dict:
+        result = {
+            "action": self.action,
+            "changed": self.changed,
+            "incident": self.incident,
+            "warnings": list(self.warnings),
+        }
+        if self.failed:
+            result["failed"] = True
+        for name in ("msg", "ids", "closed_duplicates", "changed_fields", "not_kept"):
+            value = getattr(self, name)
+            if value is not None:
+                result[name] = value
+        return result
+
+
+def outcome(action: str, incident: dict | None, changed: bool | None = None, **details) -> ItemOutcome:
+    if changed is None:
+        changed = action not in UNCHANGED_ACTIONS
+    return ItemOutcome(action, incident or {}, changed, **details)
+
+
+def failed(error, action: str = "failed", changed: bool = False) -> ItemOutcome:
+    return outcome(action, {}, changed, failed=True, msg=str(error))
 
 
 def apply(client, steps, task, known=None, now=time.monotonic):
@@ -75,15 +107,15 @@ def apply(client, steps, task, known=None, now=time.monotonic):
         desired, action = steps[index]
         stop = run.stop
         if stop is not None:
-            return dict(outcome("not_attempted", {}), msg=f"not attempted: {stop}")
+            return outcome("not_attempted", {}, msg=f"not attempted: {stop}")
         try:
-            result = write(client, desired, action, pending, task, known.get(desired["name"], ()))
+            result = write(client, Target(desired, index, known.get(desired["name"], ())), action, pending, task)
         except XsoarUnreachableError as error:
             run.stopped("the server was unreachable at an earlier item", error)
             return failed(error)
         except XsoarError as error:
             result = failed(error)
-        if result.get("failed") and not task.get("continue_on_item_error"):
+        if result.failed and not task.get("continue_on_item_error"):
             run.stopped("an earlier item failed (continue_on_item_error: true would try it)")
         return result
 
@@ -94,8 +126,18 @@ def apply(client, steps, task, known=None, now=time.monotonic):
         # map starts the steps in order and gives the outcomes in order (an unexpected exception too)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             outcomes = list(pool.map(step, range(len(steps))))
-    settle(client, pending, task, now, run.unreachable)
+    for index, settled in settle(client, pending, task, now, run.unreachable).items():
+        outcomes[index] = settled
     return outcomes
+
+
+class Target(NamedTuple):
+    """The item a write is for: its desired record, its place in the task, and the ids of the incidents
+    the existence search found of its name (a look-up after a create never takes one of those)."""
+
+    desired: dict
+    index: int
+    known: Collection[str]
 
 
 class _Run:
@@ -112,24 +154,28 @@ class _Run:
             self.unreachable = self.unreachable or unreachable
 
 
-def write(client, desired, action, pending, task, known=()):
+def write(client, target, action, pending, task) -> ItemOutcome:
     """One action's requests, proven; a create that needs a look-up joins `pending` and is settled later."""
     if isinstance(action, Dedupe):
         # the kept incident first: if closing the duplicates fails after it, a re-run closes them
-        result = write(client, desired, action.action, pending, task, known)
+        kept = write(client, target, action.action, pending, task)
         closed = send_close(client, action.close, task)
-        result = dict(result, action=action_name(action), changed=True, closed_duplicates=action.close.ids)
-        result["warnings"] = result["warnings"] + closed["warnings"]
-        return result
+        return dataclasses.replace(
+            kept,
+            action=action_name(action),
+            changed=True,
+            closed_duplicates=action.close.ids,
+            warnings=kept.warnings + closed.warnings,
+        )
     if isinstance(action, Create):
-        return send_create(client, desired, action.body, pending, sends=1, known=known)
+        return send_create(client, target, action.body, pending, sends=1)
     if isinstance(action, Update):
         return send_update(client, action)
     if isinstance(action, Close):
         return send_close(client, action, task)
     if isinstance(action, Delete):
         api.delete(client, action.ids, task["wait_for_id"])
-        return dict(outcome("deleted", action.incidents[0]), ids=action.ids)
+        return outcome("deleted", action.incidents[0], ids=action.ids)
     return outcome(action_name(action), action.incident)
 
 
@@ -145,12 +191,12 @@ def send_update(client, action):
 
     updated = api.update_loaded(client, action.incident["id"], changes_for, action.incident)
     if not updated.sent:  # someone else set the values meanwhile
-        return dict(outcome("none", updated.incident), changed_fields=[])
-    result = dict(outcome("updated", updated.incident), changed_fields=sorted(updated.sent))
+        return outcome("none", updated.incident, changed_fields=[])
+    result = outcome("updated", updated.incident, changed_fields=sorted(updated.sent))
     not_kept = sorted(planner.field_changes(updated.incident, updated.sent))
     if not_kept:
-        result["not_kept"] = not_kept
-        result["warnings"].append(not_kept_warning(updated, not_kept))
+        result.not_kept = not_kept
+        result.warnings.append(not_kept_warning(updated, not_kept))
     return result
 
 
@@ -170,9 +216,9 @@ def not_kept_warning(updated, not_kept):
 def send_close(client, action, task):
     """A proven close of action.ids; closes the batch call did not carry out went one by one (a warning)."""
     closed = api.close(client, action.ids, action.close_reason, action.close_notes, task["wait_for_id"])
-    result = dict(outcome("closed", closed.incidents[0]), ids=action.ids)
+    result = outcome("closed", closed.incidents[0], ids=action.ids)
     if closed.one_by_one:
-        result["warnings"].append(
+        result.warnings.append(
             f"POST /incident/batchClose did not close incidents {', '.join(closed.one_by_one)}; POST /incident/close"
             " closed them one by one"
         )
@@ -182,46 +228,43 @@ def send_close(client, action, task):
 @dataclasses.dataclass
 class PendingCreate:
     """A create not yet confirmed by a search: sent without an id in its answer (`error` None), or with
-    an unknown outcome (`error`). `result` is the item's outcome, completed when it is settled."""
+    an unknown outcome (`error`). `result` is the item's outcome until the look-up settles it."""
 
-    desired: dict
+    target: Target
     body: dict
-    result: dict
+    result: ItemOutcome
     error: XsoarOutcomeUnknown | None
     sends: int
-    known: tuple
     answer: dict
 
 
-def send_create(client, desired, body, pending, sends, result=None, known=()):
-    """Send a create; `result` (the item's outcome, filled in place) joins `pending` when it needs a look-up."""
-    result = {} if result is None else result
-    result.clear()
+def send_create(client, target, body, pending, sends) -> ItemOutcome:
+    """Send a create; its outcome, and a PendingCreate in `pending` when it needs a look-up."""
     try:
         incident, status = api.create(client, body)
     except XsoarOutcomeUnknown as error:
-        result.update(outcome("unknown", {}, changed=True))
-        pending.append(PendingCreate(desired, body, result, error, sends, known, {}))
+        result = outcome("unknown", {}, changed=True)
+        pending.append(PendingCreate(target, body, result, error, sends, {}))
         return result
     if incident is None:
-        result.update(outcome("dropped", {}))
-        result["warnings"].append(
+        result = outcome("dropped", {})
+        result.warnings.append(
             "XSOAR accepted the create of %r with HTTP %d and no content: no incident was created. A"
             " pre-processing rule most likely dropped or merged it; check Settings > Pre-Process Rules"
-            % (desired["name"], status)
+            % (target.desired["name"], status)
         )
         return result
-    result.update(created_outcome(desired, incident))
+    result = created_outcome(target.desired, incident)
     if not incident.get("id"):  # XSOAR 8 SaaS: found by name once the search index has it
-        pending.append(PendingCreate(desired, body, result, None, sends, known, incident))
+        pending.append(PendingCreate(target, body, result, None, sends, incident))
     return result
 
 
-def created_outcome(desired, incident):
+def created_outcome(desired, incident) -> ItemOutcome:
     """`created`, or `created_closed` with a warning when the server answered with a closed incident."""
     if not planner.is_open(incident):
         result = outcome("created_closed", incident)
-        result["warnings"].append(
+        result.warnings.append(
             f"XSOAR created {desired['name']!r} already closed (status {incident.get('status')}): a pre-process"
             " rule (Close, Link and close) most likely closed it. Without match_closed: true every run opens"
             " another one; set match_closed: true, or change the rule (Settings > Pre-Process Rules)"
@@ -230,54 +273,62 @@ def created_outcome(desired, incident):
     return outcome("created", incident)
 
 
-def settle(client, pending, task, now=time.monotonic, unreachable=None):
+def settle(client, pending, task, now=time.monotonic, unreachable=None) -> dict:
     """Look the pending creates up by name, all in one search per round, until found or `wait_for_id` is spent.
 
-    When the server is unreachable (already, or during the look-ups) they stay unknown: no one can tell.
+    Returns {item index: its settled outcome}. When the server is unreachable (already, or during the
+    look-ups) they stay unknown: no one can tell.
     """
+    settled = {}
     if unreachable is not None:
         # it quotes another item's request: say that no search was made, not that one failed
         for entry in pending:
-            _unconfirmed(entry, f"no look-up by name was sent, as the server was unreachable ({unreachable})")
-        return
+            why = f"no look-up by name was sent, as the server was unreachable ({unreachable})"
+            settled[entry.target.index] = _unconfirmed(entry, why)
+        return settled
     while pending:
         try:
-            look_ups, waited = _look_up(client, pending, task, now)
+            look_ups, waited = _look_up(client, pending, task, now, settled)
         except XsoarError as problem:
             for entry in pending:
-                _unconfirmed(entry, f"the look-up by name failed ({problem})")
-            return
+                settled[entry.target.index] = _unconfirmed(entry, f"the look-up by name failed ({problem})")
+            return settled
         again = []
         for entry in pending:
-            result, error = entry.result, entry.error
-            if error is None:
-                result["warnings"].append(
-                    "XSOAR created {!r} but answered without its id, and no search found it within {:g}s"
-                    " (wait_for_id): raise wait_for_id; a re-run finds it and creates nothing".format(
-                        entry.desired["name"], task["wait_for_id"]
-                    )
-                )
-            elif error.resend_safe and entry.sends <= client.retries:
-                try:
-                    send_create(client, entry.desired, entry.body, again, entry.sends + 1, result, entry.known)
-                except XsoarError as problem:
-                    result.update(failed(problem))
-            else:
-                result.update(
-                    failed(
-                        "%s; searches by name did not find it (%d look-up%s over %.0fs); %s, and not sent again (that"
-                        " could do it twice): its outcome is unknown. Run the task again later (it looks up what exists"
-                        " before writing), or raise timeout or wait_for_id"
-                        % (error, look_ups, "" if look_ups == 1 else "s", waited, times_sent(entry.sends)),
-                        action="unknown",
-                        changed=True,
-                    )
-                )
+            settled[entry.target.index] = _not_found(client, entry, task, again, look_ups, waited)
         pending[:] = again
+    return settled
 
 
-def _look_up(client, pending, task, now):
-    """Wait for every pending name to be searchable; found ones are settled and leave `pending`.
+def _not_found(client, entry, task, again, look_ups, waited) -> ItemOutcome:
+    """The outcome of a pending create no look-up found: a warning, a create sent again, or unknown."""
+    result, error = entry.result, entry.error
+    if error is None:
+        warned = dataclasses.replace(result, warnings=list(result.warnings))
+        warned.warnings.append(
+            "XSOAR created {!r} but answered without its id, and no search found it within {:g}s"
+            " (wait_for_id): raise wait_for_id; a re-run finds it and creates nothing".format(
+                entry.target.desired["name"], task["wait_for_id"]
+            )
+        )
+        return warned
+    if error.resend_safe and entry.sends <= client.retries:
+        try:
+            return send_create(client, entry.target, entry.body, again, entry.sends + 1)
+        except XsoarError as problem:
+            return failed(problem)
+    return failed(
+        "%s; searches by name did not find it (%d look-up%s over %.0fs); %s, and not sent again (that"
+        " could do it twice): its outcome is unknown. Run the task again later (it looks up what exists"
+        " before writing), or raise timeout or wait_for_id"
+        % (error, look_ups, "" if look_ups == 1 else "s", waited, times_sent(entry.sends)),
+        action="unknown",
+        changed=True,
+    )
+
+
+def _look_up(client, pending, task, now, settled):
+    """Wait for every pending name to be searchable; found ones go into `settled` and leave `pending`.
 
     The wait is bounded by `wait_for_id` seconds of the clock, or of sleeps (the same with a real sleep).
     Closed incidents count when match_closed is set, or when a create's answer said it was closed.
@@ -297,13 +348,13 @@ def _look_up(client, pending, task, now):
         slept += pause(LOOKUP_DELAYS[0])
     while True:
         include_closed = task.get("match_closed") or any(not planner.is_open(entry.answer) for entry in pending)
-        found = api.find_by_names(client, [entry.desired["name"] for entry in pending], include_closed)
+        names = [entry.target.desired["name"] for entry in pending]
+        found = api.find_by_names(client, names, include_closed)
         look_ups += 1
         for entry in list(pending):
-            incident = new_incident(entry, found[entry.desired["name"]])
+            incident = new_incident(entry, found[entry.target.desired["name"]])
             if incident is not None:
-                entry.result.clear()
-                entry.result.update(created_outcome(entry.desired, incident))
+                settled[entry.target.index] = created_outcome(entry.target.desired, incident)
                 pending.remove(entry)
         if not pending or slept >= budget or now() - started >= budget:
             return look_ups, max(slept, now() - started)
@@ -317,7 +368,7 @@ def new_incident(entry, matches):
     with that time (compared as times: the search and the answer may write it differently): an older
     incident of the same name, hidden from the first search, is not it.
     """
-    candidates = [incident for incident in matches if incident.get("id") not in entry.known]
+    candidates = [incident for incident in matches if incident.get("id") not in entry.target.known]
     created = parse_time(entry.answer.get("created"))
     if created is not None:
         candidates = [incident for incident in candidates if parse_time(incident.get("created")) == created]
@@ -331,21 +382,20 @@ def times_sent(sends):
     return f"it was sent {sends} times"
 
 
-def _unconfirmed(entry, why):
+def _unconfirmed(entry, why) -> ItemOutcome:
     """A pending create that no search could confirm: created without id (a warning), or unknown."""
     result, error = entry.result, entry.error
     if error is None:
-        result["warnings"].append(
+        warned = dataclasses.replace(result, warnings=list(result.warnings))
+        warned.warnings.append(
             "XSOAR created {!r} but answered without its id, and {}: a re-run finds it".format(
-                entry.desired["name"], why
+                entry.target.desired["name"], why
             )
         )
-    else:
-        result.update(
-            failed(
-                f"{error}; {why}; {times_sent(entry.sends)}, and not sent again (that could do it twice): its outcome is unknown."
-                " Run the task again later (it looks up what exists before writing)",
-                action="unknown",
-                changed=True,
-            )
-        )
+        return warned
+    return failed(
+        f"{error}; {why}; {times_sent(entry.sends)}, and not sent again (that could do it twice): its outcome is"
+        " unknown. Run the task again later (it looks up what exists before writing)",
+        action="unknown",
+        changed=True,
+    )

@@ -51,7 +51,7 @@ def run(client, prepared, check_mode):
             outcomes = [planned_outcome(action) for item, action in steps]
         else:
             known = {name: {incident.get("id") for incident in matches} for name, matches in existing.items()}
-            outcomes = apply(client, steps, task, known)
+            outcomes = [result.as_result() for result in apply(client, steps, task, known)]
     results = [
         item_result(item, action, existing[item["name"]], task, playbook_ids, result)
         for (item, action), result in zip(steps, outcomes)
@@ -97,10 +97,11 @@ def planned_outcome(action):
     """Check mode: what apply would report, without a request."""
     result = outcome(planner.action_name(action), getattr(planner.main_action(action), "incident", None) or {})
     if isinstance(action, (planner.Close, planner.Delete)):
-        result.update(ids=action.ids, incident=action.incidents[0])
+        result.ids = action.ids
+        result.incident = action.incidents[0]
     if isinstance(action, planner.Dedupe):
-        result.update(closed_duplicates=action.close.ids)
-    return result
+        result.closed_duplicates = action.close.ids
+    return result.as_result()
 
 
 def item_result(item, action, matches, task, playbook_ids, result):
