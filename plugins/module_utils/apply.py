@@ -154,7 +154,7 @@ class _Run:
             self.unreachable = self.unreachable or unreachable
 
 
-def write(client, target, action, pending, task) -> ItemOutcome:
+def write(client, target: Target, action, pending: list, task: dict) -> ItemOutcome:
     """One action's requests, proven; a create that needs a look-up joins `pending` and is settled later."""
     if isinstance(action, Dedupe):
         # the kept incident first: if closing the duplicates fails after it, a re-run closes them
@@ -179,7 +179,7 @@ def write(client, target, action, pending, task) -> ItemOutcome:
     return outcome(action_name(action), action.incident)
 
 
-def send_update(client, action):
+def send_update(client, action: Update) -> ItemOutcome:
     """An update planned against the loaded incident (action.incident), re-planned after a version conflict.
 
     Fields the server did not store as sent (an unknown `type` becomes "Unclassified") are named in
@@ -200,7 +200,7 @@ def send_update(client, action):
     return result
 
 
-def not_kept_warning(updated, not_kept):
+def not_kept_warning(updated: api.Updated, not_kept: list) -> str:
     shown = ", ".join(
         f"{field} (sent {updated.sent[field]!r}, stored {updated.incident.get(field)!r})" for field in not_kept
     )
@@ -213,7 +213,7 @@ def not_kept_warning(updated, not_kept):
     )
 
 
-def send_close(client, action, task):
+def send_close(client, action: Close, task: dict) -> ItemOutcome:
     """A proven close of action.ids; closes the batch call did not carry out went one by one (a warning)."""
     closed = api.close(client, action.ids, action.close_reason, action.close_notes, task["wait_for_id"])
     result = outcome("closed", closed.incidents[0], ids=action.ids)
@@ -238,7 +238,7 @@ class PendingCreate:
     answer: dict
 
 
-def send_create(client, target, body, pending, sends) -> ItemOutcome:
+def send_create(client, target: Target, body: dict, pending: list, sends: int) -> ItemOutcome:
     """Send a create; its outcome, and a PendingCreate in `pending` when it needs a look-up."""
     try:
         incident, status = api.create(client, body)
@@ -260,7 +260,7 @@ def send_create(client, target, body, pending, sends) -> ItemOutcome:
     return result
 
 
-def created_outcome(desired, incident) -> ItemOutcome:
+def created_outcome(desired: dict, incident: dict) -> ItemOutcome:
     """`created`, or `created_closed` with a warning when the server answered with a closed incident."""
     if not planner.is_open(incident):
         result = outcome("created_closed", incident)
@@ -300,7 +300,7 @@ def settle(client, pending, task, now=time.monotonic, unreachable=None) -> dict:
     return settled
 
 
-def _not_found(client, entry, task, again, look_ups, waited) -> ItemOutcome:
+def _not_found(client, entry: PendingCreate, task: dict, again: list, look_ups: int, waited: float) -> ItemOutcome:
     """The outcome of a pending create no look-up found: a warning, a create sent again, or unknown."""
     result, error = entry.result, entry.error
     if error is None:
@@ -361,7 +361,7 @@ def _look_up(client, pending, task, now, settled):
         slept += pause(LOOKUP_DELAYS[look_ups - 1] if look_ups <= len(LOOKUP_DELAYS) else LOOKUP_DELAY_MAX)
 
 
-def new_incident(entry, matches):
+def new_incident(entry: PendingCreate, matches: list) -> dict | None:
     """The incident a pending create made, among the incidents of its name (newest first), or None.
 
     Never one the existence search had found; when the answer (without id) carries `created`, the one
@@ -375,14 +375,14 @@ def new_incident(entry, matches):
     return candidates[0] if candidates else None
 
 
-def times_sent(sends):
+def times_sent(sends: int) -> str:
     """How often a create went out, for messages that say it will not go out again."""
     if sends == 1:
         return "it was sent once"
     return f"it was sent {sends} times"
 
 
-def _unconfirmed(entry, why) -> ItemOutcome:
+def _unconfirmed(entry: PendingCreate, why: str) -> ItemOutcome:
     """A pending create that no search could confirm: created without id (a warning), or unknown."""
     result, error = entry.result, entry.error
     if error is None:

@@ -7,6 +7,8 @@ per 200), plans each item (planner.py, pure), resolves only the playbooks of ite
 update, and hands the actions to apply.py. In check mode it stops after the plan.
 """
 
+from __future__ import annotations
+
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.xsoar.connector.plugins.module_utils import field_definitions
@@ -69,7 +71,7 @@ def resolve_playbooks(client, items, existing, task):
     return {reference: api.find_playbook(client, reference) for reference in references}
 
 
-def loaded_plans(client, steps, task):
+def loaded_plans(client, steps: list, task: dict) -> list:
     """The steps with each update planned again against its loaded incident; the loads go
     `parallel_writes` at a time, like the writes (each is another incident)."""
     workers = min(task.get("parallel_writes") or 1, len(steps))
@@ -80,7 +82,7 @@ def loaded_plans(client, steps, task):
     return [(item, action) for (item, _planned), action in zip(steps, actions)]
 
 
-def loaded_plan(client, action, task):
+def loaded_plan(client, action, task: dict):
     """An update planned again against the incident as loaded (GET /incident/load/{id}): a search hit can be
     older than the stored incident (XSOAR 8 searches an index), and its version would then be stale."""
     kept = planner.main_action(action)

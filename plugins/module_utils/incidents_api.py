@@ -39,7 +39,7 @@ PROOF_DELAY_MAX = 5
 WRITE_STAMPS = ("version", "modified", "sortValues", "primaryTerm", "sequenceNumber")
 
 
-def search(client, incident_filter, limit=None):
+def search(client, incident_filter: dict, limit: int | None = None) -> tuple[int, list]:
     """(total, incidents): up to `limit` (all without it) incidents matching a filter, page by page.
 
     Reads until a page comes back empty, `total` is reached, or a page brings no incident not seen
@@ -63,7 +63,7 @@ def search(client, incident_filter, limit=None):
             return max(total, found), incidents if limit is None else incidents[:limit]
 
 
-def search_page(client, incident_filter, page, size):
+def search_page(client, incident_filter: dict, page: int, size: int) -> tuple[int, list]:
     """(total, incidents) of one page; `size` is always sent (the server returns nothing without it)."""
     query = dict(incident_filter, page=page, size=size)
     query.setdefault("sort", NEWEST_FIRST)
@@ -79,7 +79,7 @@ def search_page(client, incident_filter, page, size):
     return total, batch
 
 
-def keep_newest(by_id, incidents):
+def keep_newest(by_id: dict, incidents: list) -> int:
     """Add incidents to {id: incident}, keeping the highest version of an id; returns how many ids were new.
 
     demisto/content PR #40239 (XSUP-50047): the same incident can come back on two pages.
@@ -96,7 +96,7 @@ def keep_newest(by_id, incidents):
     return added
 
 
-def version_of(incident):
+def version_of(incident: dict) -> float:
     version = incident.get("version")
     if isinstance(version, bool) or not isinstance(version, (int, float)):
         return -1
@@ -142,7 +142,7 @@ def create(client, body):
     return (answer.json if isinstance(answer.json, dict) else {}), answer.status
 
 
-def load(client, incident_id):
+def load(client, incident_id: str) -> dict:
     """The incident as stored now: `GET /incident/load/{id}` (XSOAR 6 and 8; documented on XSOAR 8's public
     prefix). Palo Alto's XSOAR Mirroring integration and xsoar-cli load before every update: a search hit
     can be older than the stored incident (XSOAR 8 searches an index), so its version may be stale."""
@@ -155,7 +155,7 @@ def load(client, incident_id):
     return data
 
 
-def update(client, incident, changes):
+def update(client, incident: dict, changes: dict) -> dict:
     """One update: the incident (its id and version) with the changes. XSOAR 6 answers a stale version 409,
     XSOAR 8 400 "DB version conflict": both raise XsoarVersionConflict. Returns the answer's incident."""
     request = dict(incident)
@@ -209,7 +209,7 @@ def update_loaded(client, incident_id: str, changes_for: Callable[[dict], dict],
     raise XsoarVersionConflict(kept_changing(incident_id, loads, conflict), conflict.status)
 
 
-def stored_after(client, incident_id, answer, loaded):
+def stored_after(client, incident_id: str, answer: dict, loaded: dict) -> dict:
     """The incident as stored after an update: the answer when it is that incident at a later version
     (the server's own record of the write), else loaded again."""
     same = isinstance(answer, dict) and str(answer.get("id")) == str(incident_id)
@@ -218,7 +218,7 @@ def stored_after(client, incident_id, answer, loaded):
     return load(client, incident_id)
 
 
-def kept_changing(incident_id, loads, conflict):
+def kept_changing(incident_id: str, loads: list, conflict: XsoarVersionConflict) -> str:
     """The message of an update that met a version conflict on every attempt: what changed between loads."""
     versions = " -> ".join(str(incident.get("version")) for incident in loads)
     fields = changed_fields(loads)
@@ -235,7 +235,7 @@ def kept_changing(incident_id, loads, conflict):
     )
 
 
-def changed_fields(loads):
+def changed_fields(loads: list) -> list:
     """Names of the fields that differ between consecutive loads, but the stamps every write changes."""
     names = set()
     for before, after in zip(loads, loads[1:]):
@@ -252,14 +252,14 @@ def batch_base(client):
     return client.url + LEGACY_API_PREFIX if client.api_key_id else None
 
 
-def batch_body(ids):
+def batch_body(ids: list) -> dict:
     """A batch call's body as real clients send it: a filter with a positive size. Palo Alto's Core REST API
     integration sends `filter: {"size": ...}` and the XSOAR 8 docs `{"page": 0, "size": 50}`; the swagger
     says size 0 means no results, and ids-only calls answered 500 on live servers."""
     return {"ids": list(ids), "all": False, "filter": {"page": 0, "size": len(ids)}}
 
 
-def batch_close(client, ids, close_reason=None, close_notes=None):
+def batch_close(client, ids: list, close_reason: str | None = None, close_notes: str | None = None) -> dict:
     """One batchClose; its answer ({total, notUpdated, data}), which is not proof."""
     body = batch_body(ids)
     if close_reason is not None:
@@ -269,28 +269,28 @@ def batch_close(client, ids, close_reason=None, close_notes=None):
     return answer_object(client.post("/incident/batchClose", body, base=batch_base(client)).json)
 
 
-def batch_delete(client, ids):
+def batch_delete(client, ids: list) -> dict:
     """One batchDelete (documented on XSOAR 8's public API, so under the configured prefix); its answer."""
     return answer_object(client.post("/incident/batchDelete", batch_body(ids)).json)
 
 
-def answer_object(data):
+def answer_object(data) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def acted_on_all(answer, ids):
+def acted_on_all(answer: dict, ids: list) -> bool:
     """Whether a batch answer says every id was affected (total / notUpdated); an answer is not proof."""
     total = answer.get("total")
     not_updated = answer.get("notUpdated")
     return isinstance(total, int) and total >= len(ids) and not not_updated
 
 
-def told(answer):
+def told(answer: dict) -> str:
     """A batch answer in a message: its total and notUpdated, never its incidents."""
     return f"total {answer.get('total')!r}, notUpdated {answer.get('notUpdated')!r}"
 
 
-def close_one(client, incident, close_reason=None, close_notes=None):
+def close_one(client, incident: dict, close_reason: str | None = None, close_notes: str | None = None) -> dict:
     """POST /incident/close for one incident (documented on XSOAR 8's public API), with its loaded version."""
     body = {"id": incident["id"]}
     if isinstance(incident.get("version"), int):
@@ -302,11 +302,11 @@ def close_one(client, incident, close_reason=None, close_notes=None):
     return answer_object(client.post("/incident/close", body, expected=(200, 201), idempotent=False).json)
 
 
-def is_closed(incident):
+def is_closed(incident: dict) -> bool:
     return incident.get("status") in CLOSED_STATUSES
 
 
-def wait_until(client, wait, check, now=time.monotonic):
+def wait_until(client, wait: float, check: Callable[[], bool], now: Callable[[], float] = time.monotonic) -> bool:
     """Call check() until it is true or `wait` seconds are spent (by the clock, or by the pauses, so a test's
     sleep that does not sleep ends too); pauses grow as PROOF_DELAYS. Returns the last check()'s value."""
     started = now()
@@ -332,7 +332,14 @@ class Closed(NamedTuple):
     one_by_one: list
 
 
-def close(client, ids, close_reason=None, close_notes=None, wait=60.0, now=time.monotonic) -> Closed:
+def close(
+    client,
+    ids: list,
+    close_reason: str | None = None,
+    close_notes: str | None = None,
+    wait: float = 60.0,
+    now: Callable[[], float] = time.monotonic,
+) -> Closed:
     """Close incidents and prove it: batchClose, then load each until it reads closed (XSOAR 8 may close
     asynchronously) within `wait` seconds. The ones still open get POST /incident/close each and are read
     again; any still open then raise an error naming them and what the server answered."""
@@ -366,14 +373,14 @@ def close(client, ids, close_reason=None, close_notes=None, wait=60.0, now=time.
     return Closed([closed[incident_id] for incident_id in ids], fallback)
 
 
-def existing(client, ids):
+def existing(client, ids: list) -> list:
     """The ids of these incidents a search by id still finds (any status)."""
     found = search(client, {"id": list(ids)})[1]
     wanted = set(ids)
     return [str(incident.get("id")) for incident in found if str(incident.get("id")) in wanted]
 
 
-def delete(client, ids, wait=60.0, now=time.monotonic):
+def delete(client, ids: list, wait: float = 60.0, now: Callable[[], float] = time.monotonic) -> None:
     """Delete incidents and prove it: batchDelete, then search by id until none is found within `wait`
     seconds (an index may show a deleted incident for a while). Raises an error naming the ones still there."""
     answer = batch_delete(client, ids)
