@@ -124,13 +124,13 @@ def alert_list(payload: Any) -> list[Alert]:
                 alert = json.loads(alert)
             except ValueError as error:
                 raise AnsibleFilterError(
-                    "alert_to_incident: alert %d is a string but not JSON (%s); give a dict or"
-                    " a JSON object such as %s" % (index + 1, error, EXAMPLE)
+                    f"alert_to_incident: alert {index + 1} is a string but not JSON ({error}); give a dict or"
+                    f" a JSON object such as {EXAMPLE}"
                 )
         if not isinstance(alert, dict):
             raise AnsibleFilterError(
-                "alert_to_incident: alert %d is not a dict (got %s); give an alert such as %s"
-                % (index + 1, type(alert).__name__, EXAMPLE)
+                f"alert_to_incident: alert {index + 1} is not a dict (got {type(alert).__name__}); give an alert"
+                f" such as {EXAMPLE}"
             )
         parsed.append(alert)
     return parsed
@@ -238,10 +238,11 @@ def incident_item(
 def check_alerts(alerts: list[Alert], name: str) -> None:
     names = [rule_name(alert) for alert in alerts]
     if not names or not all(names) or (name and len(names) != 1):
+        shown = [rule or "(none)" for rule in names]
         raise AnsibleFilterError(
-            "alert_to_incident: give an alert, or a list of alerts, each with rule.name set (for example %s); a"
-            " fixed name can name only a single alert; got %d alert(s) with the rule names %s"
-            % (EXAMPLE, len(names), [rule or "(none)" for rule in names])
+            "alert_to_incident: give an alert, or a list of alerts, each with rule.name set (for example"
+            f" {EXAMPLE}); a fixed name can name only a single alert; got {len(names)} alert(s) with the rule"
+            f" names {shown}"
         )
 
 

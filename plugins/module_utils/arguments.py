@@ -239,11 +239,9 @@ def validate_connection(params: dict[str, Any]) -> str:
         _check_proxy(params["proxy"])
     timeout = params["timeout"]
     if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
-        raise XsoarInputError(
-            "timeout must be a number of seconds above 0 and at most %d, got %s" % (MAX_TIMEOUT, timeout)
-        )
+        raise XsoarInputError(f"timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT}, got {timeout}")
     if not 0 <= params["retries"] <= MAX_RETRIES:
-        raise XsoarInputError("retries must be between 0 and %d, got %d" % (MAX_RETRIES, params["retries"]))
+        raise XsoarInputError(f"retries must be between 0 and {MAX_RETRIES}, got {params['retries']}")
     max_answer_mb = params.get("max_answer_mb", 64)
     if not 1 <= max_answer_mb <= MAX_ANSWER_MB:
         raise XsoarInputError(
