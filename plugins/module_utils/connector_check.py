@@ -205,7 +205,8 @@ def deployment_of(about, configured):
     """xsoar6, xsoar8-opp or xsoar8-saas (deploymentMode, opp when absent)."""
     if family_of(about, configured) == "xsoar6":
         return "xsoar6"
-    return "xsoar8-%s" % (about.get("deploymentMode") or "opp")
+    mode = about.get("deploymentMode") or "opp"
+    return f"xsoar8-{mode}"
 
 
 def _family_mismatch(client, family):
@@ -285,4 +286,4 @@ def _list_playbooks(client, report):
     except XsoarError as error:
         report.fail("playbooks", str(error))
     report.facts["playbooks"] = sorted(str(playbook.get("name")) for playbook in playbooks)
-    report.ok("playbooks", "POST /playbook/search listed %d playbooks" % len(playbooks))
+    report.ok("playbooks", f"POST /playbook/search listed {len(playbooks)} playbooks")
