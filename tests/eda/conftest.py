@@ -6,6 +6,7 @@ collections path ($XSOAR_EDA_COLLECTIONS) and provides ansible-rulebook in the v
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import secrets
@@ -158,6 +159,20 @@ class Simulator:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def store_incident_dated_tomorrow(state_file: Path, name: str, **fields) -> dict:
+    """While the simulator is down: add to its state an incident dated a day ahead (a server whose
+    clock ran ahead when it stamped it), as the simulator stores incidents."""
+    state = json.loads(state_file.read_text())
+    tomorrow = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+    stamp = tomorrow.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    incident = dict(state["incidents"][-1], id=str(state["next_id"]), name=name, rawName=name, **fields)
+    incident.update(created=stamp, modified=stamp, occurred=stamp)
+    state["incidents"].append(incident)
+    state["next_id"] += 1
+    state_file.write_text(json.dumps(state))
+    return incident
 
 
 def _advanced_headers(key: str) -> dict:

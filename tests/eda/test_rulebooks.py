@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import Simulator, collections_path, installed
+from conftest import Simulator, collections_path, installed, store_incident_dated_tomorrow
 
 HERE = Path(__file__).resolve().parent
 TOKEN = "kibana-webhook-token-1f4e"
@@ -302,3 +302,34 @@ def test_remediation_rulebook_completes_the_waiting_task(saas, tmp_path):
     finally:
         rulebook.stop()
     assert saas.key not in rulebook.output()
+
+
+def test_source_through_an_outage_by_refusal_and_an_incident_dated_tomorrow(tmp_path):
+    """The real ansible-rulebook with the source: the server is killed (refused), an incident dated
+    tomorrow is stored meanwhile, and it comes back on the same port. Every incident fires once."""
+    (tmp_path / "sim").mkdir()
+    first = Simulator(tmp_path / "sim", "xsoar6", state_file=str(tmp_path / "state.json"))
+    servers = [first]
+    rulebook = Rulebook(tmp_path, first, str(HERE / "rulebooks" / "print_new_incidents.yml"), {})
+    try:
+        wait_for(lambda: searched(first), 60, "the source's first poll", rulebook)
+        expected = [first.create("Before the outage", type="Phishing")]
+
+        def fired():
+            return [line for line in rulebook.output().splitlines() if line.startswith("NEW INCIDENT ")]
+
+        wait_for(lambda: len(fired()) >= 1, 60, "the first rule firing", rulebook)
+        first.stop()
+        wait_for(lambda: "connection refused" in rulebook.output(), 60, "a refused poll", rulebook)
+        expected.append(store_incident_dated_tomorrow(tmp_path / "state.json", "Dated tomorrow", type="Phishing"))
+        second = first.restarted()
+        servers.append(second)
+        expected += [second.create("After the outage %d" % index, type="Phishing") for index in range(3)]
+        wait_for(lambda: len(fired()) >= 5, 90, "five rule firings", rulebook)
+        time.sleep(3)  # more polls: nothing fires twice
+        assert sorted(fired()) == sorted("NEW INCIDENT {} {}".format(item["id"], item["name"]) for item in expected)
+    finally:
+        rulebook.stop()
+        for server in servers:
+            server.stop()
+    assert first.key not in rulebook.output()

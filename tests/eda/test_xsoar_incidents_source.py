@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 import logging
 import runpy
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import Simulator, installed
+from conftest import Simulator, installed, store_incident_dated_tomorrow
 import contextlib
 
 INTERVAL = 0.2
@@ -292,20 +290,6 @@ def test_connection_from_the_environment(source, sim, monkeypatch):
 
     run, incident = asyncio.run(scenario())
     assert run.ids() == [incident["id"]]
-
-
-def store_incident_dated_tomorrow(state_file: Path, name: str) -> dict:
-    """While the simulator is down: add to its state an incident dated a day ahead (a server whose
-    clock ran ahead when it stamped it), as the simulator stores incidents."""
-    state = json.loads(state_file.read_text())
-    tomorrow = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
-    stamp = tomorrow.isoformat(timespec="microseconds").replace("+00:00", "Z")
-    incident = dict(state["incidents"][-1], id=str(state["next_id"]), name=name, rawName=name)
-    incident.update(created=stamp, modified=stamp, occurred=stamp)
-    state["incidents"].append(incident)
-    state["next_id"] += 1
-    state_file.write_text(json.dumps(state))
-    return incident
 
 
 def test_an_outage_by_refusal_ends_when_the_server_is_back(source, tmp_path, caplog):
