@@ -333,3 +333,56 @@ def test_source_through_an_outage_by_refusal_and_an_incident_dated_tomorrow(tmp_
         for server in servers:
             server.stop()
     assert first.key not in rulebook.output()
+
+
+def test_kibana_alerts_rulebook_war_room_notes(saas, tmp_path):
+    """alert_incident_war_room: a re-fired alert adds a note to its open incident, a recovery writes
+    the recovery note before the close."""
+    saas.reset()
+    port = free_port()
+    rulebook = Rulebook(
+        tmp_path,
+        saas,
+        "xsoar.connector.kibana_alerts",
+        {
+            "webhook_host": "127.0.0.1",
+            "webhook_port": port,
+            "webhook_token": TOKEN,
+            "alert_incident_war_room": True,
+            "alert_incident_start_investigation": True,
+        },
+    )
+    try:
+
+        def listening():
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", port)) == 0
+
+        wait_for(listening, 60, "the webhook to listen", rulebook)
+        alert = {
+            "rule": {"id": "r-2", "name": "Disk on db", "url": "https://kibana.example.com/r/2"},
+            "alert": {"id": "db-1", "uuid": "u-2", "actionGroup": "threshold met"},
+            "context": {"rule": {"severity": "high"}, "reason": "disk at 97% {{ 7*7 }}"},
+            "date": "2026-12-01T11:00:00.000Z",
+        }
+        assert post(port, json.dumps(alert)) == 200
+        wait_for(lambda: rulebook.playbook_runs() >= 1, 90, "the first playbook run", rulebook)
+        time.sleep(6)  # SaaS: the new incident shows in searches after the index lag
+        alert["date"] = "2026-12-01T11:10:00.000Z"
+        alert["context"]["reason"] = "disk at 99% {{ 7*7 }}"
+        assert post(port, json.dumps(alert)) == 200
+        wait_for(lambda: rulebook.playbook_runs() >= 2, 90, "the second playbook run", rulebook)
+        alert["alert"]["actionGroup"] = "recovered"
+        assert post(port, json.dumps(alert)) == 200
+        wait_for(lambda: not open_incidents(saas, "Disk on db / db-1"), 90, "the incident to be closed", rulebook)
+        [incident] = [stored for stored in saas.incidents() if stored["name"] == "Disk on db / db-1"]
+        room = saas.control("GET", "war_rooms")["war_rooms"][incident["id"]]
+        assert [entry["contents"].splitlines()[0] for entry in room] == [
+            "The alert fired again at 2026-12-01T11:10:00.000Z.",
+            "The alert recovered (closed by xsoar.connector.alert_incident).",
+        ]
+        assert "disk at 99% {{ 7*7 }}" in room[0]["contents"]  # data, never templated
+        assert all(entry["note"] for entry in room)
+    finally:
+        rulebook.stop()
+    assert saas.key not in rulebook.output()
