@@ -387,3 +387,31 @@ def test_kibana_alerts_rulebook_war_room_notes(saas, tmp_path):
     finally:
         rulebook.stop()
     assert saas.key not in rulebook.output()
+
+
+def test_remediation_rulebook_failure_goes_to_the_war_room(saas, tmp_path):
+    """A failed remediation writes its error to the war room and leaves the incident open."""
+    saas.reset()
+    tasks = tmp_path / "remediation.yml"
+    tasks.write_text(
+        "- name: Restart the service\n  ansible.builtin.fail:\n    msg: service did not start {{ '{{' }} 7*7 }}\n"
+    )
+    rulebook = Rulebook(
+        tmp_path,
+        saas,
+        "xsoar.connector.xsoar_remediation",
+        {"xsoar_remediation_tasks": str(tasks), "xsoar_poll_interval": 1},
+    )
+    try:
+        wait_for(lambda: searched(saas), 60, "the source's first poll", rulebook)
+        target = saas.create("Remediation fails", type="Ansible Remediation", createInvestigation=True)
+        wait_for(lambda: rulebook.playbook_runs() >= 1, 90, "the playbook run to end", rulebook)
+        time.sleep(2)
+        [entry] = saas.control("GET", "war_rooms")["war_rooms"][target["id"]]
+        assert entry["contents"].startswith('Remediation by Ansible failed in task "Restart the service"')
+        assert "service did not start" in entry["contents"]
+        assert entry["contents"].endswith("The incident stays open.")
+        assert open_incidents(saas, target["name"])  # left open
+    finally:
+        rulebook.stop()
+    assert saas.key not in rulebook.output()
