@@ -35,6 +35,8 @@ MAX_DEPTH = 100
 KIBANA_RULE_SEVERITY_PLACEHOLDER = 5
 # RFC 3339 exactly as XSOAR's Go server parses it: "T", an upper-case "Z" or an offset, nothing around.
 STRICT_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$")
+# The incident statuses XSOAR counts as closed: done, archived.
+CLOSED_STATUSES = (2, 3)
 
 # Module option -> incident field; these are the fields a task manages (for update and diff).
 OPTION_FIELDS = (
@@ -45,6 +47,10 @@ OPTION_FIELDS = (
     ("custom_fields", "CustomFields"),
     ("occurred", "occurred"),
 )
+
+
+def is_closed(incident):
+    return incident.get("status") in CLOSED_STATUSES
 
 
 def parse_severity(value):

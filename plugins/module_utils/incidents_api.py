@@ -21,11 +21,15 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarResponseError,
     XsoarVersionConflict,
 )
-from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import created_order, names_match
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import (
+    CLOSED_STATUSES,
+    created_order,
+    is_closed,
+    names_match,
+)
 
 PAGE_SIZE = 1000  # the swagger's cap; real servers may cap lower (unpublished): search adapts
 NAMES_PER_SEARCH = 200
-CLOSED_STATUSES = (2, 3)  # done, archived
 NEWEST_FIRST = [{"field": "created", "asc": False}]
 PLAYBOOK_PAGE_SIZE = 100
 # An update that meets a version conflict is re-loaded, re-planned and sent again, at most this often in all.
@@ -116,7 +120,7 @@ def find_by_names(client, names, include_closed=False):
             name = incident.get("name")
             if name not in wanted or not names_match(name, incident):
                 continue
-            if include_closed or incident.get("status") not in CLOSED_STATUSES:
+            if include_closed or not is_closed(incident):
                 wanted[name].append(incident)
     for matches in wanted.values():
         matches.sort(key=created_order, reverse=True)
@@ -300,10 +304,6 @@ def close_one(client, incident: dict, close_reason: str | None = None, close_not
     if close_notes is not None:
         body["closeNotes"] = close_notes
     return answer_object(client.post("/incident/close", body, expected=(200, 201), idempotent=False).json)
-
-
-def is_closed(incident: dict) -> bool:
-    return incident.get("status") in CLOSED_STATUSES
 
 
 def wait_until(client, wait: float, check: Callable[[], bool], now: Callable[[], float] = time.monotonic) -> bool:

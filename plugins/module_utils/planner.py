@@ -11,9 +11,12 @@ check mode stops here, and the diff is built from the plan.
 
 from collections import namedtuple
 
-from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import created_order, same_value
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import (
+    created_order,
+    is_closed,
+    same_value,
+)
 
-CLOSED_STATUSES = (2, 3)  # done, archived
 STATUS_CLOSED = 2
 # Labels the server adds to every incident; the user's labels are managed beside them.
 SERVER_LABEL_TYPES = ("Instance", "Brand")
@@ -34,7 +37,7 @@ DUPLICATE_CLOSE_REASON = "Duplicate"
 
 
 def is_open(incident):
-    return incident.get("status") not in CLOSED_STATUSES
+    return not is_closed(incident)
 
 
 def counted_matches(desired, matches, task):
