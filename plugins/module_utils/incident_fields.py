@@ -303,7 +303,10 @@ def parse_time(value):
     if not match:
         return None
     stamp, fraction, zone = match.groups()
-    text = "{}.{}{}".format(stamp, (fraction or "0")[:6].ljust(6, "0"), "+00:00" if zone in "zZ" else zone)
+    microseconds = (fraction or "0")[:6].ljust(6, "0")
+    if zone in "zZ":
+        zone = "+00:00"
+    text = f"{stamp}.{microseconds}{zone}"
     try:
         return datetime.fromisoformat(text)
     except ValueError:

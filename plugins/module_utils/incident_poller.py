@@ -19,12 +19,10 @@ ahead on one side (or an incident dated tomorrow) can only make the start or the
 which delivers an incident made just before the start or keeps a few more ids, never loses one.
 """
 
-import calendar
-import re
 import time
 from email.utils import mktime_tz, parsedate_tz
 
-from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_fields, incidents_api
 
 DEFAULT_QUERY = "-status:closed"  # XSOAR's own default of the incidents page: the open ones
 DEFAULT_LOOKBACK = 300.0  # demisto-sdk waits up to 300 s for a new incident to become searchable
@@ -34,24 +32,16 @@ DEFAULT_PAGE_SIZE = 100
 # "never modified", so such an incident's time is its `created`.
 NEVER_MODIFIED = 0.0
 
-_RFC3339 = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):?(\d\d))?$")
-
 
 def parse_time(text):
-    """Seconds since the epoch of an RFC 3339 time as XSOAR writes it (nanoseconds, Z or an offset), else None."""
-    match = _RFC3339.match(str(text or "").strip())
-    if not match:
+    """Seconds since the epoch of an RFC 3339 time as XSOAR writes it, else None.
+
+    incident_fields.parse_time reads the text; Go's zero time "0001-01-01T00:00:00Z" is XSOAR's "never".
+    """
+    moment = incident_fields.parse_time(text)
+    if moment is None or moment.year < 1970:
         return None
-    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
-    if year < 1970:  # "0001-01-01T00:00:00Z" is XSOAR's "never"
-        return None
-    seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
-    if match.group(7):
-        seconds += float("0." + match.group(7))
-    if match.group(9):
-        offset = int(match.group(10)) * 3600 + int(match.group(11)) * 60
-        seconds -= offset if match.group(9) == "+" else -offset
-    return seconds
+    return moment.timestamp()
 
 
 def parse_http_date(text):
