@@ -418,16 +418,37 @@ def search_playbooks(client, query=None, page=None, size=None):
     return [playbook for playbook in data.get("playbooks") or [] if isinstance(playbook, dict)], data.get("total")
 
 
-def _searched_playbooks(client, query):
-    """Every playbook a query finds, page by page."""
+def playbook_pages(client, query=None, page_size=PLAYBOOK_PAGE_SIZE):
+    """Every playbook matching `query` (all without one), read page by page.
+
+    Real tenants hold 1000-2300 playbooks and one full listing takes 30-90 s, longer than the
+    default timeout. Paging of /playbook/search is assumed from its page/size fields, so a server
+    that ignores them ends well too: one that sends everything at once is done when its `total`
+    (above a page) is reached; one that repeats its first page is asked once for the whole list.
+    A `total` of one page only is not trusted: it may count the page, not the matches.
+    """
     found = []
+    seen = set()
     page = 0
     while True:
-        batch, total = search_playbooks(client, query, page, PLAYBOOK_PAGE_SIZE)
+        playbooks, total = search_playbooks(client, query, page, page_size)
+        batch = [playbook for playbook in playbooks if playbook.get("id") not in seen]
         found.extend(batch)
+        seen.update(playbook.get("id") for playbook in batch)
+        if not isinstance(total, int):
+            total = 0
         page += 1
-        if len(batch) < PLAYBOOK_PAGE_SIZE or (isinstance(total, int) and len(found) >= total):
+        if not batch and page > 1 and total > len(found):
+            # paging ignored: the whole list at once
+            return search_playbooks(client, query)[0]
+        if len(batch) < page_size or page_size < total <= len(found):
             return found
+
+
+def quoted(value):
+    """A query-language phrase: in double quotes, with quotes and backslashes escaped."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 def find_playbook(client, reference, option="playbook"):
@@ -435,20 +456,18 @@ def find_playbook(client, reference, option="playbook"):
 
     The server's name search matches words, so the exact comparison is made here.
     """
-    quoted = reference.replace("\\", "\\\\").replace('"', '\\"')
-    candidates = _searched_playbooks(client, f'name:"{quoted}"')
+    phrase = quoted(reference)
+    candidates = playbook_pages(client, f"name:{phrase}")
     if not any(playbook.get("name") == reference for playbook in candidates):
-        candidates += [
-            playbook for playbook in _searched_playbooks(client, f'id:"{quoted}"') if playbook not in candidates
-        ]
+        by_id = playbook_pages(client, f"id:{phrase}")
+        candidates += [playbook for playbook in by_id if playbook not in candidates]
     lowered = reference.lower()
     if not any(reference == p.get("id") or lowered == str(p.get("name", "")).lower() for p in candidates):
         # for the message only: one page of playbooks sharing a word, to name the closest ones
-        words = [word.replace("\\", "\\\\").replace('"', '\\"') for word in reference.split()]
+        words = [f"name:{quoted(word)}" for word in reference.split()]
         if words:
-            candidates += search_playbooks(
-                client, " or ".join(f'name:"{word}"' for word in words), 0, PLAYBOOK_PAGE_SIZE
-            )[0]
+            query = " or ".join(words)
+            candidates += search_playbooks(client, query, 0, PLAYBOOK_PAGE_SIZE)[0]
     return resolve_playbook(candidates, reference, option)
 
 

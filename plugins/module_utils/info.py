@@ -9,7 +9,7 @@ from typing import Any
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils import war_room
 from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
-from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import check_name, names_match
 
 # --- xsoar_playbook_info ---------------------------------------------------------------
@@ -50,61 +50,12 @@ def playbook_summary(playbook: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-PLAYBOOK_PAGE_SIZE = 100
-
-
-def playbook_pages(
-    client: Client, query: str | None = None, page_size: int = PLAYBOOK_PAGE_SIZE
-) -> list[dict[str, Any]]:
-    """Every playbook matching `query` (all without one), read page by page.
-
-    Real tenants hold 1000-2300 playbooks and one full listing takes 30-90 s, longer than the
-    default timeout. Paging of /playbook/search is assumed from its page/size fields, so a server
-    that ignores them ends well too: one that sends everything at once is done when its `total`
-    (above a page) is reached; one that repeats its first page is asked once for the whole list.
-    A `total` of one page only is not trusted: it may count the page, not the matches.
-    """
-    found: list[dict[str, Any]] = []
-    seen: set[Any] = set()
-    page = 0
-    while True:
-        data = _playbook_search(client, query, {"page": page, "size": page_size})
-        batch = [p for p in data.get("playbooks") or [] if isinstance(p, dict) and p.get("id") not in seen]
-        found.extend(batch)
-        seen.update(p.get("id") for p in batch)
-        total = data.get("total")
-        if not isinstance(total, int):
-            total = 0
-        page += 1
-        if not batch and page > 1 and total > len(found):
-            whole = _playbook_search(client, query, {})  # paging ignored: the whole list at once
-            return [p for p in whole.get("playbooks") or [] if isinstance(p, dict)]
-        if len(batch) < page_size or page_size < total <= len(found):
-            return found
-
-
-def _playbook_search(client: Client, query: str | None, body: dict[str, Any]) -> dict[str, Any]:
-    if query is not None:
-        body = dict(body, query=query)
-    data = client.post("/playbook/search", body).json
-    if not isinstance(data, dict):
-        raise XsoarResponseError(
-            "POST /playbook/search answered without a JSON object: check that url is the XSOAR API address"
-        )
-    return data
-
-
 def all_playbooks(client: Client) -> list[dict[str, Any]]:
-    return playbook_pages(client)
-
-
-def quoted(value: str) -> str:
-    """A query-language phrase: in double quotes, with quotes and backslashes escaped."""
-    return '"{}"'.format(value.replace("\\", "\\\\").replace('"', '\\"'))
+    return api.playbook_pages(client)
 
 
 def name_query(name: str) -> str:
-    return "name:" + quoted(name)
+    return "name:" + api.quoted(name)
 
 
 def find_playbooks(client: Client, name: str | None, match: str) -> list[dict[str, Any]]:
@@ -114,7 +65,7 @@ def find_playbooks(client: Client, name: str | None, match: str) -> list[dict[st
     no exact match (its tokenising is not documented), every playbook is read before concluding.
     """
     if name is not None and match == "exact":
-        found = [p for p in playbook_pages(client, name_query(name)) if playbook_matches(p, name, match)]
+        found = [p for p in api.playbook_pages(client, name_query(name)) if playbook_matches(p, name, match)]
         if found:
             return found
     return [p for p in all_playbooks(client) if playbook_matches(p, name, match)]
@@ -192,7 +143,7 @@ def folded_query(plan: dict[str, Any]) -> str:
     if plan["name"] is not None:
         parts.append(name_query(plan["name"]))
     if plan["ids"] is not None:
-        parts.append("({})".format(" or ".join("id:" + quoted(i) for i in plan["ids"])))
+        parts.append("({})".format(" or ".join("id:" + api.quoted(i) for i in plan["ids"])))
     if plan["status"] in STATUS_QUERY:
         parts.append(STATUS_QUERY[plan["status"]])
     return " and ".join(parts)

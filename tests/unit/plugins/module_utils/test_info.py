@@ -268,7 +268,7 @@ class PlaybookServer:
 @pytest.mark.parametrize("ignores, requests", [(None, 3), ("size", 1), ("page", 3)])
 def test_playbook_pages(ignores, requests):
     server = PlaybookServer(250, ignores)
-    found = info.playbook_pages(server)
+    found = incidents_api.playbook_pages(server)
     assert [p["id"] for p in found] == [f"p{n}" for n in range(250)]
     assert len(server.bodies) == requests
     if ignores == "page":  # it repeated its first page: asked once for everything
@@ -285,12 +285,12 @@ def test_playbook_pages_total_that_counts_the_page_only():
         return answer
 
     server.post = page_total
-    assert len(info.playbook_pages(server)) == 250
+    assert len(incidents_api.playbook_pages(server)) == 250
 
 
 def test_playbook_pages_exact_multiple_of_the_page_size():
     server = PlaybookServer(200)
-    assert len(info.playbook_pages(server)) == 200
+    assert len(incidents_api.playbook_pages(server)) == 200
     assert len(server.bodies) == 2
 
 
