@@ -91,18 +91,6 @@ class Response:
         self.json = json_data
 
 
-class _OutcomeUnknown(Exception):
-    """The request may have reached the server: re-sending a write could do it twice.
-
-    `resend_safe` is false when the whole request went out and the server is still working on it
-    (a read timeout): a write must then be waited for, never sent again.
-    """
-
-    def __init__(self, message, resend_safe=True):
-        super().__init__(message)
-        self.resend_safe = resend_safe
-
-
 class _NotRetried(XsoarConnectionError):
     """A failure every attempt would meet again: raised at once."""
 
@@ -530,7 +518,7 @@ class Client:
                 response = self._send(method, url, data, content_type)
             except (_NotRetried, _AnswerTooLarge):
                 raise
-            except _OutcomeUnknown as problem:
+            except XsoarOutcomeUnknown as problem:
                 if not idempotent:
                     raise XsoarOutcomeUnknown(self.redact(f"{method} {api_path}: {problem}"), problem.resend_safe)
                 last_problem = str(problem)
@@ -619,7 +607,7 @@ class Client:
         _WATCHED.watchdog = watchdog
         try:
             raw, body = self._exchange(method, url, data, headers)
-        except (XsoarError, _OutcomeUnknown):
+        except XsoarError:
             if watchdog.expired:
                 raise self._deadline_passed() from None
             raise
@@ -650,7 +638,7 @@ class Client:
             return None
 
     def _deadline_passed(self):
-        return _OutcomeUnknown(
+        return XsoarOutcomeUnknown(
             f"the answer from {self.url} did not complete within {self.timeout:g}s (timeout option, the limit for a"
             " whole request: connecting, headers and body); the server may still have processed the request",
             resend_safe=False,
@@ -687,7 +675,7 @@ class Client:
                 f"no connection to {self.url} within {self.timeout:g}s: check the url, firewalls and proxy settings, or raise timeout"
             )
         except rexc.ReadTimeout:
-            raise _OutcomeUnknown(
+            raise XsoarOutcomeUnknown(
                 f"no answer from {self.url} within {self.timeout:g}s (timeout option); the server may still have processed the request",
                 resend_safe=False,
             )
@@ -735,12 +723,12 @@ class Client:
                     raise self._too_large(method, url, f"more than {self.max_answer_mb} MB (no Content-Length)")
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError:
-            raise _OutcomeUnknown(
+            raise XsoarOutcomeUnknown(
                 f"no answer from {self.url} within {self.timeout:g}s (timeout option); the server may still have processed the request",
                 resend_safe=False,
             )
         except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise _OutcomeUnknown(
+            raise XsoarOutcomeUnknown(
                 self.redact(f"connection to {self.url} dropped in the middle of the answer: {_reason(error)}")
             )
 
@@ -780,7 +768,7 @@ class Client:
                 f"connection refused by {host}: nothing listens there; check the host and port in url ({self.url})"
             )
         # Reset or closed after the request went out: the server may have acted on it.
-        return _OutcomeUnknown(self.redact(f"connection to {self.url} dropped without an answer: {reason}"))
+        return XsoarOutcomeUnknown(self.redact(f"connection to {self.url} dropped without an answer: {reason}"))
 
     def _checked(self, response, method, api_path, expected, api_base):
         text = _text(response)
