@@ -11,10 +11,10 @@ from typing import Any, Callable, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from ansible_collections.xsoar.connector.plugins.module_utils.client import (
-    CLOUD_API_PREFIX,
     LEGACY_API_PREFIX,
     Client,
     Response,
+    api_bases,
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarConnectionError,
@@ -174,8 +174,7 @@ def prefix_bases(url: str, api_key_id: str | None, prefix: str) -> tuple:
     """
     if not api_key_id:
         return (url,)
-    public = url + CLOUD_API_PREFIX
-    legacy = url + LEGACY_API_PREFIX
+    public, legacy = api_bases(url, True)
     if prefix == "public":
         return (public,)
     if prefix == "legacy":

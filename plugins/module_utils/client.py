@@ -425,7 +425,8 @@ class Client:
 
     @property
     def api_base(self):
-        return self.url + (CLOUD_API_PREFIX if self.api_key_id else "")
+        """The public API: every call goes there unless it names another base."""
+        return api_bases(self.url, bool(self.api_key_id))[0]
 
     def close(self):
         for session in self._sessions:
@@ -890,6 +891,17 @@ def root_path_hint(status, api_key_id):
         " with HTTP 500: if the server is XSOAR 8 / cloud, set api_key_id (and XSOAR_API_KEY_ID) to the ID shown"
         " beside the key"
     )
+
+
+def api_bases(url: str, xsoar8: bool) -> tuple[str, str]:
+    """(public, legacy) API bases of a server: the one place that chooses an API prefix.
+
+    XSOAR 6 serves its whole API at the root. XSOAR 8 (a key id) serves the public API under
+    /xsoar/public/v1 and the whole server API, the legacy one, under /xsoar.
+    """
+    if not xsoar8:
+        return url, url
+    return url + CLOUD_API_PREFIX, url + LEGACY_API_PREFIX
 
 
 def redirect_message(method, api_path, api_base, status, location):

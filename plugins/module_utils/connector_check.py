@@ -11,7 +11,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils import incidents_a
 from ansible_collections.xsoar.connector.plugins.module_utils import info
 from ansible_collections.xsoar.connector.plugins.module_utils import lifecycle
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import validated_suboptions
-from ansible_collections.xsoar.connector.plugins.module_utils.client import LEGACY_API_PREFIX
+from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarAuthError,
     XsoarError,
@@ -128,7 +128,7 @@ def _self_test(client, report, wait, check_mode, clock=time.monotonic):
 
 
 def _about_base(client, family):
-    return client.url + (LEGACY_API_PREFIX if family == "xsoar8" else "")
+    return api_bases(client.url, family == "xsoar8")[1]
 
 
 def _check_server(client, report):

@@ -14,7 +14,7 @@ import time
 from typing import Callable, NamedTuple
 from urllib.parse import quote
 
-from ansible_collections.xsoar.connector.plugins.module_utils.client import LEGACY_API_PREFIX
+from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarInputError,
     XsoarOutcomeUnknown,
@@ -253,7 +253,7 @@ def batch_base(client):
     """Where batchClose lives: XSOAR 8's public API does not document it (undocumented public routes
     answer 303 on live tenants), so on XSOAR 8 it goes deliberately to the legacy /xsoar prefix,
     which carries the whole server API (demisto-py uses it). XSOAR 6: the server root."""
-    return client.url + LEGACY_API_PREFIX if client.api_key_id else None
+    return api_bases(client.url, bool(client.api_key_id))[1]
 
 
 def batch_body(ids: list) -> dict:
