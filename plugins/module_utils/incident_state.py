@@ -114,28 +114,34 @@ def item_result(item, action, matches, task, playbook_ids, result):
     kept = planner.main_action(action)
     if isinstance(kept, planner.Update):
         result.setdefault("changed_fields", sorted(kept.changes))
-    if (
-        item["state"] == "present"
-        and len(counted) > 1
-        and result.get("incident")
-        and not isinstance(action, planner.Dedupe)
-    ):
-        result["warnings"].append(
-            "%d incidents are named %r; the newest %s one (id %s) was used"
-            % (
-                len(counted),
-                item["name"],
-                "open" if any(planner.is_open(i) for i in counted) else "closed",
-                result["incident"].get("id"),
-            )
-        )
+    if _names_several(item, counted, action, result):
+        result["warnings"].append(_several_warning(item["name"], counted, result["incident"]))
     if task.get("diff", True):
-        result["diff"] = (
-            planner.diff(action, item, playbook_ids.get(item["playbook"]))
-            if result["action"] not in ("failed", "not_attempted", "dropped", "unknown")
-            else {"before": {}, "after": {}}
-        )
+        result["diff"] = {"before": {}, "after": {}}
+        if result["action"] not in NOTHING_WRITTEN:
+            playbook_id = playbook_ids.get(item["playbook"])
+            result["diff"] = planner.diff(action, item, playbook_id)
     return result
+
+
+# Item actions that wrote nothing the diff could show.
+NOTHING_WRITTEN = ("failed", "not_attempted", "dropped", "unknown")
+
+
+def _names_several(item, counted, action, result):
+    """Whether a present item's name matched several incidents (a dedupe says so itself)."""
+    if item["state"] != "present":
+        return False
+    if len(counted) < 2 or not result.get("incident"):
+        return False
+    return not isinstance(action, planner.Dedupe)
+
+
+def _several_warning(name, counted, used):
+    kind = "closed"
+    if any(planner.is_open(incident) for incident in counted):
+        kind = "open"
+    return f"{len(counted)} incidents are named {name!r}; the newest {kind} one (id {used.get('id')}) was used"
 
 
 def single_result(result):
