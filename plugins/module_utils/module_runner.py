@@ -39,9 +39,7 @@ def run_module(module: AnsibleModule, prepare: Prepare, execute: Execute) -> Non
         failure = error
     if failure is not None:
         module.fail_json(msg=str(failure))
-    if not settings["validate_certs"] and settings["url"].startswith("https://"):
-        module.warn(INSECURE_WARNING)
-    client = Client(settings)
+    client = open_client(settings, module.warn)
     try:
         result = execute(client, prepared, module.check_mode)
     except XsoarError as error:
@@ -55,3 +53,10 @@ def run_module(module: AnsibleModule, prepare: Prepare, execute: Execute) -> Non
     if failure is not None:
         module.fail_json(msg=client.redact(failure), **result)
     module.exit_json(**result)
+
+
+def open_client(settings: dict[str, Any], warn: Callable[[str], None], remember_unreachable: bool = True) -> Client:
+    """The client of validated settings, after the warning every entry point gives for unchecked certificates."""
+    if not settings["validate_certs"] and settings["url"].startswith("https://"):
+        warn(INSECURE_WARNING)
+    return Client(settings, remember_unreachable=remember_unreachable)
