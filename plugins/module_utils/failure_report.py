@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Failed tasks -> incident items, for the failure_incident callback (pure functions, no I/O).
 
-The names, details and labels are the failure_incident role's (roles/failure_incident/vars/main.yml),
-so the role and the callback find each other's incidents instead of opening a second one.
+The names, details and labels are built here for the callback and, through the failure_incident filter,
+for the failure_incident role, so both find each other's incidents instead of opening a second one.
 """
 
 from __future__ import annotations
