@@ -11,9 +11,9 @@ description:
   - Builds the incident of a failed task as the C(xsoar.connector.failure_incident) callback builds it, so
     the C(xsoar.connector.failure_incident) role and the callback find each other's incidents instead of
     opening a second one.
-  - The name is C(<name_prefix>: <play> / <task> on <host>), without C( on <host>) when O(per_host) is false.
+  - "The name is C(<name_prefix>: <play> / <task> on <host>), without C( on <host>) when O(per_host) is false.
     A name longer than O(name_max_length) is cut and ends in C( [<8 hex digits of the full name's SHA-1>]),
-    so two long names that differ only at the end stay two incidents.
+    so two long names that differ only at the end stay two incidents."
   - The details are the lines C(Ansible task failed.), C(Play:), C(Task:), C(Host:) (C(Hosts:) for several),
     C(Time:) and C(Error:).
   - The labels are C(Ansible play), C(Ansible task) and C(Ansible host) (the hosts joined with C(, )).
