@@ -27,7 +27,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarOutcomeUnknown,
     XsoarResponseError,
 )
-from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import check_name
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import check_name, is_closed
 
 DEFAULT_MAX_FILE_SIZE_MB = 10
 DEFAULT_READ_LIMIT = 1000
@@ -297,10 +297,6 @@ def entry_base(client: Client) -> str | None:
     """The entry routes exist only under XSOAR 8's legacy /xsoar prefix (the public one answers
     303), the same home as batchClose; XSOAR 6: the server root."""
     return api.batch_base(client)
-
-
-def is_closed(incident: dict) -> bool:
-    return incident.get("status") in api.CLOSED_STATUSES
 
 
 def has_investigation(incident: dict) -> bool:
