@@ -418,7 +418,7 @@ def search_playbooks(client, query=None, page=None, size=None):
     return [playbook for playbook in data.get("playbooks") or [] if isinstance(playbook, dict)], data.get("total")
 
 
-def playbook_pages(client, query=None, page_size=PLAYBOOK_PAGE_SIZE):
+def playbook_pages(client, query: str | None = None, page_size: int = PLAYBOOK_PAGE_SIZE) -> list[dict]:
     """Every playbook matching `query` (all without one), read page by page.
 
     Real tenants hold 1000-2300 playbooks and one full listing takes 30-90 s, longer than the
@@ -427,8 +427,8 @@ def playbook_pages(client, query=None, page_size=PLAYBOOK_PAGE_SIZE):
     (above a page) is reached; one that repeats its first page is asked once for the whole list.
     A `total` of one page only is not trusted: it may count the page, not the matches.
     """
-    found = []
-    seen = set()
+    found: list[dict] = []
+    seen: set = set()
     page = 0
     while True:
         playbooks, total = search_playbooks(client, query, page, page_size)
@@ -445,7 +445,7 @@ def playbook_pages(client, query=None, page_size=PLAYBOOK_PAGE_SIZE):
             return found
 
 
-def quoted(value):
+def quoted(value: str) -> str:
     """A query-language phrase: in double quotes, with quotes and backslashes escaped."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
