@@ -52,7 +52,10 @@ def answer(conn, path, shapes):
         return
     shape = shapes.get(mode.removeprefix("echo-"), "unknown mode " + mode)
     body = json.dumps({"title": "bad request", "detail": f"the key {shape} is not valid"}).encode()
-    head = f"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    head = (
+        "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
     conn.sendall(head.encode() + body)
 
 

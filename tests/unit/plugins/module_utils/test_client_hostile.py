@@ -18,7 +18,10 @@ KEY = "Kq7Zr2Wm9Xv4Tn8Lp3Hs6Jd1Fg5Bc0Ny"
 
 
 class HostileServer:
-    """Accepts connections on 127.0.0.1 and hands each, with its request head, to `respond(conn, head)`."""
+    """Accepts connections on 127.0.0.1 and hands each, with its request head, to `respond(conn, head)`.
+
+    One request per connection: answers say "Connection: close", or a client that kept the connection
+    could send its next request into one this server is closing (a flaky "dropped" instead of the answer)."""
 
     def __init__(self, respond):
         self.respond = respond
@@ -67,7 +70,8 @@ def client_for(url, **changes):
         client_cert=None,
         client_key=None,
         proxy=None,
-        timeout=2.0,
+        # generous: on a loaded machine a canned answer may take seconds; the deadline tests set their own
+        timeout=10.0,
         retries=0,
     )
     settings.update(changes)
@@ -134,7 +138,10 @@ def test_a_body_trickled_until_close_ends_at_the_deadline():
 def echo(text):
     def respond(conn, head):
         body = ('{"title": "bad request", "detail": "' + text + '"}').encode()
-        conn.sendall(b"HTTP/1.1 400 Bad\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        conn.sendall(
+            b"HTTP/1.1 400 Bad\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            % len(body)
+        )
         conn.sendall(body)
 
     return respond
@@ -188,7 +195,10 @@ def test_an_echoed_signature_is_hidden_and_not_kept():
 def json_escaped_echo(conn, head):
     spelled = "".join(f"\\u{ord(char):04x}" for char in KEY)
     body = ('{"total": 1, "data": [{"id": "1", "name": "x", "details": "key ' + spelled + '"}]}').encode()
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+        % len(body)
+    )
     conn.sendall(body)
 
 
@@ -281,7 +291,9 @@ def test_a_300_mb_answer_keeps_memory_within_a_small_multiple_of_the_limit():
 def slow_answer(seconds):
     def respond(conn, head):
         time.sleep(seconds)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+        )
 
     return respond
 
@@ -318,7 +330,7 @@ def refuse_with_date(offset):
         date = email.utils.formatdate(time.time() + offset, usegmt=True).encode()
         body = b'{"reply": {"err_code": 401, "err_msg": "Public API request unauthorized", "err_extra": null}}'
         conn.sendall(
-            b"HTTP/1.1 401 Unauthorized\r\nDate: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            b"HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nDate: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
             % (date, len(body))
             + body
         )
