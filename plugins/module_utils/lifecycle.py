@@ -270,7 +270,9 @@ class _SelfTest:
         seen: dict = {}
 
         def loaded_done() -> bool:
-            loaded = self.guarded(step, "the load", lambda: api.load(self.client, self.incident_id))
+            loaded = self.guarded(
+                step, "the load", lambda: api.load(self.client, str(self.incident_id))
+            )  # known since the find step
             seen.clear()
             seen.update(loaded)
             return done(seen)
