@@ -484,16 +484,13 @@ def resolve_playbook(playbooks, reference, option="playbook"):
         return by_name[0]["id"]
     names = [str(playbook.get("name")) for playbook in playbooks]
     if by_name:
-        raise XsoarInputError(
-            "%s %r names %d playbooks: give the id instead (%s)"
-            % (option, reference, len(by_name), ", ".join(str(p.get("id")) for p in by_name))
-        )
+        ids = ", ".join(str(playbook.get("id")) for playbook in by_name)
+        count = len(by_name)
+        raise XsoarInputError(f"{option} {reference!r} names {count} playbooks: give the id instead ({ids})")
     close_names = difflib.get_close_matches(reference, names, n=3, cutoff=0.4)
-    hint = (
-        ("closest: {}".format(", ".join(repr(n) for n in close_names)))
-        if close_names
-        else ("no playbook the key sees has a similar name")
-    )
+    hint = "no playbook the key sees has a similar name"
+    if close_names:
+        hint = "closest: " + ", ".join(repr(name) for name in close_names)
     raise XsoarInputError(
         f"{option} {reference!r} matches no playbook id or name ({hint}); xsoar_playbook_info lists them"
     )
