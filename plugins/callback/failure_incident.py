@@ -342,16 +342,12 @@ import socket
 import time
 
 from ansible import context
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.playbook.block import Block
 from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_state, war_room
-from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
-    connection_argument_spec,
-    validate_connection,
-)
-from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, Client, redact
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec
+from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, redact
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.failure_report import (
     CLOSE_NOTES,
@@ -366,7 +362,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.failure_report imp
     repeat_note,
     task_label,
 )
-from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import INSECURE_WARNING
+from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import connection_settings, open_client
 
 PREFIX = "xsoar.connector.failure_incident: "
 # A day: far beyond any end of run one would wait for, and a bound on what the option can be set to.
@@ -529,14 +525,11 @@ class CallbackModule(CallbackBase):
             value = self.get_option(option)
             if value not in (None, ""):
                 values[option] = value
-        result = ArgumentSpecValidator(spec).validate(values)
-        if result.errors.errors:
-            raise XsoarError(
-                f"{result.errors.errors[0].msg}: check the [callback_failure_incident] section of ansible.cfg or the XSOAR_* environment"
-            )
-        settings = result.validated_parameters
-        settings["url"] = validate_connection(settings)
-        return settings
+        fix = "check the [callback_failure_incident] section of ansible.cfg or the XSOAR_* environment"
+        return connection_settings(values, spec, fix)
+
+    def _warn(self, message):
+        self._display.warning(PREFIX + message)
 
     def _time_budget(self):
         budget = self.get_option("time_budget")
@@ -571,11 +564,9 @@ class CallbackModule(CallbackBase):
                 "{}; check the [callback_failure_incident] section of ansible.cfg or the"
                 " XSOAR_FAILURE_INCIDENT_* environment".format(ITEM_PREFIX.sub("", str(error)))
             )
-        if not settings["validate_certs"] and settings["url"].startswith("https://"):
-            self._display.warning(PREFIX + INSECURE_WARNING)
         check_mode = bool(context.CLIARGS.get("check"))
         budget = self._time_budget()
-        client = Client(settings)
+        client = open_client(settings, self._warn)
         client.spend_at_most(budget)
         try:
             try:

@@ -157,15 +157,16 @@ except ImportError:
     # ansible-rulebook runs this file by path: make the collection tree it sits in importable.
     sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), *([os.pardir] * 7))))
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
-
-from ansible_collections.xsoar.connector.plugins.module_utils import arguments, client as xsoar_client  # noqa: E402,F811
-from ansible_collections.xsoar.connector.plugins.module_utils import incident_poller  # noqa: E402
+from ansible_collections.xsoar.connector.plugins.module_utils import arguments, incident_poller  # noqa: E402,F811
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (  # noqa: E402
     XsoarAuthError,
     XsoarError,
     XsoarInputError,
     XsoarResponseError,
+)
+from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import (  # noqa: E402
+    connection_settings,
+    open_client,
 )
 
 LOGGER = logging.getLogger("xsoar.connector.xsoar_incidents")
@@ -184,13 +185,10 @@ SOURCE_SPEC = dict(
 def settings_from(args):
     """The validated options (rulebook args, else XSOAR_* environment); ValueError says what to fix."""
     given = {name: value for name, value in (args or {}).items() if name != "eda_feedback_queue"}
-    result = ArgumentSpecValidator(arguments.connection_argument_spec(**SOURCE_SPEC)).validate(given)
-    if result.errors.errors:
-        # the validator's messages name the option, never a secret value
-        raise ValueError(f"xsoar.connector.xsoar_incidents: {result.errors.errors[0].msg}")
-    params = result.validated_parameters
+    spec = arguments.connection_argument_spec(**SOURCE_SPEC)
     try:
-        params["url"] = arguments.validate_connection(params)
+        # the validator's messages name the option, never a secret value
+        params = connection_settings(given, spec)
     except XsoarInputError as error:
         raise ValueError(f"xsoar.connector.xsoar_incidents: {error}")
     for name in ("interval", "lookback", "max_backoff"):
@@ -234,12 +232,8 @@ def fatal_at_start(error):
 async def main(queue, args):
     """Poll XSOAR for ever and put each new incident on `queue` as {"incident": ..., "event": ...}."""
     params = settings_from(args)
-    if not params["validate_certs"] and params["url"].startswith("https://"):
-        LOGGER.warning(
-            "validate_certs is false: the server's certificate is not checked, so the API key can be intercepted"
-        )
     # every poll tries the server again: an outage of any kind ends when the server is back
-    client = xsoar_client.Client(params, remember_unreachable=False)
+    client = open_client(params, LOGGER.warning, remember_unreachable=False)
     tracker = incident_poller.Tracker(params["lookback"], params["modified"], params["replay"])
     failures = 0
     started = False
