@@ -44,9 +44,9 @@ ROOT = Path(__file__).resolve().parent
 # simulator profiles its integration tests run against (the README's support table says the same).
 # The first profile of a release runs every target; the others leave out the targets aliased
 # xsoar/one_profile, whose behaviour does not depend on the deployment (bad input, faults, network,
-# the name lock, secrets, the callback, the README's commands). Between the two releases those run
-# on XSOAR 6 (standard key, plain HTTP) and on SaaS (advanced key, key id, TLS, index lag). sanity and
-# units run on every release.
+# the name lock, secrets, the callback, the README's commands). Between the three releases those run
+# on XSOAR 6 (standard key, plain HTTP), XSOAR 8 on-premises (key id, TLS) and SaaS (advanced key,
+# index lag). sanity and units run on every release.
 CORE_PYTHON = {
     "2.16": "3.11",
     "2.17": "3.11",
@@ -55,10 +55,13 @@ CORE_PYTHON = {
     "2.20": "3.12",
     "2.21": "3.12",
 }
+# 2.19 rewrote templating (roles, filters, extra vars): every target runs on it, against XSOAR 8
+# on-premises (standard key, key id, TLS), the deployment neither 2.16 nor the first 2.21 run uses.
 # The sessions that run every target come first (scripts/ci_lanes.py starts the integration sessions
 # in this order, on two lanes).
 PROFILES = {
     "2.16": ["xsoar8-saas-advanced"],
+    "2.19": ["xsoar8"],
     "2.21": ["xsoar6", "xsoar8", "xsoar8-saas-advanced"],
 }
 ONE_PROFILE_ALIAS = "xsoar/one_profile/"
