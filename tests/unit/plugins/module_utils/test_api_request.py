@@ -13,6 +13,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarOutcomeUnknown,
     XsoarResponseError,
 )
+from ansible_collections.xsoar.connector.tests.unit.plugins.module_utils.connection_values import connection_values
 
 KEY = "k3y-S3CR3T-abcdefghijklmnop"
 
@@ -206,19 +207,7 @@ def test_redacted_walks_keys_and_values():
 
 
 def client_for(server, sleeps, **changes):
-    settings = dict(
-        url=server.url,
-        api_key=KEY,
-        api_key_id=None,
-        api_key_type="standard",
-        validate_certs=True,
-        ca_path=None,
-        client_cert=None,
-        client_key=None,
-        proxy=None,
-        timeout=5.0,
-        retries=3,
-    )
+    settings = connection_values(url=server.url, api_key=KEY, timeout=5.0)
     settings.update(changes)
     return Client(settings, sleep=sleeps.append)
 

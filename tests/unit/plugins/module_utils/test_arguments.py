@@ -6,23 +6,12 @@ import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils import arguments
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
+from ansible_collections.xsoar.connector.tests.unit.plugins.module_utils.connection_values import connection_values
 
 
 def params(**changes):
     """The connection options as AnsibleModule hands them over (defaults applied)."""
-    values = dict(
-        url="https://xsoar.example.com",
-        api_key="secret-key",
-        api_key_id=None,
-        api_key_type="standard",
-        validate_certs=True,
-        ca_path=None,
-        client_cert=None,
-        client_key=None,
-        proxy=None,
-        timeout=30.0,
-        retries=3,
-    )
+    values = connection_values(api_key="secret-key")
     values.update(changes)
     return values
 

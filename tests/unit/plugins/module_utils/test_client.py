@@ -26,24 +26,13 @@ from ansible_collections.xsoar.connector.plugins.module_utils.client import (
     server_message,
     tls_message,
 )
+from ansible_collections.xsoar.connector.tests.unit.plugins.module_utils.connection_values import connection_values
 
 KEY = "k3y-0123456789abcdef"
 
 
 def settings(**changes):
-    values = dict(
-        url="https://xsoar.example.com",
-        api_key=KEY,
-        api_key_id=None,
-        api_key_type="standard",
-        validate_certs=True,
-        ca_path=None,
-        client_cert=None,
-        client_key=None,
-        proxy=None,
-        timeout=30.0,
-        retries=3,
-    )
+    values = connection_values(api_key=KEY)
     values.update(changes)
     return values
 

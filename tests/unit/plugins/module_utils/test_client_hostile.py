@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError
+from ansible_collections.xsoar.connector.tests.unit.plugins.module_utils.connection_values import connection_values
 
 KEY = "Kq7Zr2Wm9Xv4Tn8Lp3Hs6Jd1Fg5Bc0Ny"
 
@@ -60,20 +61,8 @@ class HostileServer:
 
 
 def client_for(url, **changes):
-    settings = dict(
-        url=url,
-        api_key=KEY,
-        api_key_id=None,
-        api_key_type="standard",
-        validate_certs=True,
-        ca_path=None,
-        client_cert=None,
-        client_key=None,
-        proxy=None,
-        # generous: on a loaded machine a canned answer may take seconds; the deadline tests set their own
-        timeout=10.0,
-        retries=0,
-    )
+    # timeout generous: on a loaded machine a canned answer may take seconds; the deadline tests set their own
+    settings = connection_values(url=url, api_key=KEY, timeout=10.0, retries=0)
     settings.update(changes)
     return Client(settings, sleep=lambda seconds: None)
 

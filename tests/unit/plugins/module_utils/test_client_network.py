@@ -15,6 +15,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarError,
     XsoarUnreachableError,
 )
+from ansible_collections.xsoar.connector.tests.unit.plugins.module_utils.connection_values import connection_values
 
 KEY = "Kq7Zr2Wm9Xv4Tn8Lp3Hs6Jd1Fg5Bc0Ny"
 
@@ -62,19 +63,7 @@ class CannedServer:
 
 
 def client_for(url, **changes):
-    settings = dict(
-        url=url,
-        api_key=KEY,
-        api_key_id=None,
-        api_key_type="standard",
-        validate_certs=True,
-        ca_path=None,
-        client_cert=None,
-        client_key=None,
-        proxy=None,
-        timeout=5.0,
-        retries=0,
-    )
+    settings = connection_values(url=url, api_key=KEY, timeout=5.0, retries=0)
     settings.update(changes)
     return Client(settings, sleep=lambda seconds: None)
 

@@ -17,20 +17,13 @@ from ansible_collections.xsoar.connector.plugins.module_utils import incidents_a
 from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarAuthError
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import created_order
+from ansible_collections.xsoar.connector.tests.unit.plugins.module_utils.connection_values import connection_values
 
 KEY = "contract-key-5f1c0a9d7e3b"
 
 
 def client_for(server, api_key_id=None):
-    settings = dict(
-        url=server.url,
-        api_key=KEY,
-        api_key_id=api_key_id,
-        api_key_type="standard",
-        validate_certs=True,
-        timeout=5.0,
-        retries=0,
-    )
+    settings = connection_values(url=server.url, api_key=KEY, api_key_id=api_key_id, timeout=5.0, retries=0)
     return Client(settings, sleep=lambda seconds: None)
 
 

@@ -7,22 +7,11 @@ import pytest
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarResponseError
+from ansible_collections.xsoar.connector.tests.unit.plugins.module_utils.connection_values import connection_values
 
 
 def client_for(server, **changes):
-    settings = dict(
-        url=server.url,
-        api_key="k3y-0123456789abcdef",
-        api_key_id=None,
-        api_key_type="standard",
-        validate_certs=True,
-        ca_path=None,
-        client_cert=None,
-        client_key=None,
-        proxy=None,
-        timeout=5.0,
-        retries=0,
-    )
+    settings = connection_values(url=server.url, timeout=5.0, retries=0)
     settings.update(changes)
     return Client(settings, sleep=lambda seconds: None)
 
