@@ -14,6 +14,7 @@ runs: uv's package cache, and the venvs ansible-test makes for each sanity test 
     nox -t integration                           every integration session (also: sanity, units)
 """
 
+import fcntl
 import glob
 import os
 import shutil
@@ -267,9 +268,28 @@ def tee(session, args, log, cwd, env):
         return process.wait()
 
 
+def ansible_test_key_pair():
+    """The SSH key pair ansible-test makes in ~/.ansible/test on its first integration run, made here once
+    under a lock: two integration sessions starting together on a new machine both ran ssh-keygen, and
+    the second failed ("id_rsa already exists. Overwrite (y/n)?")."""
+    directory = Path.home() / ".ansible" / "test"
+    directory.mkdir(parents=True, exist_ok=True)
+    key = directory / "id_rsa"
+    public = directory / "id_rsa.pub"
+    with open(directory / "id_rsa.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if key.is_file() and public.is_file():
+            return
+        key.unlink(missing_ok=True)
+        public.unlink(missing_ok=True)
+        keygen = ["ssh-keygen", "-m", "PEM", "-q", "-t", "rsa", "-N", "", "-f", str(key)]
+        subprocess.run(keygen, check=True, capture_output=True)
+
+
 def integration(session, core, profile):
     install_core(session, core)
     offline_bootstrap(session)
+    ansible_test_key_pair()
     setup = collection_copy(session)
     workdir = Path(session.create_tmp()) / ("simulator-" + profile)
     shutil.rmtree(workdir, ignore_errors=True)
