@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import gc
 import logging
 import runpy
 import time
-import tracemalloc
 
 import pytest
 
@@ -332,50 +330,3 @@ def test_an_outage_by_refusal_ends_when_the_server_is_back(source, tmp_path, cap
     assert "XSOAR poll succeeded again after" in caplog.text
     assert first.key not in caplog.text
 
-
-@pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
-def test_memory_stays_flat_over_10000_polls_with_an_advanced_key(source, sim, monkeypatch):
-    """Days of polling, squeezed: what the source holds after 10,000 polls (each request signed with
-    the advanced key) is what it held after 1,000. Traced by tracemalloc from poll 500 on, so that
-    what is only in passage (a request's watchdog thread) is in both measures."""
-    poller = source["incident_poller"]
-    real_poll = poller.poll
-    polls = {"count": 0}
-    measured = {}
-
-    def measuring_poll(client, tracker, *args, **kwargs):
-        events = real_poll(client, tracker, *args, **kwargs)
-        polls["count"] += 1
-        count = polls["count"]
-        if count == 500:
-            tracemalloc.start()
-        if count in (1000, 5500, 10000):
-            gc.collect()  # cyclic garbage (a finished watchdog thread) is memory the collector takes back
-            measured[count] = (tracemalloc.get_traced_memory()[0], client.request_count, len(tracker.known))
-        if count == 10000:
-            tracemalloc.stop()
-        return events
-
-    monkeypatch.setattr(poller, "poll", measuring_poll)
-    incidents = [sim.create("Kept in the window %d" % index) for index in range(3)]
-
-    async def scenario():
-        run = Run(source, dict(connection(sim), interval=0.001, replay=True))
-        await run.until(lambda events: len(events) >= 3, timeout=30)
-        while polls["count"] < 10000:
-            assert not run.task.done(), run.task.result()
-            await asyncio.sleep(0.5)
-        await run.stop()
-        return run
-
-    run = asyncio.run(scenario())
-    assert sorted(run.ids()) == sorted(incident["id"] for incident in incidents)  # delivered, once
-    first, middle, last = measured[1000], measured[5500], measured[10000]
-    halves = (middle[0] - first[0], last[0] - middle[0])
-    print(f"traced memory grew {halves[0]} bytes in polls 1,000-5,500, {halves[1]} in 5,500-10,000")
-    assert last[1] - first[1] == 9000  # one search per poll, at the end as at the start
-    assert last[2] == first[2] == 3  # the window's ids, no more
-    # Before signatures were dropped after their request: about 150 bytes per poll, 1.35 MB here. Measured
-    # since: about 88 KB in all, once with 281 bytes in the second half: a one-time cost (a worker thread of
-    # asyncio.to_thread gets a keep-alive session of its own), not a cost per poll.
-    assert sum(halves) < 300_000
