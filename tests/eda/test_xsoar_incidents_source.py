@@ -329,4 +329,3 @@ def test_an_outage_by_refusal_ends_when_the_server_is_back(source, tmp_path, cap
     assert len(answered) >= 3  # polling goes on after the outage
     assert "XSOAR poll succeeded again after" in caplog.text
     assert first.key not in caplog.text
-
