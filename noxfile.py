@@ -63,7 +63,9 @@ CORE_PYTHON = {
 PROFILES = {
     "2.16": ["xsoar8-saas-advanced"],
     "2.19": ["xsoar8"],
-    "2.21": ["xsoar6", "xsoar8", "xsoar8-saas-advanced"],
+    # XSOAR 8 on-premises runs once, on 2.19, with every target (a 2.21 run of it added 6 minutes to CI
+    # and covered nothing 2.19's does not)
+    "2.21": ["xsoar6", "xsoar8-saas-advanced"],
 }
 ONE_PROFILE_ALIAS = "xsoar/one_profile/"
 # the Python of the sessions that need no particular ansible-core
