@@ -16,50 +16,25 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarUnreachableError,
 )
 from ansible_collections.xsoar.connector.tests.unit.plugins.module_utils.connection_values import connection_values
+from ansible_collections.xsoar.connector.tests.unit.plugins.module_utils.raw_server import HostileServer
 
 KEY = "Kq7Zr2Wm9Xv4Tn8Lp3Hs6Jd1Fg5Bc0Ny"
 
 
-class CannedServer:
+def canned_server(status, body, content_type="text/plain", trickle=0.0):
     """Answers every request with one canned HTTP answer; its body is sent at once or a byte at a time."""
+    head = f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
 
-    def __init__(self, status, body, content_type="text/plain", trickle=0.0):
-        self.head = (
-            "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (status, content_type, len(body))
-        ).encode("ascii")
-        self.body, self.trickle = body, trickle
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
-        self.requests = 0
-        threading.Thread(target=self.serve, daemon=True).start()
+    def respond(conn, request_head):
+        if not trickle:
+            conn.sendall(head.encode("ascii") + body)
+            return
+        conn.sendall(head.encode("ascii"))
+        for index in range(len(body)):
+            conn.sendall(body[index : index + 1])
+            time.sleep(trickle)
 
-    def serve(self):
-        while True:
-            try:
-                conn, dummy = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
-
-    def answer(self, conn):
-        with conn:
-            try:
-                conn.recv(65536)
-                self.requests += 1
-                if not self.trickle:
-                    conn.sendall(self.head + self.body)
-                    return
-                conn.sendall(self.head)
-                for index in range(len(self.body)):
-                    conn.sendall(self.body[index : index + 1])
-                    time.sleep(self.trickle)
-            except OSError:
-                pass
-
-    def close(self):
-        self.sock.close()
+    return HostileServer(respond)
 
 
 def client_for(url, **changes):
@@ -93,7 +68,7 @@ OFFSETS = sorted(set(range(80 - len(KEY) - 1, 82)) | set(range(SNIPPET_LENGTH - 
 @pytest.mark.parametrize("offset", OFFSETS)
 def test_an_echoed_key_is_redacted_before_the_cut(status, offset):
     body = ("E" * offset + KEY + "tail " * 50).encode("ascii")
-    message = failure_of(CannedServer(status, body))
+    message = failure_of(canned_server(status, body))
     assert leaked_pieces(message) == [], message
     if offset < 60:
         assert "********" in message
@@ -102,13 +77,13 @@ def test_an_echoed_key_is_redacted_before_the_cut(status, offset):
 @pytest.mark.parametrize("offset", [0, 150, 190])
 def test_an_echoed_key_in_json_or_html_is_redacted(offset):
     json_body = ('{{"title": "bad", "detail": "{}{}"}}'.format("E" * offset, KEY)).encode("ascii")
-    assert leaked_pieces(failure_of(CannedServer(500, json_body, "application/json"))) == []
+    assert leaked_pieces(failure_of(canned_server(500, json_body, "application/json"))) == []
     html_body = ("<html>{}{}</html>".format("E" * offset, KEY)).encode("ascii")
-    assert leaked_pieces(failure_of(CannedServer(500, html_body, "text/html"))) == []
+    assert leaked_pieces(failure_of(canned_server(500, html_body, "text/html"))) == []
 
 
 def test_a_trickling_answer_ends_at_the_deadline():
-    server = CannedServer(200, b'{"total": 0, "data": []}' + b" " * 400, "application/json", trickle=0.1)
+    server = canned_server(200, b'{"total": 0, "data": []}' + b" " * 400, "application/json", trickle=0.1)
     started = time.monotonic()
     message = failure_of(server, timeout=1.0, retries=1)
     took = time.monotonic() - started
@@ -118,7 +93,7 @@ def test_a_trickling_answer_ends_at_the_deadline():
 
 
 def test_a_slow_but_steady_answer_within_the_deadline_is_read():
-    server = CannedServer(200, b'{"total": 0, "data": []}', "application/json", trickle=0.01)
+    server = canned_server(200, b'{"total": 0, "data": []}', "application/json", trickle=0.01)
     client = client_for(server.url, timeout=2.0)
     try:
         assert client.post("/incidents/search", {}).json == {"total": 0, "data": []}
@@ -153,7 +128,7 @@ def test_an_unreachable_server_fails_later_requests_at_once():
 
 
 def test_a_server_that_answers_is_not_unreachable():
-    server = CannedServer(503, b"busy")
+    server = canned_server(503, b"busy")
     client = client_for(server.url, retries=1)
     try:
         with pytest.raises(XsoarConnectionError) as info:
