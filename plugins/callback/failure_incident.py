@@ -407,20 +407,6 @@ def will_be_rescued(task):
     return False
 
 
-def items_failed_message(items, result):
-    """The module's bulk failure message minus its hints at module options and results the callback lacks."""
-    outcomes = result.get("incidents", [])
-    failed = [outcome for outcome in outcomes if outcome.get("failed")]
-    not_run = len([outcome for outcome in outcomes if outcome.get("action") == "not_attempted"])
-    return "%d of %d incidents failed (first: %s: %s)%s" % (
-        len(failed),
-        len(items),
-        failed[0]["name"],
-        failed[0]["msg"],
-        "; %d not attempted" % not_run if not_run else "",
-    )
-
-
 def budget_spent_prefix(client, budget):
     """What a warning starts with when the time budget ended the work ("" when it did not)."""
     if not client.budget_spent:
@@ -581,7 +567,9 @@ class CallbackModule(CallbackBase):
                         (outcome["name"] in to_open, not outcome.get("failed"), outcome["action"] != "not_attempted")
                     )
                 )
-                message = budget_spent_prefix(client, budget) + items_failed_message(items, error.result)
+                message = budget_spent_prefix(client, budget) + incident_state.items_failed_message(
+                    error.result.get("incidents", []), len(items)
+                )
                 raise NotSent(client.redact(message), opening - opened)
             except XsoarError as error:
                 raise XsoarError(client.redact(budget_spent_prefix(client, budget) + str(error)))
@@ -668,8 +656,7 @@ class CallbackModule(CallbackBase):
         for outcome in result.get("incidents", []):
             actions[outcome["action"]] = actions.get(outcome["action"], 0) + 1
             self._display.vvv(PREFIX + "{}: {}".format(outcome["action"], outcome["name"]))
-        summary = ", ".join("%s %d" % (action, count) for action, count in sorted(actions.items()))
-        self._display.v(
-            PREFIX
-            + "%s%s in %d request(s)" % ("check mode, would be: " if check_mode else "", summary, client.request_count)
-        )
+        summary = ", ".join(f"{action} {count}" for action, count in sorted(actions.items()))
+        if check_mode:
+            summary = "check mode, would be: " + summary
+        self._display.v(f"{PREFIX}{summary} in {client.request_count} request(s)")

@@ -249,9 +249,9 @@ def send_create(client, target: Target, body: dict, pending: list, sends: int) -
     if incident is None:
         result = outcome("dropped", {})
         result.warnings.append(
-            "XSOAR accepted the create of %r with HTTP %d and no content: no incident was created. A"
-            " pre-processing rule most likely dropped or merged it; check Settings > Pre-Process Rules"
-            % (target.desired["name"], status)
+            f"XSOAR accepted the create of {target.desired['name']!r} with HTTP {status} and no content: no"
+            " incident was created. A pre-processing rule most likely dropped or merged it; check"
+            " Settings > Pre-Process Rules"
         )
         return result
     result = created_outcome(target.desired, incident)
@@ -317,11 +317,11 @@ def _not_found(client, entry: PendingCreate, task: dict, again: list, look_ups: 
             return send_create(client, entry.target, entry.body, again, entry.sends + 1)
         except XsoarError as problem:
             return failed(problem)
+    plural = "" if look_ups == 1 else "s"
     return failed(
-        "%s; searches by name did not find it (%d look-up%s over %.0fs); %s, and not sent again (that"
-        " could do it twice): its outcome is unknown. Run the task again later (it looks up what exists"
-        " before writing), or raise timeout or wait_for_id"
-        % (error, look_ups, "" if look_ups == 1 else "s", waited, times_sent(entry.sends)),
+        f"{error}; searches by name did not find it ({look_ups} look-up{plural} over {waited:.0f}s);"
+        f" {times_sent(entry.sends)}, and not sent again (that could do it twice): its outcome is unknown."
+        " Run the task again later (it looks up what exists before writing), or raise timeout or wait_for_id",
         action="unknown",
         changed=True,
     )

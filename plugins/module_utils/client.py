@@ -529,7 +529,8 @@ class Client:
             else:
                 if response.status not in RETRY_STATUSES or response.status in expected:
                     return self._checked(response, method, api_path, expected, base)
-                last_problem = "HTTP %d %s" % (response.status, server_message(response.json, _text(response)))
+                server_text = server_message(response.json, _text(response))
+                last_problem = f"HTTP {response.status} {server_text}"
                 if not idempotent and response.status in UNKNOWN_OUTCOME_STATUSES:
                     raise XsoarOutcomeUnknown(
                         self.redact(
@@ -540,10 +541,11 @@ class Client:
                 retry_after = response.headers.get("Retry-After")
             if attempt < attempts:
                 self.sleep(retry_delay(attempt, retry_after))
+        plural = "" if attempts == 1 else "s"
         raise self._given_up(
             self.redact(
-                "%s %s failed after %d attempt%s (retries=%d); last error: %s"
-                % (method, api_path, attempts, "" if attempts == 1 else "s", retries, last_problem)
+                f"{method} {api_path} failed after {attempts} attempt{plural} (retries={retries});"
+                f" last error: {last_problem}"
             ),
             not_connected,
         )
@@ -777,10 +779,11 @@ class Client:
             if looks_like_html(response.headers.get("Content-Type"), text):
                 raise XsoarResponseError(html_message(self.url, response.status, self.api_key_id), response.status)
             if text.strip() and response.json is None:
+                start = text.strip()[:80]
                 raise XsoarResponseError(
                     self.redact(
-                        "%s %s answered HTTP %d with a body that is not JSON (%r): check that url is the XSOAR API address"
-                        % (method, api_path, response.status, text.strip()[:80])  # redacted by _send
+                        f"{method} {api_path} answered HTTP {response.status} with a body that is not JSON"
+                        f" ({start!r}): check that url is the XSOAR API address"
                     ),
                     response.status,
                 )
@@ -802,7 +805,8 @@ class Client:
             )
         hint = root_path_hint(response.status, self.api_key_id)
         raise XsoarResponseError(
-            "%s %s: HTTP %d %s%s" % (method, api_path, response.status, message, hint), response.status
+            f"{method} {api_path}: HTTP {response.status} {message}{hint}",
+            response.status,
         )
 
 
@@ -870,15 +874,15 @@ def html_message(url, status, api_key_id=None):
         # XSOAR 6 serves its web app (HTTP 200, HTML) for every path under /xsoar, so a key id,
         # which selects the XSOAR 8 path /xsoar/public/v1, ends here on XSOAR 6 (not in a 404).
         return (
-            "%s answered HTTP %d with an HTML page, not the JSON API: the url looks like the XSOAR web UI, or, as"
-            " api_key_id is set and so the XSOAR 8 path %s was used, like an XSOAR 6 server, which answers every"
-            " /xsoar path with its web app. XSOAR 6: remove api_key_id (and XSOAR_API_KEY_ID); XSOAR 8 / cloud: use"
-            " the API address https://api-<tenant>..." % (url, status, CLOUD_API_PREFIX)
+            f"{url} answered HTTP {status} with an HTML page, not the JSON API: the url looks like the XSOAR web"
+            f" UI, or, as api_key_id is set and so the XSOAR 8 path {CLOUD_API_PREFIX} was used, like an XSOAR 6"
+            " server, which answers every /xsoar path with its web app. XSOAR 6: remove api_key_id (and"
+            " XSOAR_API_KEY_ID); XSOAR 8 / cloud: use the API address https://api-<tenant>..."
         )
     return (
-        "%s answered HTTP %d with an HTML page, not the JSON API: the url looks like the XSOAR web UI (or a login"
-        " page of a proxy). For XSOAR 8 / cloud use the API address https://api-<tenant>... with api_key_id;"
-        " for XSOAR 6 use the server address itself" % (url, status)
+        f"{url} answered HTTP {status} with an HTML page, not the JSON API: the url looks like the XSOAR web"
+        " UI (or a login page of a proxy). For XSOAR 8 / cloud use the API address https://api-<tenant>..."
+        " with api_key_id; for XSOAR 6 use the server address itself"
     )
 
 
@@ -913,9 +917,9 @@ def redirect_message(method, api_path, api_base, status, location):
             f" answers calls its public API ({CLOUD_API_PREFIX}) does not document this way; it is not the web UI"
         )
     return (
-        "%s %s%s answered HTTP %d (a redirect%s), not the JSON API: the url may be the web UI or a single sign-on"
-        " proxy; use the API address (XSOAR 8 / cloud: https://api-<tenant>... with api_key_id)"
-        % (method, api_base, api_path, status, where)
+        f"{method} {api_base}{api_path} answered HTTP {status} (a redirect{where}), not the JSON API: the url"
+        " may be the web UI or a single sign-on proxy; use the API address (XSOAR 8 / cloud:"
+        " https://api-<tenant>... with api_key_id)"
     )
 
 
@@ -927,13 +931,12 @@ def auth_message(status, server_text, api_key_id):
         return f"authentication failed (HTTP 403, {server_text}). {hint}"
     if api_key_id:
         return (
-            "authentication failed (HTTP %d, %s): XSOAR 8 rejected the key. Check api_key, api_key_id (the ID"
-            " shown beside the key) and api_key_type (standard or advanced, as chosen when the key was made)"
-            % (status, server_text)
+            f"authentication failed (HTTP {status}, {server_text}): XSOAR 8 rejected the key. Check api_key,"
+            " api_key_id (the ID shown beside the key) and api_key_type (standard or advanced, as chosen when"
+            " the key was made)"
         )
-    return "authentication failed (HTTP %d, %s): check api_key; for XSOAR 8 / cloud also set api_key_id" % (
-        status,
-        server_text,
+    return (
+        f"authentication failed (HTTP {status}, {server_text}): check api_key; for XSOAR 8 / cloud also set api_key_id"
     )
 
 

@@ -147,11 +147,9 @@ def prepare(params, diff=True):
             if isinstance(item, dict):
                 check_label_values(item.get("labels"), f"incidents[{index}].labels")
             own = (
-                item
-                if plain_item(item)
-                else validated_suboptions(item or {}, BULK_ITEM_SPEC, "incidents[%d]: " % index)
+                item if plain_item(item) else validated_suboptions(item or {}, BULK_ITEM_SPEC, f"incidents[{index}]: ")
             )
-            raw_items.append((item_with_defaults(own, params), own, "incidents[%d]." % index))
+            raw_items.append((item_with_defaults(own, params), own, f"incidents[{index}]."))
     items = [desired_record(options, own, where) for options, own, where in raw_items]
     duplicates = sorted(name for name, count in Counter(item["name"] for item in items).items() if count > 1)
     if duplicates:
@@ -233,8 +231,8 @@ def check_parallel_writes(count):
         return DEFAULT_PARALLEL_WRITES
     if not 1 <= count <= MAX_PARALLEL_WRITES:
         raise XsoarInputError(
-            "parallel_writes %r is out of range: give how many writes may be in flight at once,"
-            " from 1 (one after the other) to %d" % (count, MAX_PARALLEL_WRITES)
+            f"parallel_writes {count!r} is out of range: give how many writes may be in flight at once,"
+            f" from 1 (one after the other) to {MAX_PARALLEL_WRITES}"
         )
     return count
 

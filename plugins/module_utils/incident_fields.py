@@ -72,12 +72,12 @@ def parse_severity(value):
 
 
 def _severity_help(value):
-    placeholder = (
-        "; %d is Kibana's placeholder for the rule's severity: use rule_severity for that"
-        % KIBANA_RULE_SEVERITY_PLACEHOLDER
-        if not isinstance(value, bool) and str(value).strip() in ("5", "5.0")
-        else ""
-    )
+    placeholder = ""
+    if not isinstance(value, bool) and str(value).strip() in ("5", "5.0"):
+        placeholder = (
+            f"; {KIBANA_RULE_SEVERITY_PLACEHOLDER} is Kibana's placeholder for the rule's severity:"
+            " use rule_severity for that"
+        )
     return (
         f"severity {value!r} is not valid: use Unknown, Informational, Low, Medium, High or Critical"
         f" (any case), or 0, 0.5, 1, 2, 3, 4{placeholder}"
@@ -99,8 +99,8 @@ def check_name(name, option="name", empty_hint="give the incident a name; it is 
         raise XsoarInputError(f"{option} is empty: {empty_hint}")
     if len(name) > MAX_NAME_LENGTH:
         raise XsoarInputError(
-            "%s is %d characters long: shorten it to at most %d characters (XSOAR's limit for incident names)"
-            % (option, len(name), MAX_NAME_LENGTH)
+            f"{option} is {len(name)} characters long: shorten it to at most {MAX_NAME_LENGTH} characters"
+            " (XSOAR's limit for incident names)"
         )
     if name != name.strip():
         raise XsoarInputError(
@@ -133,7 +133,7 @@ def parse_body(body, option="body"):
         try:
             body = json.loads(body, parse_constant=_refuse_constant)
         except RecursionError:
-            raise XsoarInputError("%s is nested deeper than %d levels: flatten it" % (option, MAX_DEPTH))
+            raise XsoarInputError(f"{option} is nested deeper than {MAX_DEPTH} levels: flatten it")
         except ValueError as error:
             raise XsoarInputError(f"{option} is not valid JSON ({error}): give a JSON object or a YAML dict")
     if not isinstance(body, dict):
@@ -155,7 +155,7 @@ def check_json_value(value, option):
     while stack:
         current, depth, where = stack.pop()
         if depth > MAX_DEPTH:
-            raise XsoarInputError("%s is nested deeper than %d levels: flatten it" % (option, MAX_DEPTH))
+            raise XsoarInputError(f"{option} is nested deeper than {MAX_DEPTH} levels: flatten it")
         if isinstance(current, float) and (math.isnan(current) or math.isinf(current)):
             raise XsoarInputError(
                 f"{where} is {current}, which JSON cannot carry (XSOAR refuses it): give a number or a string"
@@ -163,7 +163,7 @@ def check_json_value(value, option):
         if isinstance(current, dict):
             stack.extend((item, depth + 1, f"{where}.{key}") for key, item in current.items())
         elif isinstance(current, (list, tuple)):
-            stack.extend((item, depth + 1, "%s[%d]" % (where, index)) for index, item in enumerate(current))
+            stack.extend((item, depth + 1, f"{where}[{index}]") for index, item in enumerate(current))
 
 
 def validate_body(body, option="body"):
@@ -226,8 +226,8 @@ def check_labels(labels, option="labels"):
             or not all(isinstance(v, str) for v in label.values())
         ):
             raise XsoarInputError(
-                "%s[%d] must be a dict with exactly the string keys type and value, e.g. {type: Source, value: ansible}"
-                % (option, index)
+                f"{option}[{index}] must be a dict with exactly the string keys type and value,"
+                " e.g. {type: Source, value: ansible}"
             )
 
 

@@ -165,18 +165,18 @@ def bulk_result(results):
     summary = {"changed": any(result["changed"] for result in results), "incidents": results, "warnings": warnings}
     if diffs:
         summary["diff"] = diffs
-    failed = [result for result in results if result.get("failed")]
-    if failed:
-        not_run = [result for result in results if result["action"] == "not_attempted"]
-        raise ItemsFailed(
-            "%d of %d incidents failed (first: %s: %s)%s; the incidents list says what happened to each"
-            % (
-                len(failed),
-                len(results),
-                failed[0]["name"],
-                failed[0]["msg"],
-                "; %d not attempted" % len(not_run) if not_run else "",
-            ),
-            summary,
-        )
+    if any(result.get("failed") for result in results):
+        message = items_failed_message(results, len(results))
+        raise ItemsFailed(message + "; the incidents list says what happened to each", summary)
     return summary
+
+
+def items_failed_message(results: list, total: int) -> str:
+    """How many of a bulk's items failed, the first failure, and how many were not attempted."""
+    failed = [result for result in results if result.get("failed")]
+    not_run = [result for result in results if result.get("action") == "not_attempted"]
+    first = failed[0]
+    message = f"{len(failed)} of {total} incidents failed (first: {first['name']}: {first['msg']})"
+    if not_run:
+        message += f"; {len(not_run)} not attempted"
+    return message

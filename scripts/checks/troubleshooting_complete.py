@@ -65,7 +65,10 @@ def source_messages(path):
         if text is None:
             continue
         # a message has words; a 20-character floor leaves out keys, formats and names
-        if len(text) >= 20 and " " in text and "\n" not in text and not text.startswith("^"):
+        if len(text) < 20 or " " not in text or "\n" in text or text.startswith("^"):
+            continue
+        # a frame of values with one word ("... ...: HTTP ... ...") passes another's message on
+        if len(re.findall(r"[A-Za-z]{2,}", text.replace("...", ""))) > 1:
             yield f"{path}:{node.lineno}", text
 
 

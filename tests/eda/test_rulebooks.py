@@ -324,7 +324,7 @@ def test_source_through_an_outage_by_refusal_and_an_incident_dated_tomorrow(tmp_
         expected.append(store_incident_dated_tomorrow(tmp_path / "state.json", "Dated tomorrow", type="Phishing"))
         second = first.restarted()
         servers.append(second)
-        expected += [second.create("After the outage %d" % index, type="Phishing") for index in range(3)]
+        expected += [second.create(f"After the outage {index}", type="Phishing") for index in range(3)]
         wait_for(lambda: len(fired()) >= 5, 90, "five rule firings", rulebook)
         time.sleep(3)  # more polls: nothing fires twice
         assert sorted(fired()) == sorted("NEW INCIDENT {} {}".format(item["id"], item["name"]) for item in expected)

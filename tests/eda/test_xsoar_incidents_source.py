@@ -93,7 +93,7 @@ async def first_poll(sim, run, count=1):
 
 def test_new_incidents_once_each(source, sim, caplog):
     caplog.set_level(logging.DEBUG)
-    old = [sim.create("Before start %d" % index) for index in range(3)]
+    old = [sim.create(f"Before start {index}") for index in range(3)]
     # On SaaS the first poll cannot see them yet (index lag): they are told from new ones by the start,
     # the server's Date header, which has whole seconds; so they are made before the start's second.
     time.sleep(1.1)
@@ -101,7 +101,7 @@ def test_new_incidents_once_each(source, sim, caplog):
     async def scenario():
         run = Run(source, dict(connection(sim), interval=INTERVAL))
         await first_poll(sim, run)
-        new = [await asyncio.to_thread(sim.create, "After start %d" % index, severity=2) for index in range(4)]
+        new = [await asyncio.to_thread(sim.create, f"After start {index}", severity=2) for index in range(4)]
         await run.finish(4)
         return run, new
 
@@ -139,7 +139,7 @@ def test_closed_incidents_are_not_events(source, sim):
 
 @pytest.mark.parametrize("simulator", ["xsoar8-saas-advanced"], indirect=True)
 def test_replay_delivers_existing_ones_once(source, sim):
-    old = [sim.create("Existing %d" % index) for index in range(3)]
+    old = [sim.create(f"Existing {index}") for index in range(3)]
 
     async def scenario():
         run = Run(source, dict(connection(sim), interval=INTERVAL, replay=True))
@@ -207,7 +207,7 @@ def test_pages_through_a_burst(source, sim):
     async def scenario():
         run = Run(source, dict(connection(sim), interval=1.0, page_size=20))
         await first_poll(sim, run)
-        burst = [await asyncio.to_thread(sim.create, "Burst %d" % index) for index in range(45)]
+        burst = [await asyncio.to_thread(sim.create, f"Burst {index}") for index in range(45)]
         await run.finish(45, timeout=20, polls=2)
         return run, burst
 
@@ -315,7 +315,7 @@ def test_an_outage_by_refusal_ends_when_the_server_is_back(source, tmp_path, cap
         second = await asyncio.to_thread(first.restarted)
         servers.append(second)
         await run.until(lambda events: len(events) >= 2)
-        after = [await asyncio.to_thread(second.create, "After the outage %d" % index) for index in range(3)]
+        after = [await asyncio.to_thread(second.create, f"After the outage {index}") for index in range(3)]
         await run.finish(5, timeout=10, polls=3)
         answered = [entry for entry in searches(second) if entry["status"] == 200]
         return run, [before, future] + after, answered

@@ -760,7 +760,7 @@ def test_peak_in_flight_counts_requests_answered_at_once(private_sims):
         "faults",
         {"faults": [{"kind": "slow", "delay": 0.5, "method": "POST", "api_path": "/incident", "times": 3}]},
     )
-    threads = [threading.Thread(target=sim.create, kwargs={"name": "at once %d" % n}) for n in range(3)]
+    threads = [threading.Thread(target=sim.create, kwargs={"name": f"at once {n}"}) for n in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -198,8 +198,8 @@ def settings_from(args):
             )
     if not 1 <= params["page_size"] <= incident_poller.incidents_api.PAGE_SIZE:
         raise ValueError(
-            "xsoar.connector.xsoar_incidents: page_size must be between 1 and %d, got %d"
-            % (incident_poller.incidents_api.PAGE_SIZE, params["page_size"])
+            "xsoar.connector.xsoar_incidents: page_size must be between 1 and"
+            f" {incident_poller.incidents_api.PAGE_SIZE}, got {params['page_size']}"
         )
     if not params["query"].strip():
         raise ValueError(

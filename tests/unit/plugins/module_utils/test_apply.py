@@ -58,7 +58,7 @@ class FakeXsoar:
             incident_id = path.rsplit("/", 1)[1]
             assert path == "/incident/load/" + incident_id
             if incident_id not in self.incidents:
-                raise XsoarResponseError("GET %s: HTTP 400 could not find incident" % path, 400)
+                raise XsoarResponseError(f"GET {path}: HTTP 400 could not find incident", 400)
             return Answer(200, dict(self.incidents[incident_id]))
 
     def _incidents_search(self, payload):
@@ -92,7 +92,7 @@ class FakeXsoar:
             raise XsoarOutcomeUnknown("POST /incident: the gateway answered HTTP 502", resend_safe=True)
         new_id = str(len(self.incidents) + 100)
         incident = dict({"severity": 0, "labels": [{"type": "Instance", "value": ""}]}, **payload)
-        incident.update(id=new_id, version=1, status=1, created="2026-12-01T10:00:%02dZ" % len(self.incidents))
+        incident.update(id=new_id, version=1, status=1, created=f"2026-12-01T10:00:{len(self.incidents):02d}Z")
         self.incidents[new_id] = incident
         if self.index_lag:
             self.hidden[new_id] = self.index_lag
@@ -124,7 +124,7 @@ class FakeXsoar:
         return Answer(200, {"total": len(payload["ids"]), "notUpdated": 0})
 
     def _playbook_search(self, payload):
-        playbooks = [{"id": "pb-%d" % number, "name": "Playbook %d" % number} for number in range(3)]
+        playbooks = [{"id": f"pb-{number}", "name": f"Playbook {number}"} for number in range(3)]
         words = payload.get("query", "").split('"')[1].lower().split()
         found = [p for p in playbooks if all(word in p["name"].lower().split() for word in words)]
         return Answer(200, {"playbooks": found, "total": len(found)})
@@ -166,7 +166,7 @@ def test_create_then_rerun_is_one_request():
 
 
 def test_bulk_rerun_of_many_is_one_request():
-    items = [{"name": "I%d" % number, "playbook": "Playbook 2"} for number in range(300)]
+    items = [{"name": f"I{number}", "playbook": "Playbook 2"} for number in range(300)]
     fake = FakeXsoar()
     run(fake, incidents=items)
     fake.calls = []
@@ -249,7 +249,7 @@ def test_without_close_duplicates_the_newest_is_used_with_a_warning():
 
 
 def test_saas_create_without_id_waits_for_the_index_for_one_and_for_bulk():
-    for options in ({"name": "S"}, {"incidents": [{"name": "S%d" % n} for n in range(5)]}):
+    for options in ({"name": "S"}, {"incidents": [{"name": f"S{n}"} for n in range(5)]}):
         fake = FakeXsoar(no_id=True, index_lag=3)
         result = run(fake, **options)
         incidents = [result["incident"]] if "incident" in result else [item["incident"] for item in result["incidents"]]
@@ -432,7 +432,7 @@ class SlowXsoar(FakeXsoar):
 
 
 def test_parallel_writes_create_every_item_once_and_report_in_order():
-    items = [{"name": "P%02d" % number} for number in range(40)]
+    items = [{"name": f"P{number:02d}"} for number in range(40)]
     fake = SlowXsoar()
     result = run(fake, incidents=items, parallel_writes=4)
     assert [item["name"] for item in result["incidents"]] == [item["name"] for item in items]
@@ -443,7 +443,7 @@ def test_parallel_writes_create_every_item_once_and_report_in_order():
     assert 1 < fake.most_in_flight <= 4
     # and one at a time when asked
     fake = SlowXsoar()
-    run(fake, incidents=[{"name": "Q%d" % number} for number in range(8)], parallel_writes=1)
+    run(fake, incidents=[{"name": f"Q{number}"} for number in range(8)], parallel_writes=1)
     assert fake.most_in_flight == 1
 
 
@@ -464,7 +464,7 @@ def stop_seen(monkeypatch):
 def test_parallel_writes_start_no_more_after_a_failure(stop_seen):
     """P1 fails while P0 is still in flight: P0 finishes and is reported, nothing after P1 is sent."""
     fake = SlowXsoar(delay=0, fail=["P1"], hold={"P0": stop_seen})
-    items = [{"name": "P%d" % number} for number in range(10)]
+    items = [{"name": f"P{number}"} for number in range(10)]
     with pytest.raises(incident_state.ItemsFailed) as error:
         run(fake, incidents=items, parallel_writes=2)
     actions = [item["action"] for item in error.value.result["incidents"]]
@@ -496,7 +496,7 @@ def test_parallel_writes_stop_when_the_server_is_unreachable(stop_seen):
     with pytest.raises(incident_state.ItemsFailed) as error:
         run(
             fake,
-            incidents=[{"name": "U%d" % number} for number in range(20)],
+            incidents=[{"name": f"U{number}"} for number in range(20)],
             parallel_writes=4,
             continue_on_item_error=True,
         )
@@ -508,7 +508,7 @@ def test_parallel_writes_stop_when_the_server_is_unreachable(stop_seen):
 
 @pytest.mark.parametrize("count", [0, 17, -1])
 def test_parallel_writes_out_of_range_is_refused_before_any_request(count):
-    with pytest.raises(incident_state.XsoarError, match="parallel_writes %d is out of range" % count):
+    with pytest.raises(incident_state.XsoarError, match=f"parallel_writes {count} is out of range"):
         incident_state.prepare(params(incidents=[{"name": "A"}], parallel_writes=count))
 
 
@@ -533,7 +533,7 @@ class PlaybookTouches(FakeXsoar):
         if self.touches:
             self.touches -= 1
             stored = self.incidents[answer.json["id"]]
-            stored.update(version=stored["version"] + 1, owner="playbook %d" % stored["version"])
+            stored.update(version=stored["version"] + 1, owner=f"playbook {stored['version']}")
         return answer
 
 

@@ -210,7 +210,7 @@ def test_proxy_with_scheme(proxy, monkeypatch):
 @pytest.mark.parametrize("timeout", [0, 0.0, -1, -0.5, float("nan"), float("inf"), arguments.MAX_TIMEOUT + 1])
 def test_timeout_must_be_positive_and_bounded(timeout):
     # inf used to reach the socket layer and fail there with an OverflowError traceback
-    assert "timeout must be a number of seconds above 0 and at most %d" % arguments.MAX_TIMEOUT in error_of(
+    assert f"timeout must be a number of seconds above 0 and at most {arguments.MAX_TIMEOUT}" in error_of(
         timeout=timeout
     )
 
@@ -223,7 +223,7 @@ def test_timeout_positive_is_accepted(timeout):
 @pytest.mark.parametrize("retries", [-1, arguments.MAX_RETRIES + 1, 100])
 def test_retries_out_of_bounds(retries):
     message = error_of(retries=retries)
-    assert "retries must be between 0 and %d" % arguments.MAX_RETRIES in message
+    assert f"retries must be between 0 and {arguments.MAX_RETRIES}" in message
     assert str(retries) in message
 
 

@@ -319,7 +319,7 @@ def test_gateway_error_to_a_write_is_reported_not_resent(http_server, status):
     with pytest.raises(XsoarOutcomeUnknown) as error:
         client.post("/incident", {"name": "x"}, expected=(200, 201), idempotent=False)
     assert error.value.resend_safe is True
-    assert "HTTP %d" % status in str(error.value)
+    assert f"HTTP {status}" in str(error.value)
     assert len(http_server.requests) == 1 and sleeps == []
 
 

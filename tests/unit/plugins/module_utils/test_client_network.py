@@ -111,7 +111,7 @@ def free_port():
 
 
 def test_an_unreachable_server_fails_later_requests_at_once():
-    client = client_for("http://127.0.0.1:%d" % free_port(), retries=2)
+    client = client_for(f"http://127.0.0.1:{free_port()}", retries=2)
     with pytest.raises(XsoarUnreachableError) as first:
         client.post("/incidents/search", {})
     assert "connection refused" in str(first.value) and "3 attempts" in str(first.value)
@@ -194,7 +194,7 @@ def test_a_chunked_and_compressed_answer_is_read_whole(compressed):
             conn.recv(1)  # until the client hangs up
 
     threading.Thread(target=serve, daemon=True).start()
-    client = client_for("http://127.0.0.1:%d" % sock.getsockname()[1])
+    client = client_for(f"http://127.0.0.1:{sock.getsockname()[1]}")
     try:
         answer = client.post("/incidents/search", {}).json
     finally:

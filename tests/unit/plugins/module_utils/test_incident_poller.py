@@ -17,7 +17,7 @@ T0 = "2026-12-01T10:00:00Z"
 def at(seconds):
     """An RFC 3339 time `seconds` after T0, with nanoseconds as Go servers write them."""
     minutes, second = divmod(seconds, 60)
-    return "2026-12-01T10:%02d:%02d.123456789Z" % (minutes, second)
+    return f"2026-12-01T10:{minutes:02d}:{second:02d}.123456789Z"
 
 
 def incident(ident, created, modified=None, version=1):

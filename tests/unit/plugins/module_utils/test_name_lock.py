@@ -109,7 +109,7 @@ def test_other_names_do_not_wait(tmp_path, holder):
 
 def test_an_unrelated_name_does_not_wait_for_a_big_bulk(tmp_path, holder):
     """A bulk of 2,000 names holds its locks; a run of another name starts at once."""
-    holder(["Bulk incident %d" % n for n in range(2000)], 3.0)
+    holder([f"Bulk incident {n}" for n in range(2000)], 3.0)
     started = time.monotonic()
     with name_lock.names_locked(SERVER, ["Disk full on db1"], 2, directory=str(tmp_path)):
         assert time.monotonic() - started < 0.5
@@ -130,7 +130,7 @@ def test_two_spellings_of_one_server_share_the_lock(tmp_path, holder):
 
 def test_processes_with_their_own_tmpdir_share_the_lock(tmp_path, holder, monkeypatch):
     """Two processes of one controller, each with its own $TMPDIR (as separate AWX jobs have)."""
-    server = "https://tmpdirs-%s.invalid" % uuid.uuid4().hex  # this test's own lock file in the shared directory
+    server = f"https://tmpdirs-{uuid.uuid4().hex}.invalid"  # this test's own lock file in the shared directory
     first, second = tmp_path / "one", tmp_path / "two"
     first.mkdir()
     second.mkdir()
@@ -225,7 +225,7 @@ def test_lock_directory_is_private(tmp_path, monkeypatch):
 
 def test_a_lock_directory_others_can_write_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(name_lock, "SHARED_TEMP", str(tmp_path))
-    path = tmp_path / ("xsoar-connector-locks-%d" % os.getuid())
+    path = tmp_path / f"xsoar-connector-locks-{os.getuid()}"
     path.mkdir(mode=0o777)
     os.chmod(str(path), 0o777)
     with pytest.raises(XsoarError) as info:
@@ -237,7 +237,7 @@ def test_a_symlinked_lock_directory_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(name_lock, "SHARED_TEMP", str(tmp_path))
     target = tmp_path / "elsewhere"
     target.mkdir(mode=0o700)
-    (tmp_path / ("xsoar-connector-locks-%d" % os.getuid())).symlink_to(target)
+    (tmp_path / f"xsoar-connector-locks-{os.getuid()}").symlink_to(target)
     with pytest.raises(XsoarError):
         name_lock.lock_directory()
 
