@@ -345,7 +345,7 @@ from ansible import context
 from ansible.playbook.block import Block
 from ansible.plugins.callback import CallbackBase
 
-from ansible_collections.xsoar.connector.plugins.module_utils import incident_state, war_room
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_flow, war_room
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec
 from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, redact
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
@@ -362,7 +362,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.failure_report imp
     repeat_note,
     task_label,
 )
-from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import connection_settings, open_client
+from ansible_collections.xsoar.connector.plugins.module_utils.connection import connection_settings, open_client
 
 PREFIX = "xsoar.connector.failure_incident: "
 # A day: far beyond any end of run one would wait for, and a bound on what the option can be set to.
@@ -543,7 +543,7 @@ class CallbackModule(CallbackBase):
             start_investigation=False,
         )
         try:
-            prepared = incident_state.prepare(params)
+            prepared = incident_flow.prepare(params)
         except XsoarInputError as error:
             # the items are built here from this plugin's options: name the option, not the item
             raise XsoarInputError(
@@ -556,8 +556,8 @@ class CallbackModule(CallbackBase):
         client.spend_at_most(budget)
         try:
             try:
-                result = incident_state.run(client, prepared, check_mode)
-            except incident_state.ItemsFailed as error:
+                result = incident_flow.run(client, prepared, check_mode)
+            except incident_flow.ItemsFailed as error:
                 self._report(client, error.result, check_mode)
                 to_open = {item["name"] for item in items if item["state"] == "present"}
                 opened = sum(
@@ -567,7 +567,7 @@ class CallbackModule(CallbackBase):
                         (outcome["name"] in to_open, not outcome.get("failed"), outcome["action"] != "not_attempted")
                     )
                 )
-                message = budget_spent_prefix(client, budget) + incident_state.items_failed_message(
+                message = budget_spent_prefix(client, budget) + incident_flow.items_failed_message(
                     error.result.get("incidents", []), len(items)
                 )
                 raise NotSent(client.redact(message), opening - opened)

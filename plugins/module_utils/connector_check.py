@@ -6,9 +6,9 @@ import time
 
 from urllib.parse import urlsplit
 
-from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_flow
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
-from ansible_collections.xsoar.connector.plugins.module_utils import info
+from ansible_collections.xsoar.connector.plugins.module_utils import playbook_info
 from ansible_collections.xsoar.connector.plugins.module_utils import lifecycle
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import validated_suboptions
 from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
@@ -57,11 +57,11 @@ def prepare(params):
     }
     if not incident:
         return dict(self_test, incident=None, list_playbooks=list_playbooks)
-    item = {option: incident.get(option) for option in incident_state.ITEM_OPTIONS}
+    item = {option: incident.get(option) for option in incident_flow.ITEM_OPTIONS}
     item["state"] = "present"
     return dict(
         self_test,
-        incident=incident_state.prepare(dict(item, match_closed=False, update_existing=False)),
+        incident=incident_flow.prepare(dict(item, match_closed=False, update_existing=False)),
         list_playbooks=list_playbooks,
     )
 
@@ -97,7 +97,7 @@ def run(client, plan, check_mode):
         _self_test(client, report, plan["lifecycle_wait"], check_mode)
     if not plan["incident"]:
         return report.result(False)
-    outcome = incident_state.run(client, plan["incident"], check_mode)
+    outcome = incident_flow.run(client, plan["incident"], check_mode)
     report.ok(
         "test_incident",
         "{} incident {!r}{}".format(
@@ -282,7 +282,7 @@ def _check_api(client, report):
 
 def _list_playbooks(client, report):
     try:
-        playbooks = info.all_playbooks(client)
+        playbooks = playbook_info.all_playbooks(client)
     except XsoarError as error:
         report.fail("playbooks", str(error))
     report.facts["playbooks"] = sorted(str(playbook.get("name")) for playbook in playbooks)

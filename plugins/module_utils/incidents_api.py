@@ -451,20 +451,25 @@ def quoted(value: str) -> str:
     return f'"{escaped}"'
 
 
+def name_query(name: str) -> str:
+    """A query for an exact name phrase (the server still matches it by words)."""
+    return "name:" + quoted(name)
+
+
 def find_playbook(client, reference, option="playbook"):
     """A playbook name or id -> its id, with searches for that name (then that id), not the full list.
 
     The server's name search matches words, so the exact comparison is made here.
     """
     phrase = quoted(reference)
-    candidates = playbook_pages(client, f"name:{phrase}")
+    candidates = playbook_pages(client, name_query(reference))
     if not any(playbook.get("name") == reference for playbook in candidates):
         by_id = playbook_pages(client, f"id:{phrase}")
         candidates += [playbook for playbook in by_id if playbook not in candidates]
     lowered = reference.lower()
     if not any(reference == p.get("id") or lowered == str(p.get("name", "")).lower() for p in candidates):
         # for the message only: one page of playbooks sharing a word, to name the closest ones
-        words = [f"name:{quoted(word)}" for word in reference.split()]
+        words = [name_query(word) for word in reference.split()]
         if words:
             query = " or ".join(words)
             candidates += search_playbooks(client, query, 0, PLAYBOOK_PAGE_SIZE)[0]

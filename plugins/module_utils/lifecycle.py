@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xsoar_connector_test's lifecycle self-test: one incident created, found, updated, closed and deleted.
 
-Each write goes through xsoar_incident's own flow (incident_state.run: the existence search, the
+Each write goes through xsoar_incident's own flow (incident_flow.run: the existence search, the
 planner, apply, and the proofs they make), so the self-test proves what the modules do on this
 server, never a second implementation of it. After each write a read-back shows whether the server
 did what the collection assumes. A step where it did not fails with what was sent, what came back
@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_flow
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
@@ -304,8 +304,8 @@ class _SelfTest:
 
 def module_flow(client: Client, name: str, wait: float, **options: object) -> dict:
     """xsoar_incident with these options on the self-test incident (single form, no diff)."""
-    params = dict.fromkeys(incident_state.ITEM_OPTIONS)
+    params = dict.fromkeys(incident_flow.ITEM_OPTIONS)
     params.update(name=name, state="present", start_investigation=False, wait_for_id=wait)
     params.update(options)
-    prepared = incident_state.prepare(params, diff=False)
-    return incident_state.run(client, prepared, False)
+    prepared = incident_flow.prepare(params, diff=False)
+    return incident_flow.run(client, prepared, False)

@@ -7,14 +7,11 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import validate_connection
+from ansible_collections.xsoar.connector.plugins.module_utils.connection import open_client
 from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, Client
-from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
-
-INSECURE_WARNING = "validate_certs is false: the server's certificate is not checked, so the API key can be intercepted"
-
+from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError
 
 # prepare(params) checks a module's own options and returns what execute needs
 Prepare = Callable[[dict[str, Any]], Any]
@@ -54,27 +51,3 @@ def run_module(module: AnsibleModule, prepare: Prepare, execute: Execute) -> Non
     if failure is not None:
         module.fail_json(msg=client.redact(failure), **result)
     module.exit_json(**result)
-
-
-def connection_settings(values: dict[str, Any], spec: dict[str, Any], fix: str = "") -> dict[str, Any]:
-    """Options given outside a module (a callback's, an event source's) -> the settings a Client takes.
-
-    Checked against `spec` as a module's options are, then by the connection rules; XsoarInputError
-    names the option. `fix`, when given, follows the spec's own messages (where to set the option).
-    """
-    result = ArgumentSpecValidator(spec).validate(values)
-    if result.errors.errors:
-        message = result.errors.errors[0].msg
-        if fix:
-            message = f"{message}: {fix}"
-        raise XsoarInputError(message)
-    settings = result.validated_parameters
-    settings["url"] = validate_connection(settings)
-    return settings
-
-
-def open_client(settings: dict[str, Any], warn: Callable[[str], None], remember_unreachable: bool = True) -> Client:
-    """The client of validated settings, after the warning every entry point gives for unchecked certificates."""
-    if not settings["validate_certs"] and settings["url"].startswith("https://"):
-        warn(INSECURE_WARNING)
-    return Client(settings, remember_unreachable=remember_unreachable)

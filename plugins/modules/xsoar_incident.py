@@ -561,17 +561,17 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_flow
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=incident_state.module_argument_spec(),
+        argument_spec=incident_flow.module_argument_spec(),
         supports_check_mode=True,
     )
     # the per-item diffs double a bulk result: built only when the user asks for a diff
-    run_module(module, lambda params: incident_state.prepare(params, diff=module._diff), incident_state.run)
+    run_module(module, lambda params: incident_flow.prepare(params, diff=module._diff), incident_flow.run)
 
 
 if __name__ == "__main__":

@@ -169,18 +169,18 @@ total:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xsoar.connector.plugins.module_utils import info
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_info
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=connection_argument_spec(**info.INCIDENT_INFO_OPTIONS),
-        mutually_exclusive=info.INCIDENT_INFO_EXCLUSIVE,
+        argument_spec=connection_argument_spec(**incident_info.INCIDENT_INFO_OPTIONS),
+        mutually_exclusive=incident_info.INCIDENT_INFO_EXCLUSIVE,
         supports_check_mode=True,
     )
-    run_module(module, info.prepare_incidents, info.run_incidents)
+    run_module(module, incident_info.prepare_incidents, incident_info.run_incidents)
 
 
 if __name__ == "__main__":

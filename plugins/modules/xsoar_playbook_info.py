@@ -82,17 +82,17 @@ playbooks:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xsoar.connector.plugins.module_utils import info
+from ansible_collections.xsoar.connector.plugins.module_utils import playbook_info
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=connection_argument_spec(**info.PLAYBOOK_INFO_OPTIONS),
+        argument_spec=connection_argument_spec(**playbook_info.PLAYBOOK_INFO_OPTIONS),
         supports_check_mode=True,
     )
-    run_module(module, info.prepare_playbooks, info.run_playbooks)
+    run_module(module, playbook_info.prepare_playbooks, playbook_info.run_playbooks)
 
 
 if __name__ == "__main__":

@@ -164,7 +164,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (  #
     XsoarInputError,
     XsoarResponseError,
 )
-from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import (  # noqa: E402
+from ansible_collections.xsoar.connector.plugins.module_utils.connection import (  # noqa: E402
     connection_settings,
     open_client,
 )

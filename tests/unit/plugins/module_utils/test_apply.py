@@ -1,13 +1,13 @@
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""apply and incident_state.run with an in-memory stand-in for the client (no HTTP)."""
+"""apply and incident_flow.run with an in-memory stand-in for the client (no HTTP)."""
 
 import threading
 import time
 
 import pytest
 
-from ansible_collections.xsoar.connector.plugins.module_utils import apply, incident_state
+from ansible_collections.xsoar.connector.plugins.module_utils import apply, incident_flow
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarOutcomeUnknown,
     XsoarResponseError,
@@ -134,7 +134,7 @@ class FakeXsoar:
 
 
 def params(**changes):
-    values = dict.fromkeys(incident_state.module_argument_spec())
+    values = dict.fromkeys(incident_flow.module_argument_spec())
     # one write at a time unless a test says otherwise: the order of the faults above is then the items'
     values.update(
         state="present",
@@ -151,7 +151,7 @@ def params(**changes):
 
 
 def run(fake, check_mode=False, **options):
-    return incident_state.run(fake, incident_state.prepare(params(**options)), check_mode)
+    return incident_flow.run(fake, incident_flow.prepare(params(**options)), check_mode)
 
 
 def test_create_then_rerun_is_one_request():
@@ -285,7 +285,7 @@ def test_failed_gateway_create_is_resent_only_after_the_wait():
 
 def test_timeout_not_found_is_unknown_and_changed_never_resent():
     fake = FakeXsoar(create_faults=["timeout"], index_lag=1000)
-    with pytest.raises(incident_state.ItemsFailed) as error:
+    with pytest.raises(incident_flow.ItemsFailed) as error:
         run(fake, name="T", wait_for_id=2)
     assert error.value.result["action"] == "unknown" and error.value.result["changed"] is True
     assert "its outcome is unknown" in str(error.value) and "not sent again" in str(error.value)
@@ -295,7 +295,7 @@ def test_timeout_not_found_is_unknown_and_changed_never_resent():
 def test_an_unknown_create_says_how_often_it_was_sent():
     # issue 24: it said "not sent again" after four sends
     fake = FakeXsoar(create_faults=["failed"] * 5, index_lag=1000)
-    with pytest.raises(incident_state.ItemsFailed) as error:
+    with pytest.raises(incident_flow.ItemsFailed) as error:
         run(fake, name="G", wait_for_id=1)
     sends = fake.paths().count("/incident")
     assert sends == 4  # the first, and one per retry (3)
@@ -304,14 +304,14 @@ def test_an_unknown_create_says_how_often_it_was_sent():
 
 def test_a_single_send_says_once():
     fake = FakeXsoar(create_faults=["timeout"], index_lag=1000)
-    with pytest.raises(incident_state.ItemsFailed) as error:
+    with pytest.raises(incident_flow.ItemsFailed) as error:
         run(fake, name="T", wait_for_id=1)
     assert "it was sent once, and not sent again" in str(error.value)
 
 
 def test_bulk_unknown_item_is_reported_as_possibly_changed():
     fake = FakeXsoar(create_faults=[None, "timeout"], index_lag=1000)
-    with pytest.raises(incident_state.ItemsFailed) as error:
+    with pytest.raises(incident_flow.ItemsFailed) as error:
         run(fake, incidents=[{"name": "A"}, {"name": "B"}, {"name": "C"}], wait_for_id=1, continue_on_item_error=True)
     items = error.value.result["incidents"]
     assert [item["action"] for item in items] == ["created", "unknown", "created"]
@@ -320,7 +320,7 @@ def test_bulk_unknown_item_is_reported_as_possibly_changed():
 
 def test_unreachable_server_stops_the_bulk_and_reports_the_rest_as_not_attempted():
     fake = FakeXsoar(create_faults=[None, "unreachable"])
-    with pytest.raises(incident_state.ItemsFailed) as error:
+    with pytest.raises(incident_flow.ItemsFailed) as error:
         run(fake, incidents=[{"name": "A"}, {"name": "B"}, {"name": "C"}, {"name": "D"}], continue_on_item_error=True)
     items = error.value.result["incidents"]
     assert [item["action"] for item in items] == ["created", "failed", "not_attempted", "not_attempted"]
@@ -346,15 +346,13 @@ def test_stale_version_gets_the_clear_message():
         raise XsoarResponseError("POST /incident: HTTP 400 DB version conflict", 400)
 
     fake._incident = stale
-    with pytest.raises(
-        incident_state.ItemsFailed, match="changed on the server while this task updated it: 3 attempts"
-    ):
+    with pytest.raises(incident_flow.ItemsFailed, match="changed on the server while this task updated it: 3 attempts"):
         run(fake, name="V", details="b", update_existing=True)
 
 
 def test_close_options_per_item_only_with_closed():
     with pytest.raises(Exception, match=r"incidents\[0\]\.close_reason only applies with state: closed"):
-        incident_state.prepare(params(incidents=[{"name": "a", "close_reason": "Resolved"}]))
+        incident_flow.prepare(params(incidents=[{"name": "a", "close_reason": "Resolved"}]))
 
 
 def test_saas_look_up_never_takes_an_older_incident_of_the_same_name():
@@ -373,7 +371,7 @@ def test_saas_look_up_never_takes_an_older_incident_of_the_same_name():
 
 def test_unknown_creates_stay_unknown_when_the_server_becomes_unreachable():
     fake = FakeXsoar(create_faults=["timeout", "unreachable"])
-    with pytest.raises(incident_state.ItemsFailed) as error:
+    with pytest.raises(incident_flow.ItemsFailed) as error:
         run(fake, incidents=[{"name": "A"}, {"name": "B"}, {"name": "C"}])
     items = error.value.result["incidents"]
     assert [item["action"] for item in items] == ["unknown", "failed", "not_attempted"]
@@ -465,7 +463,7 @@ def test_parallel_writes_start_no_more_after_a_failure(stop_seen):
     """P1 fails while P0 is still in flight: P0 finishes and is reported, nothing after P1 is sent."""
     fake = SlowXsoar(delay=0, fail=["P1"], hold={"P0": stop_seen})
     items = [{"name": f"P{number}"} for number in range(10)]
-    with pytest.raises(incident_state.ItemsFailed) as error:
+    with pytest.raises(incident_flow.ItemsFailed) as error:
         run(fake, incidents=items, parallel_writes=2)
     actions = [item["action"] for item in error.value.result["incidents"]]
     assert actions == ["created", "failed"] + ["not_attempted"] * 8
@@ -493,7 +491,7 @@ class UnreachableOnce(SlowXsoar):
 
 def test_parallel_writes_stop_when_the_server_is_unreachable(stop_seen):
     fake = UnreachableOnce(stop_seen)
-    with pytest.raises(incident_state.ItemsFailed) as error:
+    with pytest.raises(incident_flow.ItemsFailed) as error:
         run(
             fake,
             incidents=[{"name": f"U{number}"} for number in range(20)],
@@ -508,8 +506,8 @@ def test_parallel_writes_stop_when_the_server_is_unreachable(stop_seen):
 
 @pytest.mark.parametrize("count", [0, 17, -1])
 def test_parallel_writes_out_of_range_is_refused_before_any_request(count):
-    with pytest.raises(incident_state.XsoarError, match=f"parallel_writes {count} is out of range"):
-        incident_state.prepare(params(incidents=[{"name": "A"}], parallel_writes=count))
+    with pytest.raises(incident_flow.XsoarError, match=f"parallel_writes {count} is out of range"):
+        incident_flow.prepare(params(incidents=[{"name": "A"}], parallel_writes=count))
 
 
 # --- issue 20: proven writes ---------------------------------------------------------------------
@@ -559,7 +557,7 @@ def test_version_conflict_reloads_replans_and_retries():
 
 def test_version_conflict_on_every_attempt_says_what_kept_changing():
     fake = PlaybookTouches(9, incidents=[{"id": "1", "name": "Busy", "status": 1, "version": 2, "details": "a"}])
-    with pytest.raises(incident_state.ItemsFailed) as error:
+    with pytest.raises(incident_flow.ItemsFailed) as error:
         run(fake, name="Busy", details="second", update_existing=True)
     message = str(error.value)
     assert "3 attempts, each answered with a version conflict (HTTP 400)" in message
@@ -627,7 +625,7 @@ def test_close_the_batch_call_ignored_falls_back_to_closing_one_by_one():
 def test_close_never_done_fails_naming_the_incident_and_the_answers():
     fake = IgnoresBatchWithoutSize(lies=True, incidents=[{"id": "1", "name": "C", "status": 1, "version": 4}])
     fake._incident_close = lambda payload: Answer(200, dict(fake.incidents["1"]))
-    with pytest.raises(incident_state.ItemsFailed) as error:
+    with pytest.raises(incident_flow.ItemsFailed) as error:
         run(fake, name="C", state="closed", wait_for_id=3)
     message = str(error.value)
     assert "XSOAR did not close incidents 1: POST /incident/batchClose answered total 1, notUpdated 0" in message
@@ -639,7 +637,7 @@ def test_close_never_done_fails_naming_the_incident_and_the_answers():
 
 def test_delete_not_done_fails_loudly_naming_the_incident():
     fake = IgnoresBatchWithoutSize(incidents=[{"id": "1", "name": "G", "status": 1, "version": 1}])
-    with pytest.raises(incident_state.ItemsFailed, match="XSOAR did not delete incidents 1: .* answered total 0"):
+    with pytest.raises(incident_flow.ItemsFailed, match="XSOAR did not delete incidents 1: .* answered total 0"):
         run(fake, name="G", state="absent")
     assert "1" in fake.incidents
 

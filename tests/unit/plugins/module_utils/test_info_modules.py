@@ -5,7 +5,8 @@
 import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api
-from ansible_collections.xsoar.connector.plugins.module_utils import info
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_info
+from ansible_collections.xsoar.connector.plugins.module_utils import playbook_info
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
 
 
@@ -74,7 +75,7 @@ def incident_params(**changes):
 
 
 def run(client, **changes):
-    return info.run_incidents(client, info.prepare_incidents(incident_params(**changes)), False)
+    return incident_info.run_incidents(client, incident_info.prepare_incidents(incident_params(**changes)), False)
 
 
 PLAYBOOKS = [
@@ -85,8 +86,8 @@ PLAYBOOKS = [
 
 
 def test_playbooks_all_with_id_name_tags_only():
-    result = info.run_playbooks(
-        FakeClient(playbooks=PLAYBOOKS), info.prepare_playbooks({"name": None, "match": "exact"}), False
+    result = playbook_info.run_playbooks(
+        FakeClient(playbooks=PLAYBOOKS), playbook_info.prepare_playbooks({"name": None, "match": "exact"}), False
     )
     assert result["changed"] is False
     assert result["playbooks"] == [
@@ -107,26 +108,28 @@ def test_playbooks_all_with_id_name_tags_only():
     ],
 )
 def test_playbook_name_filters(name, match, ids):
-    plan = info.prepare_playbooks({"name": name, "match": match})
-    assert [p["id"] for p in info.run_playbooks(FakeClient(playbooks=PLAYBOOKS), plan, True)["playbooks"]] == ids
+    plan = playbook_info.prepare_playbooks({"name": name, "match": match})
+    assert [
+        p["id"] for p in playbook_info.run_playbooks(FakeClient(playbooks=PLAYBOOKS), plan, True)["playbooks"]
+    ] == ids
 
 
 def test_playbook_empty_name_is_an_error():
     with pytest.raises(XsoarInputError, match="name is empty"):
-        info.prepare_playbooks({"name": "  ", "match": "exact"})
+        playbook_info.prepare_playbooks({"name": "  ", "match": "exact"})
 
 
 def test_incident_filter_from_options():
-    plan = info.prepare_incidents(
+    plan = incident_info.prepare_incidents(
         incident_params(query="type:Phishing", status="open", sort="modified", sort_order="asc")
     )
     # with a query the server ignores the other filter fields: status goes into the query
-    assert info.incident_filter(plan) == {
+    assert incident_info.incident_filter(plan) == {
         "sort": [{"field": "modified", "asc": True}],
         "query": "(type:Phishing) and -status:closed",
     }
-    plan = info.prepare_incidents(incident_params(ids=["1", "2"], status="closed"))
-    assert info.incident_filter(plan) == {
+    plan = incident_info.prepare_incidents(incident_params(ids=["1", "2"], status="closed"))
+    assert incident_info.incident_filter(plan) == {
         "sort": [{"field": "created", "asc": False}],
         "id": ["1", "2"],
         "status": [2, 3],
@@ -205,12 +208,12 @@ def test_fields_select_keys():
 )
 def test_incident_option_errors(changes, message):
     with pytest.raises(XsoarInputError, match=message):
-        info.prepare_incidents(incident_params(**changes))
+        incident_info.prepare_incidents(incident_params(**changes))
 
 
 def test_empty_incident_name_hint_fits_a_lookup():
     with pytest.raises(XsoarInputError, match="name is empty: give the incident name to look up, or leave name out"):
-        info.prepare_incidents(incident_params(name=" "))
+        incident_info.prepare_incidents(incident_params(name=" "))
 
 
 @pytest.mark.parametrize(
@@ -224,9 +227,9 @@ def test_empty_incident_name_hint_fits_a_lookup():
     ],
 )
 def test_folded_query(changes, query):
-    plan = dict(info.prepare_incidents(incident_params()), **changes)
-    assert info.folded_query(plan) == query
-    assert info.incident_filter(plan) == {"sort": [{"field": "created", "asc": False}], "query": query}
+    plan = dict(incident_info.prepare_incidents(incident_params()), **changes)
+    assert incident_info.folded_query(plan) == query
+    assert incident_info.incident_filter(plan) == {"sort": [{"field": "created", "asc": False}], "query": query}
 
 
 def test_query_with_status_keeps_the_total_true_when_the_server_ignores_it():
@@ -296,7 +299,7 @@ def test_playbook_pages_exact_multiple_of_the_page_size():
 
 def test_exact_playbook_name_is_one_search():
     server = PlaybookServer(5)
-    found = info.find_playbooks(server, "Playbook 3", "exact")
+    found = playbook_info.find_playbooks(server, "Playbook 3", "exact")
     assert [p["id"] for p in found] == ["p3"]
     assert server.bodies == [{"page": 0, "size": 100, "query": 'name:"Playbook 3"'}]
 
@@ -312,7 +315,7 @@ def test_exact_playbook_name_missed_by_the_search_reads_everything():
         return original(path, payload)
 
     server.post = search_finds_nothing
-    assert [p["id"] for p in info.find_playbooks(server, "Playbook 3", "exact")] == ["p3"]
+    assert [p["id"] for p in playbook_info.find_playbooks(server, "Playbook 3", "exact")] == ["p3"]
     assert [b.get("query") for b in server.bodies] == ['name:"Playbook 3"', None]
 
 

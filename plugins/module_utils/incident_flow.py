@@ -18,7 +18,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils import planner
 from ansible_collections.xsoar.connector.plugins.module_utils.apply import apply, outcome
 
 # prepare, module_argument_spec and ITEM_OPTIONS are entry points of this module (the callback plugin,
-# EDA content and connector_check call incident_state.prepare); they live in desired.py.
+# EDA content and connector_check call incident_flow.prepare); they live in desired.py.
 from ansible_collections.xsoar.connector.plugins.module_utils.desired import (  # noqa: F401 pylint: disable=unused-import
     ITEM_OPTIONS,
     module_argument_spec,

@@ -1,15 +1,15 @@
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""incident_state.prepare: task-level checks made before any request."""
+"""incident_flow.prepare: task-level checks made before any request."""
 
 import pytest
 
-from ansible_collections.xsoar.connector.plugins.module_utils import incident_state
+from ansible_collections.xsoar.connector.plugins.module_utils import incident_flow
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
 
 
 def params(**changes):
-    values = dict.fromkeys(incident_state.module_argument_spec())
+    values = dict.fromkeys(incident_flow.module_argument_spec())
     values.update(
         state="present",
         start_investigation=False,
@@ -24,7 +24,7 @@ def params(**changes):
 @pytest.mark.parametrize("option", ["close_reason", "close_notes"])
 def test_close_options_without_a_close(option):
     with pytest.raises(XsoarInputError) as error:
-        incident_state.prepare(params(name="n", **{option: "Resolved"}))
+        incident_flow.prepare(params(name="n", **{option: "Resolved"}))
     message = str(error.value)
     assert message.startswith(f"{option} only applies with state: closed")
     assert "set state: closed" in message and f"remove {option}" in message
@@ -32,15 +32,15 @@ def test_close_options_without_a_close(option):
 
 def test_close_options_without_a_closed_item_in_bulk():
     with pytest.raises(XsoarInputError, match="close_reason only applies with state: closed"):
-        incident_state.prepare(
+        incident_flow.prepare(
             params(close_reason="Resolved", incidents=[{"name": "a"}, {"name": "b", "state": "absent"}])
         )
 
 
 def test_close_options_with_a_close():
-    plan = incident_state.prepare(params(name="n", state="closed", close_reason="Resolved", close_notes="done"))
+    plan = incident_flow.prepare(params(name="n", state="closed", close_reason="Resolved", close_notes="done"))
     assert (plan["items"][0]["close_reason"], plan["items"][0]["close_notes"]) == ("Resolved", "done")
-    plan = incident_state.prepare(
+    plan = incident_flow.prepare(
         params(
             close_reason="Resolved",
             incidents=[
@@ -57,7 +57,7 @@ def test_close_options_with_a_close():
 
 def test_argument_spec_leaves_suboptions_to_prepare():
     # a sub-spec in AnsibleModule's hands unmasks the API key on a string label (arguments.without_suboptions)
-    spec = incident_state.module_argument_spec()
+    spec = incident_flow.module_argument_spec()
     assert spec["labels"] == dict(type="list", elements="dict")
     assert spec["incidents"] == dict(type="list", elements="dict")
     assert spec["api_key"]["no_log"] is True
@@ -84,11 +84,11 @@ def test_argument_spec_leaves_suboptions_to_prepare():
 )
 def test_bulk_items_are_validated_like_options(item, message):
     with pytest.raises(XsoarInputError, match=message):
-        incident_state.prepare(params(incidents=[{"name": "a"}, item]))
+        incident_flow.prepare(params(incidents=[{"name": "a"}, item]))
 
 
 def test_bulk_items_are_converted_and_inherit_the_task_options():
-    plan = incident_state.prepare(
+    plan = incident_flow.prepare(
         params(
             severity="high",
             incidents=[
@@ -106,23 +106,23 @@ def test_bulk_items_are_converted_and_inherit_the_task_options():
 
 def test_single_form_labels_are_validated():
     with pytest.raises(XsoarInputError, match="^missing required arguments: value found in labels"):
-        incident_state.prepare(params(name="n", labels=[{"type": "Source"}]))
-    plan = incident_state.prepare(params(name="n", labels=[{"type": "Port", "value": 443}]))
+        incident_flow.prepare(params(name="n", labels=[{"type": "Source"}]))
+    plan = incident_flow.prepare(params(name="n", labels=[{"type": "Port", "value": 443}]))
     assert plan["items"][0]["fields"]["labels"] == [{"type": "Port", "value": "443"}]
 
 
 def test_name_must_be_one_string():
     with pytest.raises(XsoarInputError, match="^name must be one string, got a list"):
-        incident_state.prepare(params(name=["a", "b"]))
+        incident_flow.prepare(params(name=["a", "b"]))
     with pytest.raises(XsoarInputError, match=r"^incidents\[0\]\.name must be one string, got a list"):
-        incident_state.prepare(params(incidents=[{"name": ["a", "b"]}]))
-    assert incident_state.prepare(params(name=2026))["items"][0]["name"] == "2026"
+        incident_flow.prepare(params(incidents=[{"name": ["a", "b"]}]))
+    assert incident_flow.prepare(params(name=2026))["items"][0]["name"] == "2026"
 
 
 def test_wait_for_id_is_bounded():
     with pytest.raises(XsoarInputError, match="^wait_for_id -1 is out of range"):
-        incident_state.prepare(params(name="n", wait_for_id=-1))
-    assert incident_state.prepare(params(name="n", wait_for_id=5))["task"]["wait_for_id"] == 5
+        incident_flow.prepare(params(name="n", wait_for_id=-1))
+    assert incident_flow.prepare(params(name="n", wait_for_id=5))["task"]["wait_for_id"] == 5
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_wait_for_id_is_bounded():
 )
 def test_a_label_given_as_a_list_is_refused_not_stored_as_its_text(labels, message):
     with pytest.raises(XsoarInputError) as info:
-        incident_state.prepare(params(name="n", labels=labels))
+        incident_flow.prepare(params(name="n", labels=labels))
     assert message in str(info.value)
     assert "several labels of the same type" in str(info.value)
 
@@ -143,10 +143,10 @@ def test_a_label_given_as_a_list_is_refused_not_stored_as_its_text(labels, messa
 def test_a_bulk_label_given_as_a_list_is_refused():
     items = [{"name": "a"}, {"name": "b", "labels": [{"type": "Host", "value": ["db1"]}]}]
     with pytest.raises(XsoarInputError) as info:
-        incident_state.prepare(params(incidents=items))
+        incident_flow.prepare(params(incidents=items))
     assert "incidents[1].labels[0].value is a list" in str(info.value)
 
 
 def test_a_label_value_given_as_a_number_is_sent_as_its_text():
-    prepared = incident_state.prepare(params(name="n", labels=[{"type": "Port", "value": 443}]))
+    prepared = incident_flow.prepare(params(name="n", labels=[{"type": "Port", "value": 443}]))
     assert prepared["items"][0]["fields"]["labels"] == [{"type": "Port", "value": "443"}]
