@@ -109,7 +109,7 @@ def apply(client, steps, task, known=None, now=time.monotonic):
         if stop is not None:
             return outcome("not_attempted", {}, msg=f"not attempted: {stop}")
         try:
-            result = write(client, Target(desired, index, known.get(desired["name"], ())), action, pending, task)
+            result = write(client, Target(desired, index, known.get(desired.name, ())), action, pending, task)
         except XsoarUnreachableError as error:
             run.stopped("the server was unreachable at an earlier item", error)
             return failed(error)
@@ -249,7 +249,7 @@ def send_create(client, target: Target, body: dict, pending: list, sends: int) -
     if incident is None:
         result = outcome("dropped", {})
         result.warnings.append(
-            f"XSOAR accepted the create of {target.desired['name']!r} with HTTP {status} and no content: no"
+            f"XSOAR accepted the create of {target.desired.name!r} with HTTP {status} and no content: no"
             " incident was created. A pre-processing rule most likely dropped or merged it; check"
             " Settings > Pre-Process Rules"
         )
@@ -265,7 +265,7 @@ def created_outcome(desired: dict, incident: dict) -> ItemOutcome:
     if not planner.is_open(incident):
         result = outcome("created_closed", incident)
         result.warnings.append(
-            f"XSOAR created {desired['name']!r} already closed (status {incident.get('status')}): a pre-process"
+            f"XSOAR created {desired.name!r} already closed (status {incident.get('status')}): a pre-process"
             " rule (Close, Link and close) most likely closed it. Without match_closed: true every run opens"
             " another one; set match_closed: true, or change the rule (Settings > Pre-Process Rules)"
         )
@@ -308,7 +308,7 @@ def _not_found(client, entry: PendingCreate, task: dict, again: list, look_ups: 
         warned.warnings.append(
             "XSOAR created {!r} but answered without its id, and no search found it within {:g}s"
             " (wait_for_id): raise wait_for_id; a re-run finds it and creates nothing".format(
-                entry.target.desired["name"], task["wait_for_id"]
+                entry.target.desired.name, task["wait_for_id"]
             )
         )
         return warned
@@ -348,11 +348,11 @@ def _look_up(client, pending, task, now, settled):
         slept += pause(LOOKUP_DELAYS[0])
     while True:
         include_closed = task.get("match_closed") or any(not planner.is_open(entry.answer) for entry in pending)
-        names = [entry.target.desired["name"] for entry in pending]
+        names = [entry.target.desired.name for entry in pending]
         found = api.find_by_names(client, names, include_closed)
         look_ups += 1
         for entry in list(pending):
-            incident = new_incident(entry, found[entry.target.desired["name"]])
+            incident = new_incident(entry, found[entry.target.desired.name])
             if incident is not None:
                 settled[entry.target.index] = created_outcome(entry.target.desired, incident)
                 pending.remove(entry)
@@ -388,9 +388,7 @@ def _unconfirmed(entry: PendingCreate, why: str) -> ItemOutcome:
     if error is None:
         warned = dataclasses.replace(result, warnings=list(result.warnings))
         warned.warnings.append(
-            "XSOAR created {!r} but answered without its id, and {}: a re-run finds it".format(
-                entry.target.desired["name"], why
-            )
+            f"XSOAR created {entry.target.desired.name!r} but answered without its id, and {why}: a re-run finds it"
         )
         return warned
     return failed(

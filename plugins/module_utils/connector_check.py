@@ -102,7 +102,7 @@ def run(client, plan, check_mode):
         "test_incident",
         "{} incident {!r}{}".format(
             "would create" if check_mode and outcome["action"] == "created" else outcome["action"],
-            plan["incident"]["items"][0]["name"],
+            plan["incident"].items[0].name,
             " (check mode: nothing sent)" if check_mode else "",
         ),
     )

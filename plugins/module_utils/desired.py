@@ -2,18 +2,13 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xsoar_incident's input: each item, once, into a desired record (only the fields the user set).
 
-A desired record is a dict:
-  name, state, where      the incident name, present/closed/absent, and the option prefix for messages
-  fields                  incident fields the user set, parsed and validated (severity as a number,
-                          CustomFields, labels, body keys, ...); nothing defaulted
-  playbook                the playbook reference (id or name) or None
-  start_investigation     True/False/None; only sent when creating
-  close_reason/close_notes  only with state closed
-  warnings                warnings found while parsing (unknown body fields, ...)
 Create-time defaults (severity Unknown) are added by the planner, only to a create.
 """
 
+from __future__ import annotations
+
 from collections import Counter
+from typing import Any, NamedTuple
 
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
     connection_argument_spec,
@@ -104,8 +99,37 @@ BULK_ITEM_SPEC = {
     for option, option_spec in ITEM_OPTION_SPEC.items()
 }
 LABELS_SPEC = {"labels": ITEM_OPTION_SPEC["labels"]}
-# createInvestigation only means something in a create; it is never compared or updated.
-CREATE_ONLY_FIELDS = ("createInvestigation",)
+
+
+class DesiredIncident(NamedTuple):
+    """One item of xsoar_incident as the user wants it, checked; the planner compares it to the server."""
+
+    name: str
+    # present, closed or absent
+    state: str
+    # the option prefix of its messages: "" or "incidents[3]."
+    where: str
+    # the incident fields the user set, parsed (severity a number, CustomFields, labels, body keys)
+    fields: dict[str, Any]
+    # a playbook id or name, resolved only for a create or an update
+    playbook: str | None
+    # sent only in a create: None leaves it to the server
+    start_investigation: bool | None
+    # only with state closed
+    close_reason: str | None
+    close_notes: str | None
+    # found while parsing (unknown body fields, overridden options)
+    warnings: tuple[str, ...]
+
+
+class DesiredRun(NamedTuple):
+    """What xsoar_incident was asked to do, all checked before a request."""
+
+    items: tuple[DesiredIncident, ...]
+    # the task options (match_closed, update_existing, wait_for_id, ...), checked and defaulted
+    task: dict[str, Any]
+    # the incidents list form (the result lists every item) rather than the single form
+    bulk: bool
 
 
 def module_argument_spec():
@@ -123,10 +147,9 @@ def module_argument_spec():
     return connection_argument_spec(**without_suboptions(spec))
 
 
-def prepare(params, diff=True):
+def prepare(params: dict[str, Any], diff: bool = True) -> DesiredRun:
     """Every option of every item validated before a request is sent.
 
-    Returns {"items": [desired records], "task": task options, "bulk": bool}.
     `diff` false leaves the per-item diffs out of the result (they double its size).
     """
     check_label_values(params.get("labels"))
@@ -150,8 +173,8 @@ def prepare(params, diff=True):
                 item if plain_item(item) else validated_suboptions(item or {}, BULK_ITEM_SPEC, f"incidents[{index}]: ")
             )
             raw_items.append((item_with_defaults(own, params), own, f"incidents[{index}]."))
-    items = [desired_record(options, own, where) for options, own, where in raw_items]
-    duplicates = sorted(name for name, count in Counter(item["name"] for item in items).items() if count > 1)
+    items = tuple(desired_record(options, own, where) for options, own, where in raw_items)
+    duplicates = sorted(name for name, count in Counter(item.name for item in items).items() if count > 1)
     if duplicates:
         raise XsoarInputError(
             "incidents has duplicate names: {}; each name is one incident, list it once".format(
@@ -164,7 +187,8 @@ def prepare(params, diff=True):
     task["parallel_writes"] = check_parallel_writes(task["parallel_writes"])
     task["diff"] = diff
     task["name_lock"] = lock_settings(task["name_lock"], task.pop("name_lock_dir"))
-    return {"items": items, "task": task, "bulk": params.get("incidents") is not None}
+    bulk = params.get("incidents") is not None
+    return DesiredRun(items, task, bulk)
 
 
 _PLAIN_TYPES = {"str": str, "bool": bool, "dict": dict}
@@ -239,7 +263,7 @@ def check_parallel_writes(count):
 
 def check_close_options(params, items):
     """close_reason and close_notes only act on a close: given without one, they would be silently ignored."""
-    if any(item["state"] == "closed" for item in items):
+    if any(item.state == "closed" for item in items):
         return
     for option in CLOSE_OPTIONS:
         if params.get(option) is not None:
@@ -255,7 +279,7 @@ def _name(value, option):
     return check_name(value, option)
 
 
-def desired_record(options, own, where=""):
+def desired_record(options: dict[str, Any], own: dict[str, Any], where: str = "") -> DesiredIncident:
     """One item's options -> its desired record; `own` are the options the item set itself (bulk)."""
     name = _name(options.get("name"), where + "name")
     state = options.get("state") or "present"
@@ -276,18 +300,24 @@ def desired_record(options, own, where=""):
         start = body_start if start is None else start
     playbook = options.get("playbook")
     check_playbook(playbook, where + "playbook")
-    closed = state == "closed"
-    return {
-        "name": name,
-        "state": state,
-        "where": where,
-        "fields": fields,
-        "playbook": playbook,
-        "start_investigation": None if start is None else bool(start),
-        "close_reason": options.get("close_reason") if closed else None,
-        "close_notes": options.get("close_notes") if closed else None,
-        "warnings": warnings,
-    }
+    if start is not None:
+        start = bool(start)
+    close_reason = None
+    close_notes = None
+    if state == "closed":
+        close_reason = options.get("close_reason")
+        close_notes = options.get("close_notes")
+    return DesiredIncident(
+        name=name,
+        state=state,
+        where=where,
+        fields=fields,
+        playbook=playbook,
+        start_investigation=start,
+        close_reason=close_reason,
+        close_notes=close_notes,
+        warnings=tuple(warnings),
+    )
 
 
 def desired_fields(options, where=""):

@@ -214,7 +214,7 @@ class Check(NamedTuple):
 
 def item_check(item: dict, action) -> Check | None:
     """The custom fields and type the item's write sends: all for a create, the changed ones for an update."""
-    fields = item["fields"]
+    fields = item.fields
     if isinstance(action, planner.Create):
         sent = fields
     elif isinstance(action, planner.Update):
@@ -225,16 +225,16 @@ def item_check(item: dict, action) -> Check | None:
     type_name = sent.get("type")
     if not custom and type_name is None:
         return None
-    return Check(item["where"], custom, type_name)
+    return Check(item.where, custom, type_name)
 
 
 def checks_for(items: list, existing: dict, task: dict) -> list:
     """The checks of the items that will be created or updated with custom fields or a type."""
     checks = []
     for item in items:
-        if item["state"] != "present":
+        if item.state != "present":
             continue
-        action = planner.main_action(planner.plan(item, existing[item["name"]], task))
+        action = planner.main_action(planner.plan(item, existing[item.name], task))
         check = item_check(item, action)
         if check is not None:
             checks.append(check)

@@ -37,16 +37,15 @@ class ItemsFailed(XsoarError):
 
 def run(client, prepared, check_mode):
     """Bring every item to its state; returns the module result (raises ItemsFailed with it on failure)."""
-    items, task = prepared["items"], prepared["task"]
-    include_closed = task["match_closed"] or any(item["state"] == "absent" for item in items)
+    items, task = prepared.items, prepared.task
+    include_closed = task["match_closed"] or any(item.state == "absent" for item in items)
     # from the search to the last write: a parallel run on this machine then finds what this one created
-    with name_lock.for_run(client, [item["name"] for item in items], check_mode, task.get("name_lock")):
-        existing = api.find_by_names(client, [item["name"] for item in items], include_closed)
+    with name_lock.for_run(client, [item.name for item in items], check_mode, task.get("name_lock")):
+        existing = api.find_by_names(client, [item.name for item in items], include_closed)
         task_warnings = field_definitions.validate_items(client, items, existing, task)
         playbook_ids = resolve_playbooks(client, items, existing, task)
         steps = [
-            (item, planner.plan(item, existing[item["name"]], task, playbook_ids.get(item["playbook"])))
-            for item in items
+            (item, planner.plan(item, existing[item.name], task, playbook_ids.get(item.playbook))) for item in items
         ]
         steps = loaded_plans(client, steps, task)
         if check_mode:
@@ -55,19 +54,17 @@ def run(client, prepared, check_mode):
             known = {name: {incident.get("id") for incident in matches} for name, matches in existing.items()}
             outcomes = [result.as_result() for result in apply(client, steps, task, known)]
     results = [
-        item_result(item, action, existing[item["name"]], task, playbook_ids, result)
+        item_result(item, action, existing[item.name], task, playbook_ids, result)
         for (item, action), result in zip(steps, outcomes)
     ]
-    final = single_result(results[0]) if not prepared["bulk"] else bulk_result(results)
+    final = single_result(results[0]) if not prepared.bulk else bulk_result(results)
     final["warnings"] = task_warnings + final.get("warnings", [])
     return final
 
 
 def resolve_playbooks(client, items, existing, task):
     """Playbook references -> ids, one search per distinct name, only for items to create or update."""
-    references = sorted(
-        {item["playbook"] for item in items if planner.playbook_needed(item, existing[item["name"]], task)}
-    )
+    references = sorted({item.playbook for item in items if planner.playbook_needed(item, existing[item.name], task)})
     return {reference: api.find_playbook(client, reference) for reference in references}
 
 
@@ -109,17 +106,17 @@ def planned_outcome(action):
 def item_result(item, action, matches, task, playbook_ids, result):
     """One item's outcome with its name, matches, what changed, warnings and (when asked) its diff."""
     counted = planner.counted_matches(item, matches, task)
-    result = dict(result, name=item["name"], matches=len(counted))
-    result["warnings"] = list(item["warnings"]) + result.get("warnings", [])
+    result = dict(result, name=item.name, matches=len(counted))
+    result["warnings"] = list(item.warnings) + result.get("warnings", [])
     kept = planner.main_action(action)
     if isinstance(kept, planner.Update):
         result.setdefault("changed_fields", sorted(kept.changes))
     if _names_several(item, counted, action, result):
-        result["warnings"].append(_several_warning(item["name"], counted, result["incident"]))
+        result["warnings"].append(_several_warning(item.name, counted, result["incident"]))
     if task.get("diff", True):
         result["diff"] = {"before": {}, "after": {}}
         if result["action"] not in NOTHING_WRITTEN:
-            playbook_id = playbook_ids.get(item["playbook"])
+            playbook_id = playbook_ids.get(item.playbook)
             result["diff"] = planner.diff(action, item, playbook_id)
     return result
 
@@ -130,7 +127,7 @@ NOTHING_WRITTEN = ("failed", "not_attempted", "dropped", "unknown")
 
 def _names_several(item, counted, action, result):
     """Whether a present item's name matched several incidents (a dedupe says so itself)."""
-    if item["state"] != "present":
+    if item.state != "present":
         return False
     if len(counted) < 2 or not result.get("incident"):
         return False

@@ -42,7 +42,7 @@ def is_open(incident):
 
 def counted_matches(desired, matches, task):
     """The matches the item's state acts on, newest first."""
-    if desired["state"] == "absent" or (desired["state"] == "present" and task.get("match_closed")):
+    if desired.state == "absent" or (desired.state == "present" and task.get("match_closed")):
         return list(matches)
     return [incident for incident in matches if is_open(incident)]
 
@@ -56,14 +56,14 @@ def target(desired, matches, task):
 
 def plan(desired, matches, task, playbook_id=None):
     """The action for one item. `matches`: incidents with exactly its name; `playbook_id`: its resolved playbook."""
-    state = desired["state"]
+    state = desired.state
     counted = counted_matches(desired, matches, task)
     if state == "absent":
         return Delete([incident["id"] for incident in counted], counted) if counted else Noop(None)
     if state == "closed":
         if not counted:
             return Noop(None)
-        return Close([incident["id"] for incident in counted], counted, desired["close_reason"], desired["close_notes"])
+        return Close([incident["id"] for incident in counted], counted, desired.close_reason, desired.close_notes)
     wanted = wanted_fields(desired, playbook_id)
     open_matches = [incident for incident in matches if is_open(incident)] if task.get("close_duplicates") else []
     if len(open_matches) > 1:
@@ -106,18 +106,18 @@ def duplicate_notes(keep):
 
 def wanted_fields(desired, playbook_id=None):
     """The fields the item manages: what the user set, with the playbook's id once it is known."""
-    wanted = dict(desired["fields"])
-    if desired["playbook"] is not None:
-        wanted["playbookId"] = desired["playbook"] if playbook_id is None else playbook_id
+    wanted = dict(desired.fields)
+    if desired.playbook is not None:
+        wanted["playbookId"] = desired.playbook if playbook_id is None else playbook_id
     return wanted
 
 
 def create_body(desired, wanted):
     body = dict(CREATE_DEFAULTS)
     body.update(wanted)
-    body["name"] = desired["name"]
-    if desired["start_investigation"] is not None:
-        body["createInvestigation"] = desired["start_investigation"]
+    body["name"] = desired.name
+    if desired.start_investigation is not None:
+        body["createInvestigation"] = desired.start_investigation
     return body
 
 
@@ -125,7 +125,7 @@ def playbook_needed(desired, matches, task):
     """Whether the item's playbook reference must be turned into an id: only for a create, or an
     update whose playbook differs from the reference taken as an id. A re-run that changes nothing
     searches no playbook."""
-    if desired["playbook"] is None or desired["state"] != "present":
+    if desired.playbook is None or desired.state != "present":
         return False
     action = main_action(plan(desired, matches, task))
     return isinstance(action, Create) or (isinstance(action, Update) and "playbookId" in action.changes)
@@ -207,7 +207,7 @@ def diff(action, desired, playbook_id=None):
     incident = action.incident
     if incident is None:
         return {"before": {}, "after": {}}
-    wanted = dict(wanted_fields(desired, playbook_id), name=desired["name"])
+    wanted = dict(wanted_fields(desired, playbook_id), name=desired.name)
     before = view(incident, wanted)
     if isinstance(action, Update):
         return {"before": before, "after": dict(before, **{k: wanted[k] for k in action.changes})}

@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.xsoar.connector.plugins.module_utils import field_definitions as fd
 from ansible_collections.xsoar.connector.plugins.module_utils import planner
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarAuthError, XsoarInputError
+from ansible_collections.xsoar.connector.plugins.module_utils.desired import DesiredIncident
 
 RAW_FIELDS = [
     {"cliName": "sourceip", "name": "Source IP", "type": "shortText", "associatedToAll": True},
@@ -64,15 +65,7 @@ def test_type_message(type_name, expected):
 
 
 def desired(name="A", state="present", **fields):
-    return {
-        "name": name,
-        "state": state,
-        "where": "",
-        "fields": fields,
-        "playbook": None,
-        "start_investigation": None,
-        "warnings": [],
-    }
+    return DesiredIncident(name, state, "", fields, None, None, None, None, ())
 
 
 TASK = {"update_existing": True, "match_closed": False, "close_duplicates": False, "validate_fields": True}

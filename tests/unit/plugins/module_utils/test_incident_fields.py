@@ -191,7 +191,7 @@ def test_validate_body_warnings():
 def create_request(options, playbook_id=None):
     """What the module sends to create the item: its desired fields plus the create-time defaults."""
     record = desired.desired_record(options, {})
-    return planner.create_body(record, planner.wanted_fields(record, playbook_id)), record["warnings"]
+    return planner.create_body(record, planner.wanted_fields(record, playbook_id)), list(record.warnings)
 
 
 def test_incident_request_defaults():
@@ -201,7 +201,7 @@ def test_incident_request_defaults():
 
 
 def test_desired_fields_have_no_defaults():
-    assert desired.desired_record({"name": "n"}, {})["fields"] == {}
+    assert desired.desired_record({"name": "n"}, {}).fields == {}
 
 
 def test_incident_request_all_options():
@@ -723,6 +723,4 @@ def test_body_custom_field_keys_are_checked_too():
 
 @pytest.mark.parametrize("key", ["scanip", "sourceusername", "scan_ip2"])
 def test_machine_names_are_accepted(key):
-    assert desired.desired_record({"name": "n", "custom_fields": {key: "x"}}, {})["fields"]["CustomFields"] == {
-        key: "x"
-    }
+    assert desired.desired_record({"name": "n", "custom_fields": {key: "x"}}, {}).fields["CustomFields"] == {key: "x"}

@@ -39,7 +39,7 @@ def test_close_options_without_a_closed_item_in_bulk():
 
 def test_close_options_with_a_close():
     plan = incident_flow.prepare(params(name="n", state="closed", close_reason="Resolved", close_notes="done"))
-    assert (plan["items"][0]["close_reason"], plan["items"][0]["close_notes"]) == ("Resolved", "done")
+    assert (plan.items[0].close_reason, plan.items[0].close_notes) == ("Resolved", "done")
     plan = incident_flow.prepare(
         params(
             close_reason="Resolved",
@@ -50,9 +50,9 @@ def test_close_options_with_a_close():
             ],
         )
     )
-    assert [item["state"] for item in plan["items"]] == ["present", "closed", "closed"]
+    assert [item.state for item in plan.items] == ["present", "closed", "closed"]
     # the task's close_reason is every closed item's default; an item's own wins
-    assert [item["close_reason"] for item in plan["items"]] == [None, "Resolved", "Duplicate"]
+    assert [item.close_reason for item in plan.items] == [None, "Resolved", "Duplicate"]
 
 
 def test_argument_spec_leaves_suboptions_to_prepare():
@@ -97,18 +97,18 @@ def test_bulk_items_are_converted_and_inherit_the_task_options():
             ],
         )
     )
-    first, second = plan["items"]
-    assert first["start_investigation"] is True
-    assert first["fields"]["labels"] == [{"type": "Port", "value": "443"}]
-    assert first["fields"]["severity"] == 3 and first["state"] == "present"
-    assert second["fields"]["severity"] == 1  # its rule_severity, not the task's severity
+    first, second = plan.items
+    assert first.start_investigation is True
+    assert first.fields["labels"] == [{"type": "Port", "value": "443"}]
+    assert first.fields["severity"] == 3 and first.state == "present"
+    assert second.fields["severity"] == 1  # its rule_severity, not the task's severity
 
 
 def test_single_form_labels_are_validated():
     with pytest.raises(XsoarInputError, match="^missing required arguments: value found in labels"):
         incident_flow.prepare(params(name="n", labels=[{"type": "Source"}]))
     plan = incident_flow.prepare(params(name="n", labels=[{"type": "Port", "value": 443}]))
-    assert plan["items"][0]["fields"]["labels"] == [{"type": "Port", "value": "443"}]
+    assert plan.items[0].fields["labels"] == [{"type": "Port", "value": "443"}]
 
 
 def test_name_must_be_one_string():
@@ -116,13 +116,13 @@ def test_name_must_be_one_string():
         incident_flow.prepare(params(name=["a", "b"]))
     with pytest.raises(XsoarInputError, match=r"^incidents\[0\]\.name must be one string, got a list"):
         incident_flow.prepare(params(incidents=[{"name": ["a", "b"]}]))
-    assert incident_flow.prepare(params(name=2026))["items"][0]["name"] == "2026"
+    assert incident_flow.prepare(params(name=2026)).items[0].name == "2026"
 
 
 def test_wait_for_id_is_bounded():
     with pytest.raises(XsoarInputError, match="^wait_for_id -1 is out of range"):
         incident_flow.prepare(params(name="n", wait_for_id=-1))
-    assert incident_flow.prepare(params(name="n", wait_for_id=5))["task"]["wait_for_id"] == 5
+    assert incident_flow.prepare(params(name="n", wait_for_id=5)).task["wait_for_id"] == 5
 
 
 @pytest.mark.parametrize(
@@ -149,4 +149,4 @@ def test_a_bulk_label_given_as_a_list_is_refused():
 
 def test_a_label_value_given_as_a_number_is_sent_as_its_text():
     prepared = incident_flow.prepare(params(name="n", labels=[{"type": "Port", "value": 443}]))
-    assert prepared["items"][0]["fields"]["labels"] == [{"type": "Port", "value": "443"}]
+    assert prepared.items[0].fields["labels"] == [{"type": "Port", "value": "443"}]
