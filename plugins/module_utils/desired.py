@@ -17,7 +17,6 @@ from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import (
-    OPTION_FIELDS,
     check_custom_fields,
     check_json_value,
     check_label_values,
@@ -34,24 +33,6 @@ from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields im
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_schema import DATE_TIME_FIELDS
 from ansible_collections.xsoar.connector.plugins.module_utils.name_lock import lock_settings
 
-# Options an item can carry; in the single form they are the module's own options.
-ITEM_OPTIONS = (
-    "name",
-    "state",
-    "severity",
-    "rule_severity",
-    "playbook",
-    "start_investigation",
-    "type",
-    "details",
-    "owner",
-    "labels",
-    "custom_fields",
-    "occurred",
-    "body",
-    "close_reason",
-    "close_notes",
-)
 CLOSE_OPTIONS = ("close_reason", "close_notes")
 DEFAULT_WAIT_FOR_ID = 60
 # Writes of a bulk task in flight at once: a few connections hide the round trip of each, and stay far
@@ -80,6 +61,17 @@ ITEM_OPTION_SPEC = dict(
     body=dict(type="raw"),
     close_reason=dict(type="str"),
     close_notes=dict(type="str"),
+)
+# Options an item can carry; in the single form they are the module's own options.
+ITEM_OPTIONS = tuple(ITEM_OPTION_SPEC)
+# Options sent as the incident field of another name, as they are (the others are parsed in desired_fields).
+OPTION_FIELDS = (
+    ("type", "type"),
+    ("details", "details"),
+    ("owner", "owner"),
+    ("labels", "labels"),
+    ("custom_fields", "CustomFields"),
+    ("occurred", "occurred"),
 )
 TASK_OPTION_SPEC = dict(
     match_closed=dict(type="bool", default=False),

@@ -38,16 +38,6 @@ STRICT_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z
 # The incident statuses XSOAR counts as closed: done, archived.
 CLOSED_STATUSES = (2, 3)
 
-# Module option -> incident field; these are the fields a task manages (for update and diff).
-OPTION_FIELDS = (
-    ("type", "type"),
-    ("details", "details"),
-    ("owner", "owner"),
-    ("labels", "labels"),
-    ("custom_fields", "CustomFields"),
-    ("occurred", "occurred"),
-)
-
 
 def is_closed(incident):
     return incident.get("status") in CLOSED_STATUSES
