@@ -24,8 +24,6 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 collection=${XSOAR_TEST_COLLECTION:?"run through nox -e awx (it sets XSOAR_TEST_COLLECTION)"}
-# nox runs this in its session venv (on PATH); run alone, the tools venv of scripts/venv.sh
-[ -n "${VIRTUAL_ENV:-}" ] || export PATH="$root/.venv/tools/bin:$PATH"
 python=$(command -v python)
 unset VIRTUAL_ENV PYTHONPATH ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS
 

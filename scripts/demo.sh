@@ -13,8 +13,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 say() { printf '==> %s\n' "$*"; }
 
-say "venv with ansible-core 2.21 (scripts/venv.sh ansible-2.21)"
-venv=$("$root/scripts/venv.sh" ansible-2.21)
+say "venv with ansible-core 2.21 (scripts/venv.sh)"
+venv=$("$root/scripts/venv.sh")
 
 keep=$root/tests/output/demo
 mkdir -p "$keep"
