@@ -428,6 +428,13 @@ class Client:
         """The public API: every call goes there unless it names another base."""
         return api_bases(self.url, bool(self.api_key_id))[0]
 
+    @property
+    def legacy_base(self) -> str:
+        """The whole server API, for the calls XSOAR 8's public API lacks (batchClose, entries, fields, tasks):
+        its undocumented public routes answer 303 on live tenants, so these go deliberately to the legacy
+        /xsoar prefix (demisto-py does too). XSOAR 6: the server root."""
+        return api_bases(self.url, bool(self.api_key_id))[1]
+
     def close(self):
         for session in self._sessions:
             session.close()

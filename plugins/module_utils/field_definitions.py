@@ -15,7 +15,6 @@ import difflib
 from typing import NamedTuple
 
 from ansible_collections.xsoar.connector.plugins.module_utils import planner
-from ansible_collections.xsoar.connector.plugins.module_utils.client import LEGACY_API_PREFIX
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarAuthError,
     XsoarInputError,
@@ -60,13 +59,6 @@ class Needs(NamedTuple):
     types: bool
 
 
-def legacy_base(client) -> str | None:
-    """XSOAR 8: the legacy prefix (these reads are not in the public API); XSOAR 6: the server root."""
-    if client.api_key_id:
-        return client.url + LEGACY_API_PREFIX
-    return None
-
-
 def field_definition(raw: dict) -> FieldDefinition:
     """An IncidentField of the server as a record (missing keys as empty values)."""
     select_values = raw.get("selectValues") or []
@@ -85,7 +77,7 @@ def field_definition(raw: dict) -> FieldDefinition:
 
 def read_list(client, path: str) -> list:
     """One GET of a definitions list; the answer must be a JSON array."""
-    data = client.get(path, base=legacy_base(client)).json
+    data = client.get(path, base=client.legacy_base).json
     if not isinstance(data, list):
         raise XsoarResponseError(f"GET {path} answered without a JSON array: check that url is the XSOAR API address")
     return [entry for entry in data if isinstance(entry, dict)]

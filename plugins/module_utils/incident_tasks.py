@@ -23,7 +23,6 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.field_definitions import (
     closest,
-    legacy_base,
     quoted_list,
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import check_name
@@ -213,7 +212,7 @@ def find_incident(client, plan: TaskPlan) -> dict:
 def read_tasks(client, investigation_id: str) -> list:
     """The tasks of an investigation's playbook (one GET)."""
     path = f"/inv-playbook/{investigation_id}"
-    data = client.get(path, base=legacy_base(client)).json
+    data = client.get(path, base=client.legacy_base).json
     if not isinstance(data, dict):
         raise XsoarResponseError(f"GET {path} answered without a JSON object: check that url is the XSOAR API address")
     return all_tasks(data.get("tasks"))
@@ -262,7 +261,7 @@ def complete(client, investigation_id: str, task: Task, branch: str | None, comm
         body["input"] = branch
     if comment is not None:
         body["comment"] = comment
-    client.post("/inv-playbook/task/complete/simple", body, base=legacy_base(client), idempotent=False)
+    client.post("/inv-playbook/task/complete/simple", body, base=client.legacy_base, idempotent=False)
 
 
 def confirmed(client, investigation_id: str, plan: TaskPlan, now=time.monotonic) -> Task:

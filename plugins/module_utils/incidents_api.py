@@ -14,7 +14,6 @@ import time
 from typing import Callable, NamedTuple
 from urllib.parse import quote
 
-from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarInputError,
     XsoarOutcomeUnknown,
@@ -249,13 +248,6 @@ def changed_fields(loads: list) -> list:
     return sorted(names)
 
 
-def batch_base(client):
-    """Where batchClose lives: XSOAR 8's public API does not document it (undocumented public routes
-    answer 303 on live tenants), so on XSOAR 8 it goes deliberately to the legacy /xsoar prefix,
-    which carries the whole server API (demisto-py uses it). XSOAR 6: the server root."""
-    return api_bases(client.url, bool(client.api_key_id))[1]
-
-
 def batch_body(ids: list) -> dict:
     """A batch call's body as real clients send it: a filter with a positive size. Palo Alto's Core REST API
     integration sends `filter: {"size": ...}` and the XSOAR 8 docs `{"page": 0, "size": 50}`; the swagger
@@ -270,7 +262,7 @@ def batch_close(client, ids: list, close_reason: str | None = None, close_notes:
         body["closeReason"] = close_reason
     if close_notes is not None:
         body["closeNotes"] = close_notes
-    return answer_object(client.post("/incident/batchClose", body, base=batch_base(client)).json)
+    return answer_object(client.post("/incident/batchClose", body, base=client.legacy_base).json)
 
 
 def batch_delete(client, ids: list) -> dict:
@@ -396,11 +388,6 @@ def delete(client, ids: list, wait: float = 60.0, now: Callable[[], float] = tim
             f"XSOAR did not delete incidents {', '.join(remaining)}: POST /incident/batchDelete answered"
             f" {told(answer)} and a search by id still finds them. Delete them in XSOAR and report this answer"
         )
-
-
-def list_playbooks(client):
-    """Every playbook (slow on big tenants: 30-90 s for 2000 playbooks); xsoar_playbook_info's call."""
-    return search_playbooks(client)[0]
 
 
 def search_playbooks(client, query=None, page=None, size=None):

@@ -293,12 +293,6 @@ def stand_in_incident(wanted: Wanted) -> dict:
 # --- API calls -----------------------------------------------------------------------------
 
 
-def entry_base(client: Client) -> str | None:
-    """The entry routes exist only under XSOAR 8's legacy /xsoar prefix (the public one answers
-    303), the same home as batchClose; XSOAR 6: the server root."""
-    return api.batch_base(client)
-
-
 def has_investigation(incident: dict) -> bool:
     return bool(incident.get("investigationId"))
 
@@ -348,7 +342,7 @@ def read_war_room(client: Client, investigation_id: str, limit: int) -> WarRoom:
     while len(entries) < limit:
         body["pageSize"] = min(READ_PAGE_SIZE, limit - len(entries) + 1)
         path = f"/investigation/{investigation_id}"
-        data = client.post(path, body, base=entry_base(client)).json
+        data = client.post(path, body, base=client.legacy_base).json
         page = []
         if isinstance(data, dict):
             page = [entry for entry in data.get("entries") or [] if isinstance(entry, dict)]
@@ -370,7 +364,7 @@ def start_investigation(client: Client, incident: dict) -> None:
 
 def write_text(client: Client, incident_id: str, wanted: Wanted) -> str:
     """A text entry, then its note mark and tags; returns the entry id the server answered with."""
-    base = entry_base(client)
+    base = client.legacy_base
     request = {"investigationId": incident_id, "data": wanted.text, "markdown": wanted.markdown}
     entry = client.post("/entry", request, base=base, idempotent=False).json
     if not isinstance(entry, dict) or not entry.get("id") or not same_text(entry, wanted.text):
@@ -396,7 +390,7 @@ def write_file(client: Client, incident_id: str, wanted: Wanted) -> str:
     if wanted.tags:
         fields["tags"] = ",".join(wanted.tags)
     path = f"/entry/upload/{incident_id}"
-    answer = client.upload(path, fields, wanted.name, wanted.content, base=entry_base(client)).json
+    answer = client.upload(path, fields, wanted.name, wanted.content, base=client.legacy_base).json
     entries = []
     if isinstance(answer, dict):
         entries = [entry for entry in answer.get("entries") or [] if isinstance(entry, dict)]

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils import apply, incident_flow
+from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarOutcomeUnknown,
     XsoarResponseError,
@@ -37,6 +38,7 @@ class FakeXsoar:
         self.index_lag = index_lag
         self.api_key_id = api_key_id
         self.url = "https://xsoar.example.com"
+        self.legacy_base = api_bases(self.url, bool(self.api_key_id))[1]
         self.retries = retries
         self.timeout = 30  # the name lock derives its wait from timeout and retries
         self.calls = []

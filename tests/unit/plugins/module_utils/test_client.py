@@ -266,6 +266,7 @@ def test_standard_headers_and_family():
         assert client._auth_headers() == {"Authorization": KEY, "x-xdr-auth-id": "17"}
         assert client.deployment_family == "xsoar8"
         assert client.api_base == "https://xsoar.example.com/xsoar/public/v1"
+        assert client.legacy_base == "https://xsoar.example.com/xsoar"
     finally:
         client.close()
     client = Client(settings(api_key_id=""))
@@ -273,6 +274,7 @@ def test_standard_headers_and_family():
         assert client._auth_headers() == {"Authorization": KEY}
         assert client.deployment_family == "xsoar6"
         assert client.api_base == "https://xsoar.example.com"
+        assert client.legacy_base == "https://xsoar.example.com"
     finally:
         client.close()
 

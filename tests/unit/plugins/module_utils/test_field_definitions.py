@@ -8,6 +8,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils import field_defin
 from ansible_collections.xsoar.connector.plugins.module_utils import planner
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarAuthError, XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.desired import DesiredIncident
+from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
 
 RAW_FIELDS = [
     {"cliName": "sourceip", "name": "Source IP", "type": "shortText", "associatedToAll": True},
@@ -100,6 +101,7 @@ class FakeClient:
         self.status = status
         self.api_key_id = api_key_id
         self.url = "https://xsoar.example.com"
+        self.legacy_base = api_bases(self.url, bool(self.api_key_id))[1]
         self.requests = []
 
     def get(self, path, base=None, **kwargs):
@@ -135,7 +137,8 @@ def test_forbidden_definitions_warn_and_do_not_check():
     client = FakeClient(status=403)
     warnings = fd.validate_items(client, [desired(CustomFields={"bad": 1})], {"A": []}, TASK)
     assert len(warnings) == 1 and "may not read the incident field definitions" in warnings[0]
-    assert client.requests == [(None, "/incidentfields")]
+    # XSOAR 6: the server root
+    assert client.requests == [("https://xsoar.example.com", "/incidentfields")]
 
 
 def test_item_check_of_a_dedupe_uses_the_kept_action():

@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_tasks as it
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
+from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
 
 
 def raw_task(task_id, name, kind="regular", state="", next_tasks=None, sub=None):
@@ -109,6 +110,7 @@ class FakeServer:
         self.refuse = refuse
         self.api_key_id = api_key_id
         self.url = "https://xsoar.example.com"
+        self.legacy_base = api_bases(self.url, bool(self.api_key_id))[1]
         self.timeout = 30
         self.requests = []
         self.slept = 0.0

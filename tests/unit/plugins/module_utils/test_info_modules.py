@@ -8,6 +8,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils import incidents_a
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_info
 from ansible_collections.xsoar.connector.plugins.module_utils import playbook_info
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
+from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
 
 
 class FakeAnswer:
@@ -328,6 +329,7 @@ class RoomClient(FakeClient):
         self.reads = []
         self.url = "https://xsoar.example.com"
         self.api_key_id = None  # XSOAR 6: the war room at the server root
+        self.legacy_base = api_bases(self.url, bool(self.api_key_id))[1]
 
     def post(self, path, payload, **kwargs):
         if not path.startswith("/investigation/"):

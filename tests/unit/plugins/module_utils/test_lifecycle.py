@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils import connector_check, lifecycle
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError, XsoarResponseError
+from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
 
 
 class Answer:
@@ -29,6 +30,7 @@ class StandIn:
         self.url = "https://xsoar.example.com"
         self.api_base = self.url
         self.api_key_id = "17" if no_id else None
+        self.legacy_base = api_bases(self.url, bool(self.api_key_id))[1]
         self.timeout = 30
         self.retries = 3
         self.index_lag = index_lag

@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.xsoar.connector.plugins.module_utils import war_room
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.war_room import Wanted
+from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
 
 LOG = b"disk usage 97%\n"
 LOG_SHA = hashlib.sha256(LOG).hexdigest()
@@ -164,6 +165,7 @@ class FakeRoom:
         self.bodies = []
         self.api_key_id = None
         self.url = "https://xsoar.example.com"
+        self.legacy_base = api_bases(self.url, bool(self.api_key_id))[1]
 
     def post(self, path, body, base=None):
         self.bodies.append(dict(body))
