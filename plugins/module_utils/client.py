@@ -947,13 +947,20 @@ def auth_message(status, server_text, api_key_id):
     )
 
 
+def parse_http_date(text: str | None) -> float | None:
+    """Seconds since the epoch of an HTTP Date header (RFC 9110: whole seconds, GMT), else None."""
+    if not text:
+        return None
+    parsed = email.utils.parsedate_tz(text)
+    if parsed is None:
+        return None
+    return float(email.utils.mktime_tz(parsed))
+
+
 def clock_skew_hint(date_header: str | None, now: float) -> str:
     """For a refused advanced key: how far this host's clock is from the server's `Date`, when that is far."""
-    if not date_header:
-        return ""
-    try:
-        server_time = email.utils.parsedate_to_datetime(date_header).timestamp()
-    except (TypeError, ValueError, IndexError):
+    server_time = parse_http_date(date_header)
+    if server_time is None:
         return ""
     skew = now - server_time
     if abs(skew) < CLOCK_SKEW_SHOWN:

@@ -20,9 +20,9 @@ which delivers an incident made just before the start or keeps a few more ids, n
 """
 
 import time
-from email.utils import mktime_tz, parsedate_tz
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_fields, incidents_api
+from ansible_collections.xsoar.connector.plugins.module_utils.client import parse_http_date
 
 DEFAULT_QUERY = "-status:closed"  # XSOAR's own default of the incidents page: the open ones
 DEFAULT_LOOKBACK = 300.0  # demisto-sdk waits up to 300 s for a new incident to become searchable
@@ -42,12 +42,6 @@ def parse_time(text):
     if moment is None or moment.year < 1970:
         return None
     return moment.timestamp()
-
-
-def parse_http_date(text):
-    """Seconds since the epoch of an HTTP Date header (RFC 9110: whole seconds, GMT), else None."""
-    parsed = parsedate_tz(text) if text else None
-    return float(mktime_tz(parsed)) if parsed else None
 
 
 def earliest_now(server_now=None, local_now=None):

@@ -4,9 +4,9 @@
 
 import pytest
 
+from ansible_collections.xsoar.connector.plugins.module_utils.client import parse_http_date
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_poller import (
     Tracker,
-    parse_http_date,
     parse_time,
     poll,
 )
