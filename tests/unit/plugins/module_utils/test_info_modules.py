@@ -228,7 +228,7 @@ def test_empty_incident_name_hint_fits_a_lookup():
     ],
 )
 def test_folded_query(changes, query):
-    plan = dict(incident_info.prepare_incidents(incident_params()), **changes)
+    plan = incident_info.prepare_incidents(incident_params())._replace(**changes)
     assert incident_info.folded_query(plan) == query
     assert incident_info.incident_filter(plan) == {"sort": [{"field": "created", "asc": False}], "query": query}
 
