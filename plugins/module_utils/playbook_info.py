@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
@@ -17,13 +17,21 @@ PLAYBOOK_INFO_OPTIONS = dict(
 )
 
 
-def prepare_playbooks(params: dict[str, Any]) -> dict[str, Any]:
+class PlaybookQuery(NamedTuple):
+    """The playbooks xsoar_playbook_info lists: all (no name), or by name, exactly or containing it."""
+
+    name: str | None
+    # exact or contains
+    match: str
+
+
+def prepare_playbooks(params: dict[str, Any]) -> PlaybookQuery:
     name = params.get("name")
     if name is not None and not name.strip():
         raise XsoarInputError(
             "name is empty: give a playbook name to filter by, or leave name out to list all playbooks"
         )
-    return {"name": name, "match": params.get("match") or "exact"}
+    return PlaybookQuery(name, params.get("match") or "exact")
 
 
 def playbook_matches(playbook: dict[str, Any], name: str | None, match: str) -> bool:
@@ -40,11 +48,9 @@ def playbook_matches(playbook: dict[str, Any], name: str | None, match: str) -> 
 
 def playbook_summary(playbook: dict[str, Any]) -> dict[str, Any]:
     tags = playbook.get("tags")
-    return {
-        "id": playbook.get("id"),
-        "name": playbook.get("name"),
-        "tags": list(tags) if isinstance(tags, list) else [],
-    }
+    if not isinstance(tags, list):
+        tags = []
+    return {"id": playbook.get("id"), "name": playbook.get("name"), "tags": list(tags)}
 
 
 def all_playbooks(client: Client) -> list[dict[str, Any]]:
@@ -58,12 +64,13 @@ def find_playbooks(client: Client, name: str | None, match: str) -> list[dict[st
     no exact match (its tokenising is not documented), every playbook is read before concluding.
     """
     if name is not None and match == "exact":
-        found = [p for p in api.playbook_pages(client, api.name_query(name)) if playbook_matches(p, name, match)]
+        searched = api.playbook_pages(client, api.name_query(name))
+        found = [p for p in searched if playbook_matches(p, name, match)]
         if found:
             return found
     return [p for p in all_playbooks(client) if playbook_matches(p, name, match)]
 
 
-def run_playbooks(client: Client, plan: dict[str, Any], check_mode: bool) -> dict[str, Any]:
-    found = [playbook_summary(p) for p in find_playbooks(client, plan["name"], plan["match"])]
+def run_playbooks(client: Client, plan: PlaybookQuery, check_mode: bool) -> dict[str, Any]:
+    found = [playbook_summary(p) for p in find_playbooks(client, plan.name, plan.match)]
     return {"changed": False, "playbooks": found}
