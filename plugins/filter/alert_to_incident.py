@@ -184,27 +184,37 @@ def is_rfc3339(text: str) -> bool:
 def incident_name(alert: Alert, name_prefix: str = "", name: str = "") -> str:
     if name:
         return name
-    rule, ident = rule_name(alert), alert_id(alert)
-    return name_prefix + rule + (" / " + ident if ident and ident != rule else "")
+    rule = rule_name(alert)
+    ident = alert_id(alert)
+    if ident and ident != rule:
+        return f"{name_prefix}{rule} / {ident}"
+    return name_prefix + rule
 
 
 def details(alert: Alert) -> str:
-    rule, context = _part(alert, "rule"), _part(alert, "context")
-    rule_id, ident, reason = (
-        _text(rule.get("id")),
-        alert_id(alert),
-        _first(context.get("reason"), context.get("message"), alert.get("message"), alert.get("description")),
-    )
+    rule = _part(alert, "rule")
+    context = _part(alert, "context")
+    reason = _first(context.get("reason"), context.get("message"), alert.get("message"), alert.get("description"))
+    rule_text = rule_name(alert)
+    rule_id = _text(rule.get("id"))
+    if rule_id:
+        rule_text += f" ({rule_id})"
     lines = [
-        ("rule", rule_name(alert) + (f" ({rule_id})" if rule_id else "")),
-        ("alert", ident),
+        ("rule", rule_text),
+        ("alert", alert_id(alert)),
         ("severity", rule_severity(alert) or "not given"),
         ("reason", reason),
         ("url", _text(rule.get("url"))),
         ("time", alert_time(alert)),
     ]
-    # "Alert of rule X" is a sentence; the others are "Label: value"
-    return "\n".join(("%s %s" if key == "rule" else "%s: %s") % (LINE[key], value) for key, value in lines if value)
+    shown = []
+    for key, value in lines:
+        if not value:
+            continue
+        # "Alert of rule X" is a sentence; the others are "Label: value"
+        separator = " " if key == "rule" else ": "
+        shown.append(LINE[key] + separator + value)
+    return "\n".join(shown)
 
 
 def incident_item(
@@ -237,7 +247,9 @@ def incident_item(
 
 def check_alerts(alerts: list[Alert], name: str) -> None:
     names = [rule_name(alert) for alert in alerts]
-    if not names or not all(names) or (name and len(names) != 1):
+    unnamed = not names or not all(names)
+    fixed_name_for_many = bool(name) and len(names) != 1
+    if unnamed or fixed_name_for_many:
         shown = [rule or "(none)" for rule in names]
         raise AnsibleFilterError(
             "alert_to_incident: give an alert, or a list of alerts, each with rule.name set (for example"

@@ -9,6 +9,7 @@ for the failure_incident role, so both find each other's incidents instead of op
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 HASH_SUFFIX_LENGTH = 11  # " [" + 8 hex digits + "]"
@@ -33,26 +34,32 @@ def incident_name(prefix: str, play: str, task: str, host: str, per_host: bool =
 
 def task_label(name: str | None, action: str | None) -> str:
     """The task as the role names it: its name, else its action."""
-    return ((name or "").strip() or (action or "").strip()) or "unnamed task"
+    for label in (name, action):
+        if label and label.strip():
+            return label.strip()
+    return "unnamed task"
 
 
 def error_text(result: dict[str, Any], max_length: int = 2000) -> str:
     """msg, rc and the end of stderr of a task result, as the role joins them."""
-    parts = [str(result.get("msg") or "")]
+    parts = []
+    if result.get("msg"):
+        parts.append(str(result["msg"]))
     if result.get("rc") is not None:
-        parts.append("rc {}".format(result["rc"]))
+        parts.append(f"rc {result['rc']}")
     if result.get("stderr"):
-        parts.append("stderr: {}".format(str(result["stderr"])[-STDERR_TAIL:]))
-    return ("; ".join(part for part in parts if part) or "no error message")[:max_length]
+        parts.append(f"stderr: {str(result['stderr'])[-STDERR_TAIL:]}")
+    text = "; ".join(parts) or "no error message"
+    return text[:max_length]
 
 
 def full_output(result: dict[str, Any]) -> str:
     """msg, rc and the whole stdout and stderr of a failed task: the war room's file of its output."""
     parts: list[str] = []
     if result.get("msg"):
-        parts.append("msg: {}".format(result["msg"]))
+        parts.append(f"msg: {result['msg']}")
     if result.get("rc") is not None:
-        parts.append("rc: {}".format(result["rc"]))
+        parts.append(f"rc: {result['rc']}")
     for stream in ("stdout", "stderr"):
         if result.get(stream):
             parts.append(f"{stream}:\n{result[stream]}")
@@ -61,7 +68,8 @@ def full_output(result: dict[str, Any]) -> str:
 
 def output_file_name(host: str) -> str:
     """The war-room file of a host's failed task output."""
-    safe = "".join(char if char.isalnum() or char in "-_." else "_" for char in host)
+    # letters, digits and -_. stay; anything else could mean something in a file name
+    safe = re.sub(r"[^\w.-]", "_", host)
     return f"ansible-output-{safe}.txt"
 
 
