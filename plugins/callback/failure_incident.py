@@ -32,98 +32,17 @@ version_added: 1.0.0
 author:
   - xsoar.connector developers (@xsoar-connector)
 requirements:
-  - requests (on the controller)
   - the callback must be enabled (C(callbacks_enabled))
+extends_documentation_fragment:
+  # the connection options; the callback's own timeout and retries below replace their variables and defaults
+  - xsoar.connector.connection.plugins
+  - xsoar.connector.connection
 options:
-  url:
-    description:
-      - Base address of the XSOAR server, C(https://host[:port]); for XSOAR 8 / cloud the API address
-        C(https://api-<tenant>...). As the O(xsoar.connector.xsoar_incident#module:url) option of the modules.
-    type: str
-    env:
-      - name: XSOAR_URL
-    ini:
-      - section: callback_failure_incident
-        key: url
-  api_key:
-    description:
-      - The XSOAR API key. Never shown. Prefer the environment (an AWX credential injects it) to a file.
-    type: str
-    env:
-      - name: XSOAR_API_KEY
-    ini:
-      - section: callback_failure_incident
-        key: api_key
-  api_key_id:
-    description: XSOAR 8 / cloud only, the key's numeric ID; empty or unset for XSOAR 6.
-    type: str
-    env:
-      - name: XSOAR_API_KEY_ID
-    ini:
-      - section: callback_failure_incident
-        key: api_key_id
-  api_key_type:
-    description:
-      - V(standard), or V(advanced) for an XSOAR 8 advanced key (needs O(api_key_id)).
-      - Checked by the callback (another value is a warning of the callback, not a plugin that fails to load).
-    type: str
-    default: standard
-    env:
-      - name: XSOAR_API_KEY_TYPE
-    ini:
-      - section: callback_failure_incident
-        key: api_key_type
-  validate_certs:
-    description:
-      - Whether to verify the server's TLS certificate (a warning is printed when it is off).
-      - A boolean (V(true), V(false), V(yes), V(no), ...). Read as a string and checked strictly, because
-        Ansible's own option parsing reads any value that is not a boolean as V(false), which would turn
-        certificate checks off for a typo.
-    type: str
-    default: "true"
-    env:
-      - name: XSOAR_VALIDATE_CERTS
-    ini:
-      - section: callback_failure_incident
-        key: validate_certs
-  ca_path:
-    description: PEM file of the CA certificates that signed the server's certificate.
-    type: str
-    env:
-      - name: XSOAR_CA_PATH
-    ini:
-      - section: callback_failure_incident
-        key: ca_path
-  client_cert:
-    description: PEM file of a client certificate for mutual TLS.
-    type: str
-    env:
-      - name: XSOAR_CLIENT_CERT
-    ini:
-      - section: callback_failure_incident
-        key: client_cert
-  client_key:
-    description: PEM file of the private key of O(client_cert), when it is not in the same file.
-    type: str
-    env:
-      - name: XSOAR_CLIENT_KEY
-    ini:
-      - section: callback_failure_incident
-        key: client_key
-  proxy:
-    description: Proxy for all requests; otherwise E(HTTPS_PROXY) and E(NO_PROXY) apply. Never shown.
-    type: str
-    env:
-      - name: XSOAR_PROXY
-    ini:
-      - section: callback_failure_incident
-        key: proxy
   timeout:
     description:
-      - Seconds one request may take, connecting and the whole answer (headers and body) together.
+      - Seconds one request may take, as the modules' O(xsoar.connector.xsoar_incident#module:timeout).
       - Its own variable, not E(XSOAR_TIMEOUT), and a lower default than the modules' 30, because the end of
         every run waits for it when XSOAR is slow.
-    type: float
     default: 10
     env:
       - name: XSOAR_FAILURE_INCIDENT_TIMEOUT
@@ -132,10 +51,8 @@ options:
         key: timeout
   retries:
     description:
-      - Retries after a connection error or an answer of 429, 502, 503 or 504, between 0 and 10. A create
-        whose outcome is unknown is looked up by name, never sent twice.
+      - Retries of one request, as the modules' O(xsoar.connector.xsoar_incident#module:retries).
       - Its own variable, not E(XSOAR_RETRIES), for the reason given in O(timeout).
-    type: int
     default: 1
     env:
       - name: XSOAR_FAILURE_INCIDENT_RETRIES
@@ -156,16 +73,6 @@ options:
     ini:
       - section: callback_failure_incident
         key: time_budget
-  max_answer_mb:
-    description:
-      - The largest answer read, in megabytes (1 to 1024); a larger one is refused unread, with a warning.
-    type: int
-    default: 64
-    env:
-      - name: XSOAR_MAX_ANSWER_MB
-    ini:
-      - section: callback_failure_incident
-        key: max_answer_mb
   severity:
     description: Severity of the incidents (V(low), V(medium), V(high), V(critical), ... or 0 to 4).
     type: str

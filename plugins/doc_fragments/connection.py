@@ -3,7 +3,19 @@
 
 
 class ModuleDocFragment:
-    # The connection options of every module (argument spec: module_utils/arguments.py).
+    # The connection options, written once (their argument spec: module_utils/arguments.py CONNECTION_SPEC).
+    #
+    # ansible-doc and the plugin configuration merge fragments option by option and key by key: an option's
+    # keys from the plugin's own DOCUMENTATION come first, then those of each fragment in the order listed.
+    # So a variant holds only what differs for its kind of plugin, never the texts again (amazon.aws repeats
+    # them in its MODULES and PLUGINS variants; here they cannot drift):
+    #   xsoar.connector.connection          every kind: description, type, default
+    #   xsoar.connector.connection.modules  modules: the choices AnsibleModule checks, the module_defaults note
+    #   xsoar.connector.connection.plugins  non-module plugins (the callback): where each option is read from
+    # Modules list `connection` then `connection.modules`; the callback lists `connection.plugins` first, so
+    # that its types win. The EDA source (ansible-rulebook knows no fragments) points here; a unit test
+    # (tests/unit/plugins/doc_fragments/test_connection.py) keeps every variant and the callback's and EDA
+    # source's options equal to CONNECTION_SPEC.
     DOCUMENTATION = r"""
 options:
   url:
@@ -19,7 +31,7 @@ options:
       - The XSOAR API key (Settings & Info > Settings > Integrations > API Keys).
       - Never logged, returned or shown in messages.
       - If not set, the value of the E(XSOAR_API_KEY) environment variable is used. One of the two is required.
-      - Prefer the environment variable (or an AWX credential, which sets it) to a task argument. With
+      - Prefer the environment variable (or an AWX credential, which sets it) to a task argument or a file. With
         E(ANSIBLE_DEBUG=1), ansible-core prints every module's arguments in clear, the API key among them when it
         is given as an argument.
     type: str
@@ -36,12 +48,12 @@ options:
         wire; each request is signed with a nonce and a timestamp instead. Requires O(api_key_id).
       - If not set, the value of the E(XSOAR_API_KEY_TYPE) environment variable is used.
     type: str
-    choices: [standard, advanced]
     default: standard
   validate_certs:
     description:
-      - Whether to verify the server's TLS certificate. Only switch off for lab servers; the modules warn when
-        it is off.
+      - Whether to verify the server's TLS certificate. Only switch off for lab servers; a warning is given
+        when it is off.
+      - A boolean (V(true), V(false), V(yes), V(no), ...); any other value is an error, never read as V(false).
       - If not set, the value of the E(XSOAR_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
@@ -98,6 +110,103 @@ requirements:
 notes:
   - Every connection option can come from an E(XSOAR_*) environment variable, so ad-hoc commands and AWX
     credentials need no secret on a command line.
+"""
+
+    # What only modules add: the choices AnsibleModule checks (a plugin's configuration would refuse to
+    # load on a wrong value; the callback warns instead), and the action group.
+    MODULES = r"""
+options:
+  api_key_type:
+    choices: [standard, advanced]
+notes:
   - All modules of the collection belong to the action group C(xsoar.connector.xsoar); set the connection
     once with C(module_defaults) and C(group/xsoar.connector.xsoar).
+"""
+
+    # Where a plugin other than a module reads each option from: the same XSOAR_* variables as the modules,
+    # and the [callback_failure_incident] section of ansible.cfg (the callback is the one such plugin; a
+    # second one would get a variant with its own section). Types that differ from the modules':
+    # validate_certs is read as a string and checked strictly by the connection check, because the
+    # configuration's own bool parsing reads any value that is not a boolean as false, which would turn
+    # certificate checks off for a typo; the PEM files are read as given (the connection check expands ~
+    # as it does for modules), not resolved against the directory of ansible.cfg.
+    PLUGINS = r"""
+options:
+  url:
+    env:
+      - name: XSOAR_URL
+    ini:
+      - section: callback_failure_incident
+        key: url
+  api_key:
+    env:
+      - name: XSOAR_API_KEY
+    ini:
+      - section: callback_failure_incident
+        key: api_key
+  api_key_id:
+    env:
+      - name: XSOAR_API_KEY_ID
+    ini:
+      - section: callback_failure_incident
+        key: api_key_id
+  api_key_type:
+    env:
+      - name: XSOAR_API_KEY_TYPE
+    ini:
+      - section: callback_failure_incident
+        key: api_key_type
+  validate_certs:
+    type: str
+    default: "true"
+    env:
+      - name: XSOAR_VALIDATE_CERTS
+    ini:
+      - section: callback_failure_incident
+        key: validate_certs
+  ca_path:
+    type: str
+    env:
+      - name: XSOAR_CA_PATH
+    ini:
+      - section: callback_failure_incident
+        key: ca_path
+  client_cert:
+    type: str
+    env:
+      - name: XSOAR_CLIENT_CERT
+    ini:
+      - section: callback_failure_incident
+        key: client_cert
+  client_key:
+    type: str
+    env:
+      - name: XSOAR_CLIENT_KEY
+    ini:
+      - section: callback_failure_incident
+        key: client_key
+  proxy:
+    env:
+      - name: XSOAR_PROXY
+    ini:
+      - section: callback_failure_incident
+        key: proxy
+  timeout:
+    env:
+      - name: XSOAR_TIMEOUT
+    ini:
+      - section: callback_failure_incident
+        key: timeout
+  retries:
+    env:
+      - name: XSOAR_RETRIES
+    ini:
+      - section: callback_failure_incident
+        key: retries
+  max_answer_mb:
+    env:
+      - name: XSOAR_MAX_ANSWER_MB
+    ini:
+      - section: callback_failure_incident
+        key: max_answer_mb
 """

@@ -28,6 +28,7 @@ author:
   - xsoar.connector developers (@xsoar-connector)
 extends_documentation_fragment:
   - xsoar.connector.connection
+  - xsoar.connector.connection.modules
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

@@ -31,6 +31,7 @@ author:
   - xsoar.connector developers (@xsoar-connector)
 extends_documentation_fragment:
   - xsoar.connector.connection
+  - xsoar.connector.connection.modules
   - xsoar.connector.attributes
 options:
   name:

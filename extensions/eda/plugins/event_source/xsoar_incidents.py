@@ -36,55 +36,14 @@ description:
   - The API key is never logged; messages are redacted of it.
   - Uses the collection's HTTP client, so the host running ansible-rulebook needs ansible-core and
     C(requests) (an EDA decision environment has both).
-  - The connection options and their E(XSOAR_*) environment variables are those of the collection's
-    modules (C(ansible-rulebook -E XSOAR_URL,XSOAR_API_KEY,...) passes them from the environment).
+  - It takes the connection options of the collection's modules (C(url), C(api_key), C(api_key_id), ...),
+    with the same defaults and the same E(XSOAR_*) environment variables (C(ansible-rulebook -E
+    XSOAR_URL,XSOAR_API_KEY,...) passes them from the environment). They are documented once, in
+    C(plugins/doc_fragments/connection.py), shown with every module (docs/reference/xsoar_connector_test_module.rst,
+    or C(ansible-doc xsoar.connector.xsoar_connector_test)); a unit test keeps this source's options equal to them.
+    C(url) and C(api_key) are required, as rule arguments or in the environment. Here a failed search, once its
+    C(retries) are spent, or an answer above C(max_answer_mb), fails one poll, and the next poll tries again.
 options:
-  url:
-    description:
-      - C(https://host[:port]); for XSOAR 8 / cloud the C(https://api-<tenant>...) address.
-      - Default from E(XSOAR_URL).
-    type: str
-    required: true
-  api_key:
-    description: The API key. Default from E(XSOAR_API_KEY).
-    type: str
-    required: true
-  api_key_id:
-    description: XSOAR 8 / cloud only, the key's ID. Default from E(XSOAR_API_KEY_ID).
-    type: str
-  api_key_type:
-    description: V(advanced) for an XSOAR 8 advanced key. Default from E(XSOAR_API_KEY_TYPE).
-    type: str
-    choices: [standard, advanced]
-    default: standard
-  validate_certs:
-    description: Verify the server certificate. Default from E(XSOAR_VALIDATE_CERTS).
-    type: bool
-    default: true
-  ca_path:
-    description: CA bundle for the server certificate. Default from E(XSOAR_CA_PATH).
-    type: path
-  client_cert:
-    description: Client certificate for mutual TLS. Default from E(XSOAR_CLIENT_CERT).
-    type: path
-  client_key:
-    description: Key of O(client_cert). Default from E(XSOAR_CLIENT_KEY).
-    type: path
-  proxy:
-    description: Proxy address. Default from E(XSOAR_PROXY).
-    type: str
-  timeout:
-    description: Seconds per connection and answer. Default from E(XSOAR_TIMEOUT).
-    type: float
-    default: 30
-  retries:
-    description: Retries of one search before the poll counts as failed. Default from E(XSOAR_RETRIES).
-    type: int
-    default: 3
-  max_answer_mb:
-    description: Largest answer read, in megabytes; a larger one fails the poll. Default from E(XSOAR_MAX_ANSWER_MB).
-    type: int
-    default: 64
   query:
     description:
       - The incidents to watch, in the query language of XSOAR's incidents page, for example
