@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: failure_incident
@@ -247,14 +248,18 @@ import os
 import re
 import socket
 import time
+from typing import Any
 
 from ansible import context
+from ansible.executor.stats import AggregateStats
+from ansible.playbook.play import Play
+from ansible.playbook.task import Task
 from ansible.playbook.block import Block
 from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incident_flow, war_room
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import connection_argument_spec
-from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, redact
+from ansible_collections.xsoar.connector.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, Client, redact
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
 from ansible_collections.xsoar.connector.plugins.module_utils.failure_report import (
     CLOSE_NOTES,
@@ -289,18 +294,21 @@ ITEM_OPTIONS = (
 class NotSent(XsoarError):
     """The callback stopped; `count` incidents to open were not opened (the warning says how many)."""
 
-    def __init__(self, message, count):
+    def __init__(self, message: str, count: int) -> None:
         super().__init__(message)
         self.count = count
 
 
-def _part(result, name):
-    """result.task / .host / .result on ansible-core 2.19+, result._task ... before (no deprecation)."""
+def _part(result: Any, name: str) -> Any:
+    """result.task / .host / .result on ansible-core 2.19+, result._task ... before (no deprecation).
+
+    `result` is a TaskResult before 2.19 and a CallbackTaskResult from 2.19 on: no one class to name.
+    """
     value = getattr(result, name, None)
     return value if value is not None else getattr(result, "_" + name)
 
 
-def will_be_rescued(task):
+def will_be_rescued(task: Task) -> bool:
     """Whether a failure of `task` runs a rescue section: it sits in the `block:` part of a block with one."""
     node, parent = task, getattr(task, "_parent", None)
     while parent is not None:
@@ -314,7 +322,7 @@ def will_be_rescued(task):
     return False
 
 
-def budget_spent_prefix(client, budget):
+def budget_spent_prefix(client: Client, budget: float) -> str:
     """What a warning starts with when the time budget ended the work ("" when it did not)."""
     if not client.budget_spent:
         return ""
@@ -324,7 +332,7 @@ def budget_spent_prefix(client, budget):
     )
 
 
-def utc_now():
+def utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
@@ -334,22 +342,24 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = "xsoar.connector.failure_incident"
     CALLBACK_NEEDS_ENABLED = True
 
-    def __init__(self, display=None):
+    def __init__(self, display: Any = None) -> None:
         super().__init__(display=display)
         self._log = FailureLog()
         self._play = "unnamed play"
-        self._outputs = []  # (play, task, host, full output) of reported failures that may be sent
+        self._outputs: list[
+            tuple[str, str, str, str]
+        ] = []  # (play, task, host, full output) of reported failures that may be sent
 
     # -- what happened --------------------------------------------------------------------------
 
-    def v2_playbook_on_play_start(self, play):
+    def v2_playbook_on_play_start(self, play: Play) -> None:
         self._play = (play.get_name() or "").strip() or "unnamed play"
 
-    def _where(self, result):
+    def _where(self, result: Any) -> tuple[str, str, str, Task]:
         task = _part(result, "task")
         return self._play, task_label(task.name, task.action), _part(result, "host").get_name(), task
 
-    def _error(self, result, task):
+    def _error(self, result: Any, task: Task) -> str:
         data = _part(result, "result")
         if is_no_log(data, getattr(task, "no_log", None)):
             return WITHHELD
@@ -357,14 +367,14 @@ class CallbackModule(CallbackBase):
             return NOT_INCLUDED
         return error_text(data, self.get_option("error_max_length"))
 
-    def v2_runner_on_failed(self, result, ignore_errors=False):
+    def v2_runner_on_failed(self, result: Any, ignore_errors: bool = False) -> None:
         play, task_name, host, task = self._where(result)
         report = not ignore_errors and (self.get_option("count_rescued") or not will_be_rescued(task))
         self._log.failed(play, task_name, host, utc_now(), self._error(result, task) if report else "", report=report)
         if report and self._error(result, task) not in (WITHHELD, NOT_INCLUDED):
             self._outputs.append((play, task_name, host, full_output(_part(result, "result"))))
 
-    def v2_runner_on_unreachable(self, result):
+    def v2_runner_on_unreachable(self, result: Any) -> None:
         play, task_name, host, task = self._where(result)
         # ignore_unreachable: the play goes on with the host, as with ignore_errors for failures
         report = self.get_option("count_unreachable") and not getattr(task, "ignore_unreachable", False)
@@ -378,14 +388,14 @@ class CallbackModule(CallbackBase):
             report=report,
         )
 
-    def v2_runner_on_ok(self, result):
+    def v2_runner_on_ok(self, result: Any) -> None:
         if self.get_option("close_on_recovery"):
             play, task_name, host, dummy = self._where(result)
             self._log.ok(play, task_name, host)
 
     # -- sending --------------------------------------------------------------------------------
 
-    def v2_playbook_on_stats(self, stats):
+    def v2_playbook_on_stats(self, stats: AggregateStats) -> None:
         options = {option: self.get_option(option) for option in ITEM_OPTIONS}
         items = self._log.items(options, self.get_option("close_on_recovery"))
         if not items:
@@ -409,7 +419,7 @@ class CallbackModule(CallbackBase):
         took = time.monotonic() - started
         self._display.warning(f"{PREFIX}{message}; {count} incident(s) not sent, after {took:.1f}s")
 
-    def _settings(self):
+    def _settings(self) -> dict[str, Any]:
         # "" is how an unset AWX credential field or an empty variable arrives: not set. url and api_key
         # stay, as "", so that validate_connection names the variable to set.
         values = dict(url="", api_key="")
@@ -421,10 +431,10 @@ class CallbackModule(CallbackBase):
         fix = "check the [callback_failure_incident] section of ansible.cfg or the XSOAR_* environment"
         return connection_settings(values, spec, fix)
 
-    def _warn(self, message):
+    def _warn(self, message: str) -> None:
         self._display.warning(PREFIX + message)
 
-    def _time_budget(self):
+    def _time_budget(self) -> float:
         budget = self.get_option("time_budget")
         if not (math.isfinite(budget) and 0 < budget <= MAX_TIME_BUDGET):
             raise XsoarError(
@@ -433,7 +443,7 @@ class CallbackModule(CallbackBase):
             )
         return budget
 
-    def _send(self, items, opening):
+    def _send(self, items: list[dict[str, Any]], opening: int) -> None:
         if REQUESTS_IMPORT_ERROR:
             raise XsoarError("the Python library requests is missing on the controller (pip install requests)")
         settings = self._settings()
@@ -487,7 +497,7 @@ class CallbackModule(CallbackBase):
 
     # -- the war room -------------------------------------------------------------------------------
 
-    def _write_war_rooms(self, client, result, check_mode):
+    def _write_war_rooms(self, client: Client, result: dict[str, Any], check_mode: bool) -> None:
         """Long outputs as file entries and notes on repeated failures; a problem is a warning only."""
         items, known = self._war_room_items(result)
         if not items:
@@ -501,13 +511,13 @@ class CallbackModule(CallbackBase):
         actions = [entry["action"] for entry in written["entries"]]
         self._display.v(PREFIX + f"war room: {len(actions)} entries, {actions.count('skipped')} already there")
 
-    def _war_room_items(self, result):
+    def _war_room_items(self, result: dict[str, Any]) -> tuple[list[war_room.Item], list[dict[str, Any]]]:
         """(war_room.Item list, incidents): what goes to the war rooms of the incidents this run opened or kept."""
         by_name = {}
         for outcome in result.get("incidents", []):
             if outcome.get("incident", {}).get("id") and outcome["action"] in ("created", "none"):
                 by_name[outcome["name"]] = outcome
-        wanted = {name: [] for name in by_name}
+        wanted: dict[str, list[war_room.Wanted]] = {name: [] for name in by_name}
         self._add_outputs(wanted)
         self._add_repeat_notes(wanted, by_name)
         items, known = [], []
@@ -524,7 +534,7 @@ class CallbackModule(CallbackBase):
             known.append(incident)
         return items, known
 
-    def _name(self, play, task, host):
+    def _name(self, play: str, task: str, host: str) -> str:
         return incident_name(
             self.get_option("name_prefix"),
             play,
@@ -534,7 +544,7 @@ class CallbackModule(CallbackBase):
             self.get_option("name_max_length"),
         )
 
-    def _add_outputs(self, wanted):
+    def _add_outputs(self, wanted: dict[str, list[war_room.Wanted]]) -> None:
         if not self.get_option("war_room_output"):
             return
         for play, task, host, output in self._outputs:
@@ -545,7 +555,7 @@ class CallbackModule(CallbackBase):
             sha256 = hashlib.sha256(content).hexdigest()
             wanted[name].append(war_room.Wanted("file", name=output_file_name(host), content=content, sha256=sha256))
 
-    def _add_repeat_notes(self, wanted, by_name):
+    def _add_repeat_notes(self, wanted: dict[str, list[war_room.Wanted]], by_name: dict[str, dict[str, Any]]) -> None:
         if not self.get_option("note_on_repeat"):
             return
         run_id = os.environ.get("JOB_ID") or f"{socket.gethostname()}:{os.getpid()}"
@@ -556,10 +566,10 @@ class CallbackModule(CallbackBase):
             text = repeat_note(failure["time"], run_id, [failure["host"]], failure["error"])
             wanted[name].append(war_room.Wanted("text", text=text, markdown=False, note=True, tags=("ansible",)))
 
-    def _report(self, client, result, check_mode):
+    def _report(self, client: Client, result: dict[str, Any], check_mode: bool) -> None:
         for warning in result.get("warnings", []):
             self._display.warning(PREFIX + client.redact(warning))
-        actions = {}
+        actions: dict[str, int] = {}
         for outcome in result.get("incidents", []):
             actions[outcome["action"]] = actions.get(outcome["action"], 0) + 1
             self._display.vvv(PREFIX + "{}: {}".format(outcome["action"], outcome["name"]))

@@ -28,7 +28,7 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 PREFIXES = ["auto", "public", "legacy"]
 DEFAULT_STATUS_CODES = [200, 201, 204]
 
-API_OPTIONS = dict(
+API_OPTIONS: dict[str, dict[str, Any]] = dict(
     method=dict(type="str", default="GET", choices=METHODS),
     path=dict(type="str", required=True),
     body=dict(type="raw"),

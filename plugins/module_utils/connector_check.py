@@ -2,7 +2,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xsoar_connector_test's logic: named checks of a connector, each with what to fix."""
 
+from __future__ import annotations
+
 import time
+from typing import Any, Callable, NoReturn, TypedDict
 
 from urllib.parse import urlsplit
 
@@ -11,14 +14,15 @@ from ansible_collections.xsoar.connector.plugins.module_utils import incidents_a
 from ansible_collections.xsoar.connector.plugins.module_utils import playbook_info
 from ansible_collections.xsoar.connector.plugins.module_utils import lifecycle
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import validated_suboptions
-from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client, api_bases
+from ansible_collections.xsoar.connector.plugins.module_utils.desired import DesiredRun
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarAuthError,
     XsoarError,
     XsoarResponseError,
 )
 
-TEST_INCIDENT_OPTIONS = dict(
+TEST_INCIDENT_OPTIONS: dict[str, dict[str, Any]] = dict(
     name=dict(type="str", required=True),
     severity=dict(type="raw"),
     rule_severity=dict(type="str"),
@@ -29,7 +33,7 @@ TEST_INCIDENT_OPTIONS = dict(
     body=dict(type="raw"),
 )
 # xsoar_connector_test's own option; its sub-options are checked in prepare (arguments.without_suboptions).
-MODULE_OPTIONS = dict(
+MODULE_OPTIONS: dict[str, dict[str, Any]] = dict(
     incident=dict(type="dict", options=TEST_INCIDENT_OPTIONS, mutually_exclusive=[("severity", "rule_severity")]),
     list_playbooks=dict(type="bool", default=False),
     lifecycle=dict(type="bool", default=False),
@@ -41,51 +45,63 @@ CLOUD_DOMAIN = "paloaltonetworks.com"
 class ConnectorCheckFailed(XsoarError):
     """A check failed; `result` carries the checks made so far for the module's failure output."""
 
-    def __init__(self, message, result):
+    def __init__(self, message: str, result: dict[str, Any]) -> None:
         super().__init__(message)
         self.result = result
 
 
-def prepare(params):
+class ConnectorPlan(TypedDict):
+    """xsoar_connector_test's validated options."""
+
+    lifecycle: bool
+    lifecycle_wait: float
+    list_playbooks: bool
+    incident: DesiredRun | None  # the test incident to create, as xsoar_incident would
+
+
+def prepare(params: dict[str, Any]) -> ConnectorPlan:
     incident = validated_suboptions({"incident": params.get("incident")}, {"incident": MODULE_OPTIONS["incident"]})[
         "incident"
     ]
-    list_playbooks = bool(params.get("list_playbooks"))
-    self_test = {
-        "lifecycle": bool(params.get("lifecycle")),
-        "lifecycle_wait": lifecycle.check_wait(params.get("lifecycle_wait")),
-    }
-    if not incident:
-        return dict(self_test, incident=None, list_playbooks=list_playbooks)
-    item = {option: incident.get(option) for option in incident_flow.ITEM_OPTIONS}
-    item["state"] = "present"
-    return dict(
-        self_test,
-        incident=incident_flow.prepare(dict(item, match_closed=False, update_existing=False)),
-        list_playbooks=list_playbooks,
+    lifecycle_wait = lifecycle.check_wait(params.get("lifecycle_wait"))
+    test_incident = None
+    if incident:
+        item = {option: incident.get(option) for option in incident_flow.ITEM_OPTIONS}
+        item["state"] = "present"
+        test_incident = incident_flow.prepare(dict(item, match_closed=False, update_existing=False))
+    return ConnectorPlan(
+        lifecycle=bool(params.get("lifecycle")),
+        lifecycle_wait=lifecycle_wait,
+        list_playbooks=bool(params.get("list_playbooks")),
+        incident=test_incident,
     )
 
 
 class _Report:
-    def __init__(self, client):
+    def __init__(self, client: Client) -> None:
         self.client = client
-        self.checks = []
-        self.facts = {"api_base": client.api_base, "deployment": None, "server_version": None, "latency_ms": None}
-        self.warnings = []
+        self.checks: list[dict[str, Any]] = []
+        self.facts: dict[str, Any] = {
+            "api_base": client.api_base,
+            "deployment": None,
+            "server_version": None,
+            "latency_ms": None,
+        }
+        self.warnings: list[str] = []
         self.wrote = False  # the lifecycle self-test wrote (and deleted) an incident
 
-    def ok(self, name, detail):
+    def ok(self, name: str, detail: str) -> None:
         self.checks.append({"name": name, "ok": True, "detail": detail})
 
-    def fail(self, name, detail):
+    def fail(self, name: str, detail: str) -> NoReturn:
         self.checks.append({"name": name, "ok": False, "detail": detail})
         raise ConnectorCheckFailed(f"connector test failed at check {name!r}: {detail}", self.result(False))
 
-    def result(self, changed):
+    def result(self, changed: bool) -> dict[str, Any]:
         return dict(self.facts, checks=self.checks, changed=changed or self.wrote, warnings=list(self.warnings))
 
 
-def run(client, plan, check_mode):
+def run(client: Client, plan: ConnectorPlan, check_mode: bool) -> dict[str, Any]:
     report = _Report(client)
     about = _check_server(client, report)
     _check_tls(client, report)
@@ -112,7 +128,9 @@ def run(client, plan, check_mode):
     return result
 
 
-def _self_test(client, report, wait, check_mode, clock=time.monotonic):
+def _self_test(
+    client: Client, report: _Report, wait: float, check_mode: bool, clock: Callable[[], float] = time.monotonic
+) -> None:
     """lifecycle: true: the checks create, find, update, close and delete (lifecycle.py); not in check mode."""
     if check_mode:
         report.warnings.append("lifecycle: true was skipped in check mode: the self-test writes to the server")
@@ -127,11 +145,11 @@ def _self_test(client, report, wait, check_mode, clock=time.monotonic):
         raise ConnectorCheckFailed(f"connector test failed at check {failed!r}: {outcome.failure}", report.result(True))
 
 
-def _about_base(client, family):
+def _about_base(client: Client, family: str) -> str | None:
     return api_bases(client.url, family == "xsoar8")[1]
 
 
-def _check_server(client, report):
+def _check_server(client: Client, report: _Report) -> dict[str, Any]:
     """Reach GET /about where the configured deployment has it; on 404 look where the other one has it."""
     family = client.deployment_family
     started = time.time()
@@ -167,7 +185,7 @@ def _check_server(client, report):
     return about
 
 
-def _fail_reach(client, report, error):
+def _fail_reach(client: Client, report: _Report, error: XsoarError) -> NoReturn:
     name = (
         "authentication"
         if isinstance(error, XsoarAuthError)
@@ -179,7 +197,7 @@ def _fail_reach(client, report, error):
     report.fail(name, detail)
 
 
-def other_deployment_answer(status, has_key_id):
+def other_deployment_answer(status: int | None, has_key_id: bool) -> bool:
     """Whether a failed GET /about is what the *other* deployment answers for this path.
 
     A key id sends it to /xsoar/about: XSOAR 6 answers 200 with its web app there (the error then
@@ -189,7 +207,7 @@ def other_deployment_answer(status, has_key_id):
     return status == 404 or (status == 200 and has_key_id) or (status == 500 and not has_key_id)
 
 
-def family_of(about, configured):
+def family_of(about: dict[str, Any], configured: str) -> str:
     """xsoar6 or xsoar8 from GET /about: the major of demistoVersion decides.
 
     productMode/deploymentMode do not: XSOAR 6.10+ answers xsoar/opp exactly as XSOAR 8 on-prem
@@ -201,7 +219,7 @@ def family_of(about, configured):
     return configured
 
 
-def deployment_of(about, configured):
+def deployment_of(about: dict[str, Any], configured: str) -> str:
     """xsoar6, xsoar8-opp or xsoar8-saas (deploymentMode, opp when absent)."""
     if family_of(about, configured) == "xsoar6":
         return "xsoar6"
@@ -209,7 +227,7 @@ def deployment_of(about, configured):
     return f"xsoar8-{mode}"
 
 
-def _family_mismatch(client, family):
+def _family_mismatch(client: Client, family: str) -> str | None:
     """GET /about failed where the configured deployment has it: ask where the other one has it.
 
     The message says which setting is wrong, or None when the other deployment is not there either.
@@ -239,14 +257,14 @@ def _family_mismatch(client, family):
     )
 
 
-def _cloud_url_hint(url):
+def _cloud_url_hint(url: str) -> str:
     host = urlsplit(url).hostname or ""
     if host.endswith(CLOUD_DOMAIN) and not host.startswith("api-"):
         return f"; for XSOAR 8 cloud the API address starts with api-: use https://api-{host}"
     return ""
 
 
-def _check_tls(client, report):
+def _check_tls(client: Client, report: _Report) -> None:
     if not client.url.startswith("https://"):
         report.ok("tls", "plain HTTP: the key and incidents travel unencrypted; use https:// outside a lab")
     elif client.validate_certs:
@@ -255,7 +273,7 @@ def _check_tls(client, report):
         report.ok("tls", "certificate NOT verified (validate_certs: false); set ca_path instead")
 
 
-def _check_deployment(client, about, report):
+def _check_deployment(client: Client, about: dict[str, Any], report: _Report) -> None:
     version = about.get("demistoVersion")
     deployment = deployment_of(about, client.deployment_family)
     report.facts.update(server_version=version, deployment=deployment)
@@ -268,7 +286,7 @@ def _check_deployment(client, about, report):
     report.ok("deployment", f"{deployment}, version {version}; API base {client.api_base}")
 
 
-def _check_api(client, report):
+def _check_api(client: Client, report: _Report) -> None:
     """Prove the key on the modules' own API path with one cheap call: a search of size 1.
 
     Not a listing of every playbook: real tenants hold thousands, and listing them takes 30-90 s.
@@ -280,7 +298,7 @@ def _check_api(client, report):
     report.ok("authentication", f"the key is valid: POST /incidents/search answered ({total} incidents visible)")
 
 
-def _list_playbooks(client, report):
+def _list_playbooks(client: Client, report: _Report) -> None:
     try:
         playbooks = playbook_info.all_playbooks(client)
     except XsoarError as error:

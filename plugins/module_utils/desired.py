@@ -8,7 +8,7 @@ Create-time defaults (severity Unknown) are added by the planner, only to a crea
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
     connection_argument_spec,
@@ -31,7 +31,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields im
     validate_body,
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_schema import DATE_TIME_FIELDS
-from ansible_collections.xsoar.connector.plugins.module_utils.name_lock import lock_settings
+from ansible_collections.xsoar.connector.plugins.module_utils.name_lock import LockSettings, lock_settings
 
 CLOSE_OPTIONS = ("close_reason", "close_notes")
 DEFAULT_WAIT_FOR_ID = 60
@@ -40,7 +40,7 @@ DEFAULT_WAIT_FOR_ID = 60
 DEFAULT_PARALLEL_WRITES = 4
 MAX_PARALLEL_WRITES = 16
 
-ITEM_OPTION_SPEC = dict(
+ITEM_OPTION_SPEC: dict[str, dict[str, Any]] = dict(
     # raw, not str: ansible-core 2.21 would turn a list into the name "['a', 'b']"
     name=dict(type="raw"),
     state=dict(type="str", default="present", choices=["present", "closed", "absent"]),
@@ -73,7 +73,7 @@ OPTION_FIELDS = (
     ("custom_fields", "CustomFields"),
     ("occurred", "occurred"),
 )
-TASK_OPTION_SPEC = dict(
+TASK_OPTION_SPEC: dict[str, dict[str, Any]] = dict(
     match_closed=dict(type="bool", default=False),
     update_existing=dict(type="bool", default=False),
     close_duplicates=dict(type="bool", default=False),
@@ -114,17 +114,31 @@ class DesiredIncident(NamedTuple):
     warnings: tuple[str, ...]
 
 
+class TaskOptions(TypedDict):
+    """The options of a task that apply to all its items, checked and defaulted."""
+
+    match_closed: bool
+    update_existing: bool
+    close_duplicates: bool
+    wait_for_id: float
+    continue_on_item_error: bool
+    parallel_writes: int
+    name_lock: LockSettings
+    validate_fields: bool
+    # false leaves the per-item diffs out of the result
+    diff: bool
+
+
 class DesiredRun(NamedTuple):
     """What xsoar_incident was asked to do, all checked before a request."""
 
     items: tuple[DesiredIncident, ...]
-    # the task options (match_closed, update_existing, wait_for_id, ...), checked and defaulted
-    task: dict[str, Any]
+    task: TaskOptions
     # the incidents list form (the result lists every item) rather than the single form
     bulk: bool
 
 
-def module_argument_spec():
+def module_argument_spec() -> dict[str, dict[str, Any]]:
     """xsoar_incident's options: connection, task options, the single form's item options, and `incidents`.
 
     The sub-options of `labels` and `incidents` (documented in the module) are checked by `prepare`,
@@ -151,6 +165,7 @@ def prepare(params: dict[str, Any], diff: bool = True) -> DesiredRun:
             raise XsoarInputError(
                 "name is required: give the incident name (the idempotency key), or a list in incidents"
             )
+        raw_items: list[tuple[dict[str, Any], dict[str, Any], str]]
         raw_items = [({option: params.get(option) for option in ITEM_OPTIONS}, {}, "")]
     else:
         if params.get("name") not in (None, ""):
@@ -174,11 +189,19 @@ def prepare(params: dict[str, Any], diff: bool = True) -> DesiredRun:
             )
         )
     check_close_options(params, items)
-    task = {option: params.get(option, spec.get("default")) for option, spec in TASK_OPTION_SPEC.items()}
-    task["wait_for_id"] = check_wait_for_id(task["wait_for_id"])
-    task["parallel_writes"] = check_parallel_writes(task["parallel_writes"])
-    task["diff"] = diff
-    task["name_lock"] = lock_settings(task["name_lock"], task.pop("name_lock_dir"))
+    given: dict[str, Any]
+    given = {option: params.get(option, spec.get("default")) for option, spec in TASK_OPTION_SPEC.items()}
+    task = TaskOptions(
+        match_closed=given["match_closed"],
+        update_existing=given["update_existing"],
+        close_duplicates=given["close_duplicates"],
+        wait_for_id=check_wait_for_id(given["wait_for_id"]),
+        continue_on_item_error=given["continue_on_item_error"],
+        parallel_writes=check_parallel_writes(given["parallel_writes"]),
+        name_lock=lock_settings(given["name_lock"], given["name_lock_dir"]),
+        validate_fields=given["validate_fields"],
+        diff=diff,
+    )
     bulk = params.get("incidents") is not None
     return DesiredRun(items, task, bulk)
 
@@ -186,7 +209,7 @@ def prepare(params: dict[str, Any], diff: bool = True) -> DesiredRun:
 _PLAIN_TYPES = {"str": str, "bool": bool, "dict": dict}
 
 
-def _plain_label(label):
+def _plain_label(label: object) -> bool:
     """A label already in its final shape: a dict of exactly type and value, both strings."""
     return (
         isinstance(label, dict)
@@ -195,7 +218,7 @@ def _plain_label(label):
     )
 
 
-def plain_item(item):
+def plain_item(item: object) -> bool:
     """Whether a bulk item already has exactly the types its spec converts to (the common case).
 
     Such an item would come out of validated_suboptions unchanged; skipping it saves a third of
@@ -222,7 +245,7 @@ def plain_item(item):
     return True
 
 
-def item_with_defaults(item, params):
+def item_with_defaults(item: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """A bulk item: what it leaves out comes from the task's top-level options."""
     merged = {option: item.get(option) for option in ITEM_OPTIONS}
     chose_severity = item.get("severity") is not None or item.get("rule_severity") is not None
@@ -232,7 +255,7 @@ def item_with_defaults(item, params):
     return merged
 
 
-def check_wait_for_id(seconds):
+def check_wait_for_id(seconds: float | None) -> float:
     if seconds is None:
         return DEFAULT_WAIT_FOR_ID
     if not 0 <= seconds <= 3600:  # NaN fails too
@@ -242,7 +265,7 @@ def check_wait_for_id(seconds):
     return seconds
 
 
-def check_parallel_writes(count):
+def check_parallel_writes(count: int | None) -> int:
     if count is None:
         return DEFAULT_PARALLEL_WRITES
     if not 1 <= count <= MAX_PARALLEL_WRITES:
@@ -253,7 +276,7 @@ def check_parallel_writes(count):
     return count
 
 
-def check_close_options(params, items):
+def check_close_options(params: dict[str, Any], items: tuple[DesiredIncident, ...]) -> None:
     """close_reason and close_notes only act on a close: given without one, they would be silently ignored."""
     if any(item.state == "closed" for item in items):
         return
@@ -265,7 +288,7 @@ def check_close_options(params, items):
             )
 
 
-def _name(value, option):
+def _name(value: object, option: str) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)  # YAML reads `name: 2026` as a number
     return check_name(value, option)
@@ -312,7 +335,7 @@ def desired_record(options: dict[str, Any], own: dict[str, Any], where: str = ""
     )
 
 
-def desired_fields(options, where=""):
+def desired_fields(options: dict[str, Any], where: str = "") -> tuple[dict[str, Any], list[str]]:
     """The incident fields an item sets: its body overlaid with the named options, each checked once."""
     if options.get("severity") is not None and options.get("rule_severity") is not None:
         raise XsoarInputError(
@@ -321,7 +344,7 @@ def desired_fields(options, where=""):
         )
     body = parse_body(options.get("body"), where + "body")
     warnings = validate_body(body, where + "body") if body else []
-    named = {}
+    named: dict[str, Any] = {}
     if options.get("rule_severity") is not None:
         named["severity"] = rule_severity_number(options["rule_severity"])
     elif options.get("severity") is not None:

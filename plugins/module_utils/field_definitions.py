@@ -12,9 +12,13 @@ server API (as batchClose does). The checks are pure: tables in, messages out.
 from __future__ import annotations
 
 import difflib
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from ansible_collections.xsoar.connector.plugins.module_utils import planner
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
+from ansible_collections.xsoar.connector.plugins.module_utils.desired import DesiredIncident, TaskOptions
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import Incident
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarAuthError,
     XsoarInputError,
@@ -75,7 +79,7 @@ def field_definition(raw: dict) -> FieldDefinition:
     )
 
 
-def read_list(client, path: str) -> list:
+def read_list(client: Client, path: str) -> list[dict[str, Any]]:
     """One GET of a definitions list; the answer must be a JSON array."""
     data = client.get(path, base=client.legacy_base).json
     if not isinstance(data, list):
@@ -83,9 +87,9 @@ def read_list(client, path: str) -> list:
     return [entry for entry in data if isinstance(entry, dict)]
 
 
-def read_fields(client) -> dict:
+def read_fields(client: Client) -> dict[str, FieldDefinition]:
     """{cliName: FieldDefinition} of every incident field the server defines."""
-    fields = {}
+    fields: dict[str, FieldDefinition] = {}
     for raw in read_list(client, "/incidentfields"):
         definition = field_definition(raw)
         if definition.cli_name:
@@ -93,33 +97,33 @@ def read_fields(client) -> dict:
     return fields
 
 
-def read_types(client) -> tuple:
+def read_types(client: Client) -> tuple[str, ...]:
     """The names of the incident types the server defines."""
     names = [str(raw.get("name")) for raw in read_list(client, "/incidenttype") if raw.get("name")]
     return tuple(names)
 
 
-def read_definitions(client, needs: Needs) -> Definitions:
+def read_definitions(client: Client, needs: Needs) -> Definitions:
     """The definitions `needs` asks for, one request each."""
     fields = read_fields(client) if needs.fields else None
     types = read_types(client) if needs.types else None
     return Definitions(fields, types)
 
 
-def closest(wanted: str, candidates) -> list:
+def closest(wanted: str, candidates: Iterable[str]) -> list[str]:
     """Up to three candidates most like `wanted`, compared without case."""
-    by_lower = {}
+    by_lower: dict[str, str] = {}
     for candidate in candidates:
         by_lower.setdefault(candidate.lower(), candidate)
     matches = difflib.get_close_matches(wanted.lower(), list(by_lower), n=CLOSEST_COUNT, cutoff=CLOSEST_CUTOFF)
     return [by_lower[match] for match in matches]
 
 
-def quoted_list(names) -> str:
+def quoted_list(names: Iterable[object]) -> str:
     return ", ".join(repr(name) for name in names)
 
 
-def display_name_match(key: str, fields: dict) -> FieldDefinition | None:
+def display_name_match(key: str, fields: dict[str, FieldDefinition]) -> FieldDefinition | None:
     """The field whose display name is `key` (without case and spaces): the user gave its display name."""
     folded = "".join(key.split()).lower()
     for definition in fields.values():
@@ -128,7 +132,7 @@ def display_name_match(key: str, fields: dict) -> FieldDefinition | None:
     return None
 
 
-def unknown_field_message(key: str, fields: dict, where: str) -> str:
+def unknown_field_message(key: str, fields: dict[str, FieldDefinition], where: str) -> str:
     """Why a custom field key is refused, with the machine names it may have meant."""
     start = f"{where}custom field {key!r} is not a field of this XSOAR server"
     named = display_name_match(key, fields)
@@ -141,7 +145,7 @@ def unknown_field_message(key: str, fields: dict, where: str) -> str:
     return f"{start} ({hint}); xsoar_incident_field_info lists the fields"
 
 
-def choices_text(choices) -> str:
+def choices_text(choices: tuple[str, ...]) -> str:
     shown = [choice for choice in choices if choice][:CHOICES_SHOWN]
     more = len([choice for choice in choices if choice]) - len(shown)
     text = quoted_list(shown)
@@ -150,7 +154,7 @@ def choices_text(choices) -> str:
     return text
 
 
-def select_message(key: str, value, definition: FieldDefinition, where: str) -> str | None:
+def select_message(key: str, value: object, definition: FieldDefinition, where: str) -> str | None:
     """Why a select field's value is refused (outside its choices), or None.
 
     A select field without choices takes any value (its choices may come from a script).
@@ -168,7 +172,7 @@ def select_message(key: str, value, definition: FieldDefinition, where: str) -> 
     )
 
 
-def custom_field_messages(custom: dict, fields: dict, where: str) -> list:
+def custom_field_messages(custom: dict[str, Any], fields: dict[str, FieldDefinition], where: str) -> list[str]:
     """Every problem of an item's custom fields: unknown machine names, values outside a select's choices."""
     messages = []
     for key, value in custom.items():
@@ -182,7 +186,7 @@ def custom_field_messages(custom: dict, fields: dict, where: str) -> list:
     return messages
 
 
-def type_message(type_name: str, types: tuple, where: str) -> str | None:
+def type_message(type_name: str, types: tuple[str, ...], where: str) -> str | None:
     """Why an incident type is refused (the server would store it as Unclassified), or None."""
     if type_name in types:
         return None
@@ -200,11 +204,11 @@ class Check(NamedTuple):
     """What one item sends that the definitions must allow."""
 
     where: str
-    custom: dict
+    custom: dict[str, Any]
     type: str | None
 
 
-def item_check(item: dict, action) -> Check | None:
+def item_check(item: DesiredIncident, action: planner.Action) -> Check | None:
     """The custom fields and type the item's write sends: all for a create, the changed ones for an update."""
     fields = item.fields
     if isinstance(action, planner.Create):
@@ -220,7 +224,9 @@ def item_check(item: dict, action) -> Check | None:
     return Check(item.where, custom, type_name)
 
 
-def checks_for(items: list, existing: dict, task: dict) -> list:
+def checks_for(
+    items: tuple[DesiredIncident, ...], existing: dict[str, list[Incident]], task: TaskOptions
+) -> list[Check]:
     """The checks of the items that will be created or updated with custom fields or a type."""
     checks = []
     for item in items:
@@ -233,14 +239,14 @@ def checks_for(items: list, existing: dict, task: dict) -> list:
     return checks
 
 
-def needs_of(checks: list) -> Needs:
+def needs_of(checks: list[Check]) -> Needs:
     return Needs(
         fields=any(check.custom for check in checks),
         types=any(check.type is not None for check in checks),
     )
 
 
-def check_messages(checks: list, definitions: Definitions) -> list:
+def check_messages(checks: list[Check], definitions: Definitions) -> list[str]:
     """Every problem of every check, in item order."""
     messages = []
     for check in checks:
@@ -253,7 +259,9 @@ def check_messages(checks: list, definitions: Definitions) -> list:
     return messages
 
 
-def validate_items(client, items: list, existing: dict, task: dict) -> list:
+def validate_items(
+    client: Client, items: tuple[DesiredIncident, ...], existing: dict[str, list[Incident]], task: TaskOptions
+) -> list[str]:
     """xsoar_incident's hook: refuse bad custom fields and types before any write; returns warnings.
 
     Reads the definitions once per task, and only when an item to create or update sends custom
@@ -279,7 +287,7 @@ def validate_items(client, items: list, existing: dict, task: dict) -> list:
 
 # --- xsoar_incident_field_info ---------------------------------------------------------
 
-FIELD_INFO_OPTIONS = dict(
+FIELD_INFO_OPTIONS: dict[str, dict[str, Any]] = dict(
     name=dict(type="str"),
     type=dict(type="str"),
     incident_type=dict(type="str"),
@@ -294,7 +302,7 @@ class FieldFilter(NamedTuple):
     incident_type: str | None
 
 
-def prepare_field_info(params: dict) -> FieldFilter:
+def prepare_field_info(params: dict[str, Any]) -> FieldFilter:
     for option in FIELD_INFO_OPTIONS:
         value = params.get(option)
         if value is not None and not value.strip():
@@ -315,7 +323,7 @@ def field_matches(definition: FieldDefinition, wanted: FieldFilter) -> bool:
     return wanted.incident_type in definition.incident_types
 
 
-def field_summary(definition: FieldDefinition) -> dict:
+def field_summary(definition: FieldDefinition) -> dict[str, Any]:
     return {
         "cli_name": definition.cli_name,
         "name": definition.name,
@@ -328,7 +336,7 @@ def field_summary(definition: FieldDefinition) -> dict:
     }
 
 
-def run_field_info(client, wanted: FieldFilter, check_mode: bool) -> dict:
+def run_field_info(client: Client, wanted: FieldFilter, check_mode: bool) -> dict[str, Any]:
     fields = read_fields(client).values()
     found = [field_summary(field) for field in fields if field_matches(field, wanted)]
     return {"changed": False, "fields": found}

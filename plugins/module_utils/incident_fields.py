@@ -2,12 +2,16 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure functions that turn module options into XSOAR incident fields and compare incidents."""
 
+from __future__ import annotations
+
 import json
 import math
 import re
 import unicodedata
 from functools import cache
 from datetime import datetime
+from types import ModuleType
+from typing import Any
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -18,6 +22,9 @@ from ansible_collections.xsoar.connector.plugins.module_utils.incident_schema im
     KNOWN_BODY_FIELDS,
     MANAGED_BY_MODULE,
 )
+
+# An incident as the server answers it (a JSON object).
+Incident = dict[str, Any]
 
 # Kibana common/xsoar/constants.ts
 SEVERITY_BY_NAME = {"unknown": 0, "informational": 0.5, "low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -39,11 +46,11 @@ STRICT_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z
 CLOSED_STATUSES = (2, 3)
 
 
-def is_closed(incident):
+def is_closed(incident: Incident) -> bool:
     return incident.get("status") in CLOSED_STATUSES
 
 
-def parse_severity(value):
+def parse_severity(value: object) -> int | float:
     """A severity name (any case) or one of XSOAR's numbers -> the number XSOAR stores."""
     given = value  # quoted as given: float("nan") would show as nan, not 'nan'
     if isinstance(value, bool):
@@ -61,7 +68,7 @@ def parse_severity(value):
     raise XsoarInputError(_severity_help(given))
 
 
-def _severity_help(value):
+def _severity_help(value: object) -> str:
     placeholder = ""
     if not isinstance(value, bool) and str(value).strip() in ("5", "5.0"):
         placeholder = (
@@ -74,12 +81,16 @@ def _severity_help(value):
     )
 
 
-def rule_severity_number(rule_severity):
+def rule_severity_number(rule_severity: str | None) -> int:
     """Kibana's "keep severity from rule": low 1, medium 2, high 3, critical 4, anything else 0."""
     return RULE_SEVERITY.get(str(rule_severity or "").strip().lower(), 0)
 
 
-def check_name(name, option="name", empty_hint="give the incident a name; it is what makes the task idempotent"):
+def check_name(
+    name: object,
+    option: str = "name",
+    empty_hint: str = "give the incident a name; it is what makes the task idempotent",
+) -> str:
     if name is not None and not isinstance(name, str):
         raise XsoarInputError(
             f"{option} must be one string, got a {type(name).__name__}: give one incident name (a list of incidents goes"
@@ -105,17 +116,17 @@ def check_name(name, option="name", empty_hint="give the incident a name; it is 
     return name
 
 
-def has_a_word(name):
+def has_a_word(name: str) -> bool:
     """Whether the server's word search can find `name`: punctuation and emoji alone are no words."""
     return any(character.isalnum() for character in name)
 
 
-def names_match(wanted, incident):
+def names_match(wanted: str, incident: object) -> bool:
     """Exact comparison on the client: the server's name search is by tokens, not exact."""
     return isinstance(incident, dict) and incident.get("name") == wanted
 
 
-def parse_body(body, option="body"):
+def parse_body(body: object, option: str = "body") -> dict[str, Any]:
     """Kibana's Body: a dict, or a string of JSON that must decode to an object."""
     if body is None or body == "":
         return {}
@@ -132,16 +143,16 @@ def parse_body(body, option="body"):
     return body
 
 
-def _refuse_constant(name):
+def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON; XSOAR refuses it")
 
 
-def check_json_value(value, option):
+def check_json_value(value: object, option: str) -> None:
     """Only what JSON can carry: no NaN or Infinity (real servers refuse them), nesting bounded.
 
     Walked with a stack, not recursion: a body nested 100000 deep must get a message, not a RecursionError.
     """
-    stack = [(value, 1, option)]
+    stack: list[tuple[object, int, str]] = [(value, 1, option)]
     while stack:
         current, depth, where = stack.pop()
         if depth > MAX_DEPTH:
@@ -156,7 +167,7 @@ def check_json_value(value, option):
             stack.extend((item, depth + 1, f"{where}[{index}]") for index, item in enumerate(current))
 
 
-def validate_body(body, option="body"):
+def validate_body(body: dict[str, Any], option: str = "body") -> list[str]:
     """Check the types of known incident fields; return warnings about unknown top-level keys."""
     forbidden = sorted(key for key in body if key in MANAGED_BY_MODULE)
     if forbidden:
@@ -186,7 +197,7 @@ def validate_body(body, option="body"):
     return []
 
 
-def _body_validator(option):
+def _body_validator(option: str) -> Any:
     """Draft 7, except that 1.0 is no integer: XSOAR's Go server refuses it for its int64 fields.
 
     jsonschema is imported here, only when a body is given (it costs 30 ms of every module start).
@@ -199,7 +210,7 @@ def _body_validator(option):
 
 
 @cache
-def _built_validator(jsonschema):
+def _built_validator(jsonschema: ModuleType) -> Any:
     """Built once per module run: a bulk task validates the body of every item with it."""
     integer_checker = jsonschema.Draft7Validator.TYPE_CHECKER.redefine(
         "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool)
@@ -208,7 +219,7 @@ def _built_validator(jsonschema):
     return validator(INCIDENT_BODY_SCHEMA)
 
 
-def check_labels(labels, option="labels"):
+def check_labels(labels: list[Any] | None, option: str = "labels") -> None:
     for index, label in enumerate(labels or []):
         if (
             not isinstance(label, dict)
@@ -221,7 +232,7 @@ def check_labels(labels, option="labels"):
             )
 
 
-def rfc3339_text(value):
+def rfc3339_text(value: str) -> str:
     """A time as XSOAR's server parses it: YAML's unquoted timestamps arrive as "2026-11-29 10:00:00+00:00"."""
     text = value.strip()
     if len(text) > 10 and text[10] == " ":
@@ -229,7 +240,7 @@ def rfc3339_text(value):
     return text[:-1] + "Z" if text.endswith("z") else text
 
 
-def check_time(value, option="occurred"):
+def check_time(value: object, option: str = "occurred") -> None:
     """A time the server will parse once rfc3339_text has normalised it (strict RFC 3339)."""
     if value is None:
         return
@@ -239,14 +250,14 @@ def check_time(value, option="occurred"):
         )
 
 
-def check_playbook(playbook, option="playbook"):
+def check_playbook(playbook: str | None, option: str = "playbook") -> None:
     if playbook is not None and not playbook.strip():
         raise XsoarInputError(
             f"{option} is empty: give a playbook name or id (xsoar_playbook_info lists them), or leave {option} out"
         )
 
 
-def check_custom_fields(custom_fields, option="custom_fields"):
+def check_custom_fields(custom_fields: dict[str, Any] | None, option: str = "custom_fields") -> None:
     """Custom fields go by machine name (lower case, no spaces); XSOAR ignores other keys silently."""
     for key in custom_fields or {}:
         key = str(key)
@@ -263,13 +274,13 @@ def check_custom_fields(custom_fields, option="custom_fields"):
             )
 
 
-def machine_name(key):
+def machine_name(key: str) -> str:
     """What a custom field's key most likely should be: its visible characters, no spaces, lower case."""
     visible = "".join(char for char in key if unicodedata.category(char) not in INVISIBLE_CATEGORIES)
     return "".join(visible.split()).lower() or "scanip"
 
 
-def check_label_values(labels, option="labels"):
+def check_label_values(labels: object, option: str = "labels") -> None:
     """A label's type and value are one string each: a list or dict would be stored as its Python text."""
     if not isinstance(labels, list):
         return
@@ -285,7 +296,7 @@ def check_label_values(labels, option="labels"):
                 )
 
 
-def parse_time(value):
+def parse_time(value: object) -> datetime | None:
     """An RFC 3339 string -> aware datetime, or None (also for Go's nanoseconds and Python 3.9's limits)."""
     if not isinstance(value, str):
         return None
@@ -303,7 +314,7 @@ def parse_time(value):
         return None
 
 
-def created_order(incident):
+def created_order(incident: Incident) -> tuple[bool, float, int, str]:
     """A sort key of incidents by `created` as a time, then id as a number: every run orders them alike.
 
     As text, XSOAR's times do not sort: Go trims trailing zeros of the fraction ("...:56.12Z" is
@@ -314,7 +325,7 @@ def created_order(incident):
     return (created is not None, created.timestamp() if created is not None else 0.0, len(ident), ident)
 
 
-def same_value(current, wanted):
+def same_value(current: object, wanted: object) -> bool:
     if isinstance(wanted, bool) or isinstance(current, bool):  # in Python, True == 1
         return type(wanted) is type(current) and wanted == current
     if isinstance(wanted, str) and isinstance(current, str):

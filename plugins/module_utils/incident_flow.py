@@ -10,32 +10,43 @@ update, and hands the actions to apply.py. In check mode it stops after the plan
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ansible_collections.xsoar.connector.plugins.module_utils import field_definitions
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
 from ansible_collections.xsoar.connector.plugins.module_utils import name_lock
 from ansible_collections.xsoar.connector.plugins.module_utils import planner
 from ansible_collections.xsoar.connector.plugins.module_utils.apply import apply, outcome
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 
 # prepare, module_argument_spec and ITEM_OPTIONS are entry points of this module (the callback plugin,
 # EDA content and connector_check call incident_flow.prepare); they live in desired.py.
 from ansible_collections.xsoar.connector.plugins.module_utils.desired import (  # noqa: F401 pylint: disable=unused-import
     ITEM_OPTIONS,
+    DesiredIncident,
+    DesiredRun,
+    TaskOptions,
     module_argument_spec,
     prepare,
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError
+from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import Incident
+
+# an item and what the planner decided for it
+Step = tuple[DesiredIncident, planner.Action]
+# one item's outcome as the module returns it (action, incident, changed, warnings, diff, ...)
+ItemResult = dict[str, Any]
 
 
 class ItemsFailed(XsoarError):
     """Some items failed; `result` holds every item's outcome for the failure output."""
 
-    def __init__(self, message, result):
+    def __init__(self, message: str, result: dict[str, Any]) -> None:
         super().__init__(message)
         self.result = result
 
 
-def run(client, prepared, check_mode):
+def run(client: Client, prepared: DesiredRun, check_mode: bool) -> dict[str, Any]:
     """Bring every item to its state; returns the module result (raises ItemsFailed with it on failure)."""
     items, task = prepared.items, prepared.task
     include_closed = task["match_closed"] or any(item.state == "absent" for item in items)
@@ -45,7 +56,7 @@ def run(client, prepared, check_mode):
         task_warnings = field_definitions.validate_items(client, items, existing, task)
         playbook_ids = resolve_playbooks(client, items, existing, task)
         steps = [
-            (item, planner.plan(item, existing[item.name], task, playbook_ids.get(item.playbook))) for item in items
+            (item, planner.plan(item, existing[item.name], task, playbook_id(playbook_ids, item))) for item in items
         ]
         steps = loaded_plans(client, steps, task)
         if check_mode:
@@ -62,13 +73,26 @@ def run(client, prepared, check_mode):
     return final
 
 
-def resolve_playbooks(client, items, existing, task):
+def resolve_playbooks(
+    client: Client, items: tuple[DesiredIncident, ...], existing: dict[str, list[Incident]], task: TaskOptions
+) -> dict[str, str]:
     """Playbook references -> ids, one search per distinct name, only for items to create or update."""
-    references = sorted({item.playbook for item in items if planner.playbook_needed(item, existing[item.name], task)})
-    return {reference: api.find_playbook(client, reference) for reference in references}
+    references: set[str] = set()
+    for item in items:
+        reference = item.playbook
+        if reference is not None and planner.playbook_needed(item, existing[item.name], task):
+            references.add(reference)
+    return {reference: api.find_playbook(client, reference) for reference in sorted(references)}
 
 
-def loaded_plans(client, steps: list, task: dict) -> list:
+def playbook_id(playbook_ids: dict[str, str], item: DesiredIncident) -> str | None:
+    """The id resolve_playbooks found for the item's playbook; None without one, or when none was needed."""
+    if item.playbook is None:
+        return None
+    return playbook_ids.get(item.playbook)
+
+
+def loaded_plans(client: Client, steps: list[Step], task: TaskOptions) -> list[Step]:
     """The steps with each update planned again against its loaded incident; the loads go
     `parallel_writes` at a time, like the writes (each is another incident)."""
     workers = min(task.get("parallel_writes") or 1, len(steps))
@@ -79,7 +103,7 @@ def loaded_plans(client, steps: list, task: dict) -> list:
     return [(item, action) for (item, _planned), action in zip(steps, actions)]
 
 
-def loaded_plan(client, action, task: dict):
+def loaded_plan(client: Client, action: planner.Action, task: TaskOptions) -> planner.Action:
     """An update planned again against the incident as loaded (GET /incident/load/{id}): a search hit can be
     older than the stored incident (XSOAR 8 searches an index), and its version would then be stale."""
     kept = planner.main_action(action)
@@ -92,7 +116,7 @@ def loaded_plan(client, action, task: dict):
     return again
 
 
-def planned_outcome(action):
+def planned_outcome(action: planner.Action) -> ItemResult:
     """Check mode: what apply would report, without a request."""
     result = outcome(planner.action_name(action), getattr(planner.main_action(action), "incident", None) or {})
     if isinstance(action, (planner.Close, planner.Delete)):
@@ -103,7 +127,14 @@ def planned_outcome(action):
     return result.as_result()
 
 
-def item_result(item, action, matches, task, playbook_ids, result):
+def item_result(
+    item: DesiredIncident,
+    action: planner.Action,
+    matches: list[Incident],
+    task: TaskOptions,
+    playbook_ids: dict[str, str],
+    result: ItemResult,
+) -> ItemResult:
     """One item's outcome with its name, matches, what changed, warnings and (when asked) its diff."""
     counted = planner.counted_matches(item, matches, task)
     result = dict(result, name=item.name, matches=len(counted))
@@ -116,8 +147,7 @@ def item_result(item, action, matches, task, playbook_ids, result):
     if task.get("diff", True):
         result["diff"] = {"before": {}, "after": {}}
         if result["action"] not in NOTHING_WRITTEN:
-            playbook_id = playbook_ids.get(item.playbook)
-            result["diff"] = planner.diff(action, item, playbook_id)
+            result["diff"] = planner.diff(action, item, playbook_id(playbook_ids, item))
     return result
 
 
@@ -125,7 +155,7 @@ def item_result(item, action, matches, task, playbook_ids, result):
 NOTHING_WRITTEN = ("failed", "not_attempted", "dropped", "unknown")
 
 
-def _names_several(item, counted, action, result):
+def _names_several(item: DesiredIncident, counted: list[Incident], action: planner.Action, result: ItemResult) -> bool:
     """Whether a present item's name matched several incidents (a dedupe says so itself)."""
     if item.state != "present":
         return False
@@ -134,14 +164,14 @@ def _names_several(item, counted, action, result):
     return not isinstance(action, planner.Dedupe)
 
 
-def _several_warning(name, counted, used):
+def _several_warning(name: str, counted: list[Incident], used: Incident) -> str:
     kind = "closed"
     if any(planner.is_open(incident) for incident in counted):
         kind = "open"
     return f"{len(counted)} incidents are named {name!r}; the newest {kind} one (id {used.get('id')}) was used"
 
 
-def single_result(result):
+def single_result(result: ItemResult) -> dict[str, Any]:
     result.pop("name")
     if result.pop("failed", False):
         message = result.pop("msg")
@@ -150,7 +180,7 @@ def single_result(result):
     return result
 
 
-def bulk_result(results):
+def bulk_result(results: list[ItemResult]) -> dict[str, Any]:
     warnings = [
         "{}: {}".format(result["name"], warning) for result in results for warning in result.pop("warnings", [])
     ]
@@ -168,7 +198,7 @@ def bulk_result(results):
     return summary
 
 
-def items_failed_message(results: list, total: int) -> str:
+def items_failed_message(results: list[ItemResult], total: int) -> str:
     """How many of a bulk's items failed, the first failure, and how many were not attempted."""
     failed = [result for result in results if result.get("failed")]
     not_run = [result for result in results if result.get("action") == "not_attempted"]

@@ -13,7 +13,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import Xsoa
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import check_name, names_match
 
 
-INCIDENT_INFO_OPTIONS = dict(
+INCIDENT_INFO_OPTIONS: dict[str, dict[str, Any]] = dict(
     name=dict(type="str"),
     ids=dict(type="list", elements="str"),
     query=dict(type="str"),

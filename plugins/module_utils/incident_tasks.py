@@ -13,9 +13,10 @@ simple_complete_task). Neither is in XSOAR 8's public API reference: on XSOAR 8 
 from __future__ import annotations
 
 import time
-from typing import NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from ansible_collections.xsoar.connector.plugins.module_utils import incidents_api as api
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarInputError,
     XsoarOutcomeUnknown,
@@ -43,7 +44,7 @@ STATE_WORDS = {
 POLL_SECONDS = 2.0
 MAX_WAIT = 3600
 
-TASK_OPTIONS = dict(
+TASK_OPTIONS: dict[str, dict[str, Any]] = dict(
     incident_name=dict(type="str"),
     incident_id=dict(type="str"),
     task=dict(type="str"),
@@ -75,10 +76,10 @@ class Task(NamedTuple):
     name: str
     type: str
     state: str
-    branches: tuple
+    branches: tuple[str, ...]  # the labels of the branches a user picks
 
 
-def prepare(params: dict) -> TaskPlan:
+def prepare(params: dict[str, Any]) -> TaskPlan:
     """Check the options before any request."""
     name = params.get("incident_name")
     if name is not None:
@@ -104,9 +105,13 @@ def prepare(params: dict) -> TaskPlan:
 # --- pure: tasks, matching, decisions ----------------------------------------------------
 
 
-def task_record(raw: dict) -> Task:
-    inner = raw.get("task") if isinstance(raw.get("task"), dict) else {}
-    next_tasks = raw.get("nextTasks") if isinstance(raw.get("nextTasks"), dict) else {}
+def task_record(raw: dict[str, Any]) -> Task:
+    inner = raw.get("task")
+    if not isinstance(inner, dict):
+        inner = {}
+    next_tasks = raw.get("nextTasks")
+    if not isinstance(next_tasks, dict):
+        next_tasks = {}
     branches = tuple(label for label in next_tasks if label not in PLAIN_NEXT)
     return Task(
         id=str(raw.get("id") or ""),
@@ -117,9 +122,9 @@ def task_record(raw: dict) -> Task:
     )
 
 
-def all_tasks(tasks: dict) -> list:
+def all_tasks(tasks: dict[str, Any] | None) -> list[Task]:
     """Every task of an investigation playbook's `tasks`, sub-playbook tasks included, in id order."""
-    found = []
+    found: list[Task] = []
     for raw in (tasks or {}).values():
         if not isinstance(raw, dict):
             continue
@@ -130,7 +135,7 @@ def all_tasks(tasks: dict) -> list:
     return found
 
 
-def find_task(tasks: list, name: str | None, task_id: str | None) -> Task:
+def find_task(tasks: list[Task], name: str | None, task_id: str | None) -> Task:
     """The task of that id, or of exactly that name; unknown names fail with the closest names."""
     if task_id is not None:
         for task in tasks:
@@ -147,7 +152,7 @@ def find_task(tasks: list, name: str | None, task_id: str | None) -> Task:
             f"task {name!r} names {len(named)} tasks of this incident's playbook: give task_id ({ids})"
         )
     names = sorted({task.name for task in tasks if task.name})
-    near = closest(name, names)
+    near = closest(name or "", names)  # name is set when task_id is not: prepare requires one
     hint = "closest: " + quoted_list(near)
     if not near:
         hint = "its tasks: " + quoted_list(names)
@@ -193,7 +198,7 @@ def not_waiting_message(task: Task, waited: float) -> str:
 # --- requests ----------------------------------------------------------------------------
 
 
-def find_incident(client, plan: TaskPlan) -> dict:
+def find_incident(client: Client, plan: TaskPlan) -> dict[str, Any]:
     """The incident by id, or the newest open one of exactly that name."""
     if plan.incident_id is not None:
         total, found = api.search(client, {"id": [plan.incident_id]})
@@ -201,15 +206,16 @@ def find_incident(client, plan: TaskPlan) -> dict:
             if str(incident.get("id")) == plan.incident_id:
                 return incident
         raise XsoarInputError(f"incident_id {plan.incident_id!r}: no incident has this id")
-    matches = api.find_by_names(client, [plan.incident_name])[plan.incident_name]
+    name = plan.incident_name or ""  # set when incident_id is not: the module requires one of them
+    matches = api.find_by_names(client, [name])[name]
     if not matches:
         raise XsoarInputError(
-            f"incident_name {plan.incident_name!r}: no open incident has exactly this name; xsoar_incident_info finds incidents"
+            f"incident_name {name!r}: no open incident has exactly this name; xsoar_incident_info finds incidents"
         )
     return matches[0]
 
 
-def read_tasks(client, investigation_id: str) -> list:
+def read_tasks(client: Client, investigation_id: str) -> list[Task]:
     """The tasks of an investigation's playbook (one GET)."""
     path = f"/inv-playbook/{investigation_id}"
     data = client.get(path, base=client.legacy_base).json
@@ -218,14 +224,14 @@ def read_tasks(client, investigation_id: str) -> list:
     return all_tasks(data.get("tasks"))
 
 
-def current_task(client, investigation_id: str, plan: TaskPlan) -> Task:
+def current_task(client: Client, investigation_id: str, plan: TaskPlan) -> Task:
     return find_task(read_tasks(client, investigation_id), plan.task_name, plan.task_id)
 
 
 class Budget:
     """A bounded wait: seconds of the clock, or of sleeps (the same with a real sleep)."""
 
-    def __init__(self, client, seconds: float, now=time.monotonic):
+    def __init__(self, client: Client, seconds: float, now: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self.seconds = seconds
         self.now = now
@@ -246,7 +252,9 @@ class Budget:
         return True
 
 
-def wait_for_waiting(client, investigation_id: str, plan: TaskPlan, now=time.monotonic) -> tuple:
+def wait_for_waiting(
+    client: Client, investigation_id: str, plan: TaskPlan, now: Callable[[], float] = time.monotonic
+) -> tuple[Task, float]:
     """(task, seconds waited): re-read until the task waits or is completed, at most `wait` seconds."""
     budget = Budget(client, plan.wait, now)
     task = current_task(client, investigation_id, plan)
@@ -255,7 +263,7 @@ def wait_for_waiting(client, investigation_id: str, plan: TaskPlan, now=time.mon
     return task, budget.spent()
 
 
-def complete(client, investigation_id: str, task: Task, branch: str | None, comment: str | None) -> None:
+def complete(client: Client, investigation_id: str, task: Task, branch: str | None, comment: str | None) -> None:
     body = {"invId": investigation_id, "inTaskID": task.id}
     if branch is not None:
         body["input"] = branch
@@ -264,7 +272,7 @@ def complete(client, investigation_id: str, task: Task, branch: str | None, comm
     client.post("/inv-playbook/task/complete/simple", body, base=client.legacy_base, idempotent=False)
 
 
-def confirmed(client, investigation_id: str, plan: TaskPlan, now=time.monotonic) -> Task:
+def confirmed(client: Client, investigation_id: str, plan: TaskPlan, now: Callable[[], float] = time.monotonic) -> Task:
     """The task read back until it is completed, within the connection's timeout (a 200 is no proof)."""
     budget = Budget(client, client.timeout, now)
     task = current_task(client, investigation_id, plan)
@@ -273,11 +281,11 @@ def confirmed(client, investigation_id: str, plan: TaskPlan, now=time.monotonic)
     return task
 
 
-def task_summary(task: Task) -> dict:
+def task_summary(task: Task) -> dict[str, Any]:
     return {"id": task.id, "name": task.name, "type": task.type, "state": task.state, "branches": list(task.branches)}
 
 
-def result(changed: bool, incident: dict, task: Task, branch: str | None, before: Task) -> dict:
+def result(changed: bool, incident: dict[str, Any], task: Task, branch: str | None, before: Task) -> dict[str, Any]:
     return {
         "changed": changed,
         "incident": {"id": incident.get("id"), "name": incident.get("name")},
@@ -287,7 +295,7 @@ def result(changed: bool, incident: dict, task: Task, branch: str | None, before
     }
 
 
-def run(client, plan: TaskPlan, check_mode: bool) -> dict:
+def run(client: Client, plan: TaskPlan, check_mode: bool) -> dict[str, Any]:
     incident = find_incident(client, plan)
     investigation_id = str(incident.get("investigationId") or "")
     if not investigation_id:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import difflib
 import time
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 from urllib.parse import quote
 
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarInputError,
     XsoarOutcomeUnknown,
@@ -22,6 +23,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
 )
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import (
     CLOSED_STATUSES,
+    Incident,
     created_order,
     is_closed,
     names_match,
@@ -42,7 +44,7 @@ PROOF_DELAY_MAX = 5
 WRITE_STAMPS = ("version", "modified", "sortValues", "primaryTerm", "sequenceNumber")
 
 
-def search(client, incident_filter: dict, limit: int | None = None) -> tuple[int, list]:
+def search(client: Client, incident_filter: dict[str, Any], limit: int | None = None) -> tuple[int, list[Incident]]:
     """(total, incidents): up to `limit` (all without it) incidents matching a filter, page by page.
 
     Reads until a page comes back empty, `total` is reached, or a page brings no incident not seen
@@ -52,7 +54,7 @@ def search(client, incident_filter: dict, limit: int | None = None) -> tuple[int
     The same incident on two pages (created between the calls) is kept once, at its highest version.
     """
     size = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit)
-    by_id: dict = {}
+    by_id: dict[str, Incident] = {}
     page = 0
     while True:
         total, batch = search_page(client, incident_filter, page, size)
@@ -66,7 +68,7 @@ def search(client, incident_filter: dict, limit: int | None = None) -> tuple[int
             return max(total, found), incidents if limit is None else incidents[:limit]
 
 
-def search_page(client, incident_filter: dict, page: int, size: int) -> tuple[int, list]:
+def search_page(client: Client, incident_filter: dict[str, Any], page: int, size: int) -> tuple[int, list[Incident]]:
     """(total, incidents) of one page; `size` is always sent (the server returns nothing without it)."""
     query = dict(incident_filter, page=page, size=size)
     query.setdefault("sort", NEWEST_FIRST)
@@ -82,7 +84,7 @@ def search_page(client, incident_filter: dict, page: int, size: int) -> tuple[in
     return total, batch
 
 
-def keep_newest(by_id: dict, incidents: list) -> int:
+def keep_newest(by_id: dict[str, Incident], incidents: list[Incident]) -> int:
     """Add incidents to {id: incident}, keeping the highest version of an id; returns how many ids were new.
 
     demisto/content PR #40239 (XSUP-50047): the same incident can come back on two pages.
@@ -99,20 +101,20 @@ def keep_newest(by_id: dict, incidents: list) -> int:
     return added
 
 
-def version_of(incident: dict) -> float:
+def version_of(incident: Incident) -> float:
     version = incident.get("version")
     if isinstance(version, bool) or not isinstance(version, (int, float)):
         return -1
     return version
 
 
-def find_by_names(client, names, include_closed=False):
+def find_by_names(client: Client, names: list[str], include_closed: bool = False) -> dict[str, list[Incident]]:
     """{name: [incidents with exactly that name, newest first]} with few searches (many names each)."""
-    wanted = {name: [] for name in names}
+    wanted: dict[str, list[Incident]] = {name: [] for name in names}
     unique = list(wanted)
     for start in range(0, len(unique), NAMES_PER_SEARCH):
         chunk = unique[start : start + NAMES_PER_SEARCH]
-        incident_filter = {"name": chunk}
+        incident_filter: dict[str, Any] = {"name": chunk}
         if not include_closed:
             incident_filter["notStatus"] = list(CLOSED_STATUSES)
         for incident in search(client, incident_filter)[1]:
@@ -126,7 +128,7 @@ def find_by_names(client, names, include_closed=False):
     return wanted
 
 
-def create(client, body):
+def create(client: Client, body: dict[str, Any]) -> tuple[Incident | None, int]:
     """Send one create. Returns (incident or None, status): None with 200 means a rule dropped it.
 
     The answer may lack the id (XSOAR 8 SaaS); raises XsoarOutcomeUnknown when no answer says whether
@@ -145,7 +147,7 @@ def create(client, body):
     return (answer.json if isinstance(answer.json, dict) else {}), answer.status
 
 
-def load(client, incident_id: str) -> dict:
+def load(client: Client, incident_id: str) -> Incident:
     """The incident as stored now: `GET /incident/load/{id}` (XSOAR 6 and 8; documented on XSOAR 8's public
     prefix). Palo Alto's XSOAR Mirroring integration and xsoar-cli load before every update: a search hit
     can be older than the stored incident (XSOAR 8 searches an index), so its version may be stale."""
@@ -158,7 +160,7 @@ def load(client, incident_id: str) -> dict:
     return data
 
 
-def update(client, incident: dict, changes: dict) -> dict:
+def update(client: Client, incident: Incident, changes: dict[str, Any]) -> Incident:
     """One update: the incident (its id and version) with the changes. XSOAR 6 answers a stale version 409,
     XSOAR 8 400 "DB version conflict": both raise XsoarVersionConflict. Returns the answer's incident."""
     request = dict(incident)
@@ -180,20 +182,25 @@ class Updated(NamedTuple):
     """What update_loaded did: the incident as stored after it, the changes of the attempt that went
     through ({} when the loaded incident already had them), and the incident they were planned against."""
 
-    incident: dict
-    sent: dict
-    loaded: dict
+    incident: Incident
+    sent: dict[str, Any]
+    loaded: Incident
 
 
-def update_loaded(client, incident_id: str, changes_for: Callable[[dict], dict], loaded: dict | None = None) -> Updated:
+def update_loaded(
+    client: Client,
+    incident_id: str,
+    changes_for: Callable[[Incident], dict[str, Any]],
+    loaded: Incident | None = None,
+) -> Updated:
     """Load the incident, plan against it (`changes_for(loaded)` -> the fields to send), send them with the
     loaded version; after a version conflict load, re-plan and send again, UPDATE_ATTEMPTS times in all.
 
     `loaded`: the incident just loaded by the caller, used by the first attempt. Raises XsoarVersionConflict
     saying what kept changing when every attempt met one.
     """
-    loads: list = []
-    conflict = None
+    loads: list[Incident] = []
+    conflicts: list[XsoarVersionConflict] = []
     for attempt in range(UPDATE_ATTEMPTS):
         if attempt:
             client.sleep(CONFLICT_DELAYS[min(attempt, len(CONFLICT_DELAYS)) - 1])
@@ -206,13 +213,14 @@ def update_loaded(client, incident_id: str, changes_for: Callable[[dict], dict],
         try:
             answer = update(client, loaded, changes)
         except XsoarVersionConflict as error:
-            conflict = error
+            conflicts.append(error)
             continue
         return Updated(stored_after(client, incident_id, answer, loaded), changes, loaded)
-    raise XsoarVersionConflict(kept_changing(incident_id, loads, conflict), conflict.status)
+    last = conflicts[-1]
+    raise XsoarVersionConflict(kept_changing(incident_id, loads, last), last.status)
 
 
-def stored_after(client, incident_id: str, answer: dict, loaded: dict) -> dict:
+def stored_after(client: Client, incident_id: str, answer: Incident, loaded: Incident) -> Incident:
     """The incident as stored after an update: the answer when it is that incident at a later version
     (the server's own record of the write), else loaded again."""
     same = isinstance(answer, dict) and str(answer.get("id")) == str(incident_id)
@@ -221,7 +229,7 @@ def stored_after(client, incident_id: str, answer: dict, loaded: dict) -> dict:
     return load(client, incident_id)
 
 
-def kept_changing(incident_id: str, loads: list, conflict: XsoarVersionConflict) -> str:
+def kept_changing(incident_id: str, loads: list[Incident], conflict: XsoarVersionConflict) -> str:
     """The message of an update that met a version conflict on every attempt: what changed between loads."""
     versions = " -> ".join(str(incident.get("version")) for incident in loads)
     fields = changed_fields(loads)
@@ -238,7 +246,7 @@ def kept_changing(incident_id: str, loads: list, conflict: XsoarVersionConflict)
     )
 
 
-def changed_fields(loads: list) -> list:
+def changed_fields(loads: list[Incident]) -> list[str]:
     """Names of the fields that differ between consecutive loads, but the stamps every write changes."""
     names = set()
     for before, after in zip(loads, loads[1:]):
@@ -248,14 +256,16 @@ def changed_fields(loads: list) -> list:
     return sorted(names)
 
 
-def batch_body(ids: list) -> dict:
+def batch_body(ids: list[str]) -> dict[str, Any]:
     """A batch call's body as real clients send it: a filter with a positive size. Palo Alto's Core REST API
     integration sends `filter: {"size": ...}` and the XSOAR 8 docs `{"page": 0, "size": 50}`; the swagger
     says size 0 means no results, and ids-only calls answered 500 on live servers."""
     return {"ids": list(ids), "all": False, "filter": {"page": 0, "size": len(ids)}}
 
 
-def batch_close(client, ids: list, close_reason: str | None = None, close_notes: str | None = None) -> dict:
+def batch_close(
+    client: Client, ids: list[str], close_reason: str | None = None, close_notes: str | None = None
+) -> dict[str, Any]:
     """One batchClose; its answer ({total, notUpdated, data}), which is not proof."""
     body = batch_body(ids)
     if close_reason is not None:
@@ -265,28 +275,30 @@ def batch_close(client, ids: list, close_reason: str | None = None, close_notes:
     return answer_object(client.post("/incident/batchClose", body, base=client.legacy_base).json)
 
 
-def batch_delete(client, ids: list) -> dict:
+def batch_delete(client: Client, ids: list[str]) -> dict[str, Any]:
     """One batchDelete (documented on XSOAR 8's public API, so under the configured prefix); its answer."""
     return answer_object(client.post("/incident/batchDelete", batch_body(ids)).json)
 
 
-def answer_object(data) -> dict:
+def answer_object(data: object) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def acted_on_all(answer: dict, ids: list) -> bool:
+def acted_on_all(answer: dict[str, Any], ids: list[str]) -> bool:
     """Whether a batch answer says every id was affected (total / notUpdated); an answer is not proof."""
     total = answer.get("total")
     not_updated = answer.get("notUpdated")
     return isinstance(total, int) and total >= len(ids) and not not_updated
 
 
-def told(answer: dict) -> str:
+def told(answer: dict[str, Any]) -> str:
     """A batch answer in a message: its total and notUpdated, never its incidents."""
     return f"total {answer.get('total')!r}, notUpdated {answer.get('notUpdated')!r}"
 
 
-def close_one(client, incident: dict, close_reason: str | None = None, close_notes: str | None = None) -> dict:
+def close_one(
+    client: Client, incident: Incident, close_reason: str | None = None, close_notes: str | None = None
+) -> dict[str, Any]:
     """POST /incident/close for one incident (documented on XSOAR 8's public API), with its loaded version."""
     body = {"id": incident["id"]}
     if isinstance(incident.get("version"), int):
@@ -298,7 +310,9 @@ def close_one(client, incident: dict, close_reason: str | None = None, close_not
     return answer_object(client.post("/incident/close", body, expected=(200, 201), idempotent=False).json)
 
 
-def wait_until(client, wait: float, check: Callable[[], bool], now: Callable[[], float] = time.monotonic) -> bool:
+def wait_until(
+    client: Client, wait: float, check: Callable[[], bool], now: Callable[[], float] = time.monotonic
+) -> bool:
     """Call check() until it is true or `wait` seconds are spent (by the clock, or by the pauses, so a test's
     sleep that does not sleep ends too); pauses grow as PROOF_DELAYS. Returns the last check()'s value."""
     started = now()
@@ -320,13 +334,13 @@ def wait_until(client, wait: float, check: Callable[[], bool], now: Callable[[],
 class Closed(NamedTuple):
     """A proven close: the incidents as loaded once closed, and the ids that needed POST /incident/close."""
 
-    incidents: list
-    one_by_one: list
+    incidents: list[Incident]
+    one_by_one: list[str]
 
 
 def close(
-    client,
-    ids: list,
+    client: Client,
+    ids: list[str],
     close_reason: str | None = None,
     close_notes: str | None = None,
     wait: float = 60.0,
@@ -336,10 +350,10 @@ def close(
     asynchronously) within `wait` seconds. The ones still open get POST /incident/close each and are read
     again; any still open then raise an error naming them and what the server answered."""
     answer = batch_close(client, ids, close_reason, close_notes)
-    closed: dict = {}
-    still_open: dict = {}
+    closed: dict[str, Incident] = {}
+    still_open: dict[str, Incident] = {}
 
-    def all_closed():
+    def all_closed() -> bool:
         for incident_id in [i for i in ids if i not in closed]:
             incident = load(client, incident_id)
             if is_closed(incident):
@@ -365,20 +379,20 @@ def close(
     return Closed([closed[incident_id] for incident_id in ids], fallback)
 
 
-def existing(client, ids: list) -> list:
+def existing(client: Client, ids: list[str]) -> list[str]:
     """The ids of these incidents a search by id still finds (any status)."""
     found = search(client, {"id": list(ids)})[1]
     wanted = set(ids)
     return [str(incident.get("id")) for incident in found if str(incident.get("id")) in wanted]
 
 
-def delete(client, ids: list, wait: float = 60.0, now: Callable[[], float] = time.monotonic) -> None:
+def delete(client: Client, ids: list[str], wait: float = 60.0, now: Callable[[], float] = time.monotonic) -> None:
     """Delete incidents and prove it: batchDelete, then search by id until none is found within `wait`
     seconds (an index may show a deleted incident for a while). Raises an error naming the ones still there."""
     answer = batch_delete(client, ids)
     remaining = list(ids)
 
-    def all_gone():
+    def all_gone() -> bool:
         remaining[:] = existing(client, ids)
         return not remaining
 
@@ -390,9 +404,11 @@ def delete(client, ids: list, wait: float = 60.0, now: Callable[[], float] = tim
         )
 
 
-def search_playbooks(client, query=None, page=None, size=None):
+def search_playbooks(
+    client: Client, query: str | None = None, page: int | None = None, size: int | None = None
+) -> tuple[list[dict[str, Any]], object]:
     """(playbooks, total) of one playbook search; a page of `size` when given."""
-    request = {}
+    request: dict[str, Any] = {}
     if query is not None:
         request["query"] = query
     if size is not None:
@@ -405,7 +421,9 @@ def search_playbooks(client, query=None, page=None, size=None):
     return [playbook for playbook in data.get("playbooks") or [] if isinstance(playbook, dict)], data.get("total")
 
 
-def playbook_pages(client, query: str | None = None, page_size: int = PLAYBOOK_PAGE_SIZE) -> list[dict]:
+def playbook_pages(
+    client: Client, query: str | None = None, page_size: int = PLAYBOOK_PAGE_SIZE
+) -> list[dict[str, Any]]:
     """Every playbook matching `query` (all without one), read page by page.
 
     Real tenants hold 1000-2300 playbooks and one full listing takes 30-90 s, longer than the
@@ -414,8 +432,8 @@ def playbook_pages(client, query: str | None = None, page_size: int = PLAYBOOK_P
     (above a page) is reached; one that repeats its first page is asked once for the whole list.
     A `total` of one page only is not trusted: it may count the page, not the matches.
     """
-    found: list[dict] = []
-    seen: set = set()
+    found: list[dict[str, Any]] = []
+    seen: set[object] = set()
     page = 0
     while True:
         playbooks, total = search_playbooks(client, query, page, page_size)
@@ -443,7 +461,7 @@ def name_query(name: str) -> str:
     return "name:" + quoted(name)
 
 
-def find_playbook(client, reference, option="playbook"):
+def find_playbook(client: Client, reference: str, option: str = "playbook") -> str:
     """A playbook name or id -> its id, with searches for that name (then that id), not the full list.
 
     The server's name search matches words, so the exact comparison is made here.
@@ -463,7 +481,7 @@ def find_playbook(client, reference, option="playbook"):
     return resolve_playbook(candidates, reference, option)
 
 
-def resolve_playbook(playbooks, reference, option="playbook"):
+def resolve_playbook(playbooks: list[dict[str, Any]], reference: str, option: str = "playbook") -> str:
     """A playbook id or name -> its id; unknown ones fail with the closest names."""
     for playbook in playbooks:
         if playbook.get("id") == reference:

@@ -104,7 +104,7 @@ def run(client: Client, wait: float = DEFAULT_WAIT, clock: Callable[[], float] =
 class _SelfTest:
     """The state one self-test run carries from step to step."""
 
-    def __init__(self, client: Client, wait: float, clock: Callable[[], float]):
+    def __init__(self, client: Client, wait: float, clock: Callable[[], float]) -> None:
         self.client = client
         self.wait = wait
         self.clock = clock

@@ -34,10 +34,11 @@ from urllib.parse import urlsplit
 try:
     import fcntl
 except ImportError:  # pragma: no cover - modules run on POSIX hosts
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # reached only off POSIX, where no module runs
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarError, XsoarInputError
 
 # Not $TMPDIR: processes of one controller (AWX jobs, ansible-runner) may each have their own.
@@ -184,12 +185,14 @@ def _process_turn(deadline: float, clock: Callable, sleep: Callable) -> bool:
     return True
 
 
-def wait_for(client) -> float:
+def wait_for(client: Client) -> float:
     """How long to wait for another run: long enough for its search and creates to succeed or fail."""
     return max(MIN_WAIT, 2 * client.timeout * (client.retries + 1))
 
 
-def for_run(client, names: list[str], check_mode: bool, settings: LockSettings | None = None):
+def for_run(
+    client: Client, names: list[str], check_mode: bool, settings: LockSettings | None = None
+) -> contextlib.AbstractContextManager[None]:
     """The lock of a module run that may create `names`; none in check mode, which writes nothing,
     and none when the task turns it off."""
     settings = settings or lock_settings(None, None)

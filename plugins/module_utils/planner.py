@@ -9,52 +9,95 @@ Delete or Noop, or with close_duplicates a Dedupe of one of those and the Close 
 check mode stops here, and the diff is built from the plan.
 """
 
-from collections import namedtuple
+from __future__ import annotations
 
+from typing import Any, NamedTuple, Union
+
+from ansible_collections.xsoar.connector.plugins.module_utils.desired import DesiredIncident, TaskOptions
 from ansible_collections.xsoar.connector.plugins.module_utils.incident_fields import (
+    Incident,
     created_order,
     is_closed,
     same_value,
 )
 
+# incident fields to send
+Fields = dict[str, Any]
+
 STATUS_CLOSED = 2
 # Labels the server adds to every incident; the user's labels are managed beside them.
 SERVER_LABEL_TYPES = ("Instance", "Brand")
 # Defaults a create needs that an update must never apply (issue: update_existing reset severity).
-CREATE_DEFAULTS = {"severity": 0}
+CREATE_DEFAULTS: Fields = {"severity": 0}
 
-Create = namedtuple("Create", "body")
-# the current incident (its id and version), the new values, and every field the item manages (to re-plan
-# against the incident as loaded, before the update and after a version conflict)
-Update = namedtuple("Update", "incident changes wanted")
-Close = namedtuple("Close", "ids incidents close_reason close_notes")
-Delete = namedtuple("Delete", "ids incidents")
-Noop = namedtuple("Noop", "incident")  # the incident left as it is, or None when nothing matched
-# close_duplicates: `action` (Update or Noop) for the oldest open incident of the name, `close` the others
-Dedupe = namedtuple("Dedupe", "action close")
+
+class Create(NamedTuple):
+    body: Fields
+
+
+class Update(NamedTuple):
+    """The current incident (its id and version), the new values, and every field the item manages (to
+    re-plan against the incident as loaded, before the update and after a version conflict)."""
+
+    incident: Incident
+    changes: Fields
+    wanted: Fields
+
+
+class Close(NamedTuple):
+    ids: list[str]
+    incidents: list[Incident]
+    close_reason: str | None
+    close_notes: str | None
+
+
+class Delete(NamedTuple):
+    ids: list[str]
+    incidents: list[Incident]
+
+
+class Noop(NamedTuple):
+    incident: Incident | None  # the incident left as it is, or None when nothing matched
+
+
+class Dedupe(NamedTuple):
+    """close_duplicates: `action` for the oldest open incident of the name, `close` for the others."""
+
+    action: Update | Noop
+    close: Close
+
+
+# what plan returns (typing.Union: the modules still run on Python 3.9, where X | Y is no value)
+Action = Union[Create, Update, Close, Delete, Noop, Dedupe]
 # XSOAR's own close reason for a duplicate (one of its default close reasons)
 DUPLICATE_CLOSE_REASON = "Duplicate"
 
 
-def is_open(incident):
+def is_open(incident: Incident) -> bool:
     return not is_closed(incident)
 
 
-def counted_matches(desired, matches, task):
+def counted_matches(desired: DesiredIncident, matches: list[Incident], task: TaskOptions) -> list[Incident]:
     """The matches the item's state acts on, newest first."""
     if desired.state == "absent" or (desired.state == "present" and task.get("match_closed")):
         return list(matches)
     return [incident for incident in matches if is_open(incident)]
 
 
-def target(desired, matches, task):
+def target(desired: DesiredIncident, matches: list[Incident], task: TaskOptions) -> Incident | None:
     """The one incident a present item stands for: the newest open one, else the newest counted."""
     counted = counted_matches(desired, matches, task)
     open_matches = [incident for incident in counted if is_open(incident)]
-    return (open_matches or counted or [None])[0]
+    if open_matches:
+        return open_matches[0]
+    if counted:
+        return counted[0]
+    return None
 
 
-def plan(desired, matches, task, playbook_id=None):
+def plan(
+    desired: DesiredIncident, matches: list[Incident], task: TaskOptions, playbook_id: str | None = None
+) -> Action:
     """The action for one item. `matches`: incidents with exactly its name; `playbook_id`: its resolved playbook."""
     state = desired.state
     counted = counted_matches(desired, matches, task)
@@ -80,7 +123,7 @@ def plan(desired, matches, task, playbook_id=None):
     return keep_action(incident, wanted, task)
 
 
-def keep_action(incident, wanted, task):
+def keep_action(incident: Incident, wanted: Fields, task: TaskOptions) -> Update | Noop:
     """Update or Noop of the incident a present item stands for."""
     if not task.get("update_existing"):
         return Noop(incident)
@@ -88,23 +131,23 @@ def keep_action(incident, wanted, task):
     return Update(incident, changes, wanted) if changes else Noop(incident)
 
 
-def main_action(action):
+def main_action(action: Action) -> Action:
     """The action on the incident the item stands for: a Dedupe's action on the kept one, else itself."""
     return action.action if isinstance(action, Dedupe) else action
 
 
-def oldest(incidents):
+def oldest(incidents: list[Incident]) -> Incident:
     """The incident created first; the same time (or none) is decided by the lower id, so all runs agree."""
     return min(incidents, key=created_order)
 
 
-def duplicate_notes(keep):
+def duplicate_notes(keep: Incident) -> str:
     return "Duplicate of incident {} (the oldest open one of this name): closed by xsoar.connector (close_duplicates)".format(
         keep.get("id")
     )
 
 
-def wanted_fields(desired, playbook_id=None):
+def wanted_fields(desired: DesiredIncident, playbook_id: str | None = None) -> Fields:
     """The fields the item manages: what the user set, with the playbook's id once it is known."""
     wanted = dict(desired.fields)
     if desired.playbook is not None:
@@ -112,7 +155,7 @@ def wanted_fields(desired, playbook_id=None):
     return wanted
 
 
-def create_body(desired, wanted):
+def create_body(desired: DesiredIncident, wanted: Fields) -> Fields:
     body = dict(CREATE_DEFAULTS)
     body.update(wanted)
     body["name"] = desired.name
@@ -121,7 +164,7 @@ def create_body(desired, wanted):
     return body
 
 
-def playbook_needed(desired, matches, task):
+def playbook_needed(desired: DesiredIncident, matches: list[Incident], task: TaskOptions) -> bool:
     """Whether the item's playbook reference must be turned into an id: only for a create, or an
     update whose playbook differs from the reference taken as an id. A re-run that changes nothing
     searches no playbook."""
@@ -131,7 +174,7 @@ def playbook_needed(desired, matches, task):
     return isinstance(action, Create) or (isinstance(action, Update) and "playbookId" in action.changes)
 
 
-def user_labels(labels, wanted):
+def user_labels(labels: list[Any] | None, wanted: list[dict[str, str]] | None) -> list[dict[str, Any]]:
     """The labels of an incident that the user manages: all but the server's own, unless the user lists them."""
     wanted = wanted or []
     return [
@@ -141,21 +184,21 @@ def user_labels(labels, wanted):
     ]
 
 
-def same_labels(current, wanted):
-    def key(label):
+def same_labels(current: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> bool:
+    def key(label: dict[str, Any]) -> tuple[str, str]:
         return (str(label.get("type")), str(label.get("value")))
 
     return sorted(map(key, current)) == sorted(map(key, wanted))
 
 
-def field_changes(incident, wanted):
+def field_changes(incident: Incident, wanted: Fields) -> Fields:
     """The values to send so the incident has every wanted field; empty when it has them all.
 
     CustomFields go out as the merged set (existing plus changed): whether the server merges or
     replaces them on update is undocumented, and both then end in the same state. Labels: the
     server's Instance/Brand labels are kept as they are.
     """
-    changes = {}
+    changes: Fields = {}
     for key, value in wanted.items():
         if key in ("CustomFields", "customFields"):
             current = incident.get("CustomFields") or {}
@@ -171,9 +214,9 @@ def field_changes(incident, wanted):
     return changes
 
 
-def view(incident, wanted):
+def view(incident: Incident, wanted: Fields) -> Fields:
     """The fields of `incident` that `wanted` manages, as the diff shows them."""
-    shown = {}
+    shown: Fields = {}
     for key, value in wanted.items():
         if key == "CustomFields":
             current = incident.get("CustomFields") or {}
@@ -185,7 +228,7 @@ def view(incident, wanted):
     return shown
 
 
-def diff(action, desired, playbook_id=None):
+def diff(action: Action, desired: DesiredIncident, playbook_id: str | None = None) -> dict[str, Fields]:
     """{before, after} of one item's managed fields (ids and status for close and delete)."""
     if isinstance(action, Dedupe):
         kept, closed = diff(action.action, desired, playbook_id), diff(action.close, desired)
@@ -214,7 +257,7 @@ def diff(action, desired, playbook_id=None):
     return {"before": before, "after": before}
 
 
-def action_name(action):
+def action_name(action: Action) -> str:
     """What the result reports: created, updated, closed, deleted or none; deduplicated when only duplicates close."""
     if isinstance(action, Dedupe):
         return "updated" if isinstance(action.action, Update) else "deduplicated"

@@ -11,7 +11,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.client import Clie
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import XsoarInputError
 
 
-PLAYBOOK_INFO_OPTIONS = dict(
+PLAYBOOK_INFO_OPTIONS: dict[str, dict[str, Any]] = dict(
     name=dict(type="str"),
     match=dict(type="str", default="exact", choices=["exact", "contains"]),
 )

@@ -211,7 +211,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(
         argument_spec=connection_argument_spec(**without_suboptions(connector_check.MODULE_OPTIONS)),
         supports_check_mode=True,

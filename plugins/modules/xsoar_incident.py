@@ -566,7 +566,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils import incident_fl
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(
         argument_spec=incident_flow.module_argument_spec(),
         supports_check_mode=True,

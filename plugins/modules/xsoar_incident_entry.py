@@ -289,7 +289,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils import war_room
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(
         argument_spec=war_room.module_argument_spec(),
         mutually_exclusive=[("name", "id")],

@@ -111,7 +111,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.arguments import c
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(
         argument_spec=connection_argument_spec(**field_definitions.FIELD_INFO_OPTIONS),
         supports_check_mode=True,

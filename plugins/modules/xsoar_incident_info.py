@@ -175,7 +175,7 @@ from ansible_collections.xsoar.connector.plugins.module_utils.arguments import c
 from ansible_collections.xsoar.connector.plugins.module_utils.module_runner import run_module
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(
         argument_spec=connection_argument_spec(**incident_info.INCIDENT_INFO_OPTIONS),
         mutually_exclusive=incident_info.INCIDENT_INFO_EXCLUSIVE,
