@@ -176,12 +176,13 @@ def prepare(params: dict[str, Any], diff: bool = True) -> DesiredRun:
         for index, item in enumerate(params["incidents"]):
             if isinstance(item, dict):
                 check_label_values(item.get("labels"), f"incidents[{index}].labels")
-            own = (
-                item if plain_item(item) else validated_suboptions(item or {}, BULK_ITEM_SPEC, f"incidents[{index}]: ")
-            )
+            own = item
+            if not plain_item(item):
+                own = validated_suboptions(item or {}, BULK_ITEM_SPEC, f"incidents[{index}]: ")
             raw_items.append((item_with_defaults(own, params), own, f"incidents[{index}]."))
     items = tuple(desired_record(options, own, where) for options, own, where in raw_items)
-    duplicates = sorted(name for name, count in Counter(item.name for item in items).items() if count > 1)
+    counts = Counter(item.name for item in items)
+    duplicates = sorted(name for name, count in counts.items() if count > 1)
     if duplicates:
         raise XsoarInputError(
             "incidents has duplicate names: {}; each name is one incident, list it once".format(
@@ -233,25 +234,35 @@ def plain_item(item: object) -> bool:
         if value is None or spec["type"] == "raw":
             continue
         if option == "labels":
-            if not (isinstance(value, list) and all(_plain_label(label) for label in value)):
-                return False
-        elif (
-            not isinstance(value, _PLAIN_TYPES[spec["type"]])
-            or (spec["type"] != "bool" and isinstance(value, bool))
-            or "choices" in spec
-            and value not in spec["choices"]
-        ):
+            plain = isinstance(value, list) and all(_plain_label(label) for label in value)
+        else:
+            plain = _plain_value(value, spec)
+        if not plain:
             return False
     return True
+
+
+def _plain_value(value: Any, spec: dict[str, Any]) -> bool:
+    """A value of exactly its spec's type (a bool is no str) and among its choices."""
+    kind = spec["type"]
+    if not isinstance(value, _PLAIN_TYPES[kind]):
+        return False
+    if kind != "bool" and isinstance(value, bool):
+        return False
+    return "choices" not in spec or value in spec["choices"]
 
 
 def item_with_defaults(item: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """A bulk item: what it leaves out comes from the task's top-level options."""
     merged = {option: item.get(option) for option in ITEM_OPTIONS}
+    # an item that chose its severity (either way) takes neither severity option from the task
     chose_severity = item.get("severity") is not None or item.get("rule_severity") is not None
     for option in ITEM_OPTIONS:
-        if merged[option] is None and not (chose_severity and option in ("severity", "rule_severity")):
-            merged[option] = params.get(option)
+        if merged[option] is not None:
+            continue
+        if chose_severity and option in ("severity", "rule_severity"):
+            continue
+        merged[option] = params.get(option)
     return merged
 
 
@@ -361,7 +372,8 @@ def desired_fields(options: dict[str, Any], where: str = "") -> tuple[dict[str, 
             named[field] = options[option]
     fields = dict(body)
     # one spelling of custom fields (the server's JSON decoding takes either); the option wins per key
-    body_custom = dict(fields.pop("customFields", None) or {}, **(fields.pop("CustomFields", None) or {}))
+    body_custom = dict(fields.pop("customFields", None) or {})
+    body_custom.update(fields.pop("CustomFields", None) or {})
     check_custom_fields(body_custom, where + "body.CustomFields")
     if body_custom or "CustomFields" in named:
         overridden = sorted(

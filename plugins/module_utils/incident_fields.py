@@ -244,7 +244,8 @@ def check_time(value: object, option: str = "occurred") -> None:
     """A time the server will parse once rfc3339_text has normalised it (strict RFC 3339)."""
     if value is None:
         return
-    if not (isinstance(value, str) and STRICT_RFC3339.match(rfc3339_text(value)) and parse_time(value) is not None):
+    strict = isinstance(value, str) and STRICT_RFC3339.match(rfc3339_text(value))
+    if not strict or parse_time(value) is None:
         raise XsoarInputError(
             f"{option} {value!r} is not an RFC 3339 time: use e.g. 2026-11-29T10:00:00Z or 2026-11-29T11:00:00+01:00"
         )
@@ -267,7 +268,8 @@ def check_custom_fields(custom_fields: dict[str, Any] | None, option: str = "cus
                 f"{option} key {key!r} contains an invisible character (U+{ord(invisible[0]):04X}), often pasted with"
                 f" it: type the key again, e.g. {machine_name(key)!r}"
             )
-        if not key.strip() or any(char.isspace() for char in key) or key != key.lower():
+        spaced = any(char.isspace() for char in key)
+        if not key.strip() or spaced or key != key.lower():
             raise XsoarInputError(
                 f"{option} key {key!r} is not a field's machine name: use the name without spaces in lower case,"
                 f" e.g. {machine_name(key)!r}"

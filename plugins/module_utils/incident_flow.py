@@ -181,9 +181,10 @@ def single_result(result: ItemResult) -> dict[str, Any]:
 
 
 def bulk_result(results: list[ItemResult]) -> dict[str, Any]:
-    warnings = [
-        "{}: {}".format(result["name"], warning) for result in results for warning in result.pop("warnings", [])
-    ]
+    warnings = []
+    for result in results:
+        for warning in result.pop("warnings", []):
+            warnings.append(f"{result['name']}: {warning}")
     diffs = [
         dict(result.pop("diff"), before_header=result["name"], after_header=result["name"])
         for result in results

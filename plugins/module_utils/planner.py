@@ -79,7 +79,9 @@ def is_open(incident: Incident) -> bool:
 
 def counted_matches(desired: DesiredIncident, matches: list[Incident], task: TaskOptions) -> list[Incident]:
     """The matches the item's state acts on, newest first."""
-    if desired.state == "absent" or (desired.state == "present" and task.get("match_closed")):
+    if desired.state == "absent":
+        return list(matches)
+    if desired.state == "present" and task.get("match_closed"):
         return list(matches)
     return [incident for incident in matches if is_open(incident)]
 
@@ -102,13 +104,17 @@ def plan(
     state = desired.state
     counted = counted_matches(desired, matches, task)
     if state == "absent":
-        return Delete([incident["id"] for incident in counted], counted) if counted else Noop(None)
+        if not counted:
+            return Noop(None)
+        return Delete([incident["id"] for incident in counted], counted)
     if state == "closed":
         if not counted:
             return Noop(None)
         return Close([incident["id"] for incident in counted], counted, desired.close_reason, desired.close_notes)
     wanted = wanted_fields(desired, playbook_id)
-    open_matches = [incident for incident in matches if is_open(incident)] if task.get("close_duplicates") else []
+    open_matches = []
+    if task.get("close_duplicates"):
+        open_matches = [incident for incident in matches if is_open(incident)]
     if len(open_matches) > 1:
         # every run, on every controller, keeps the same one: the oldest is the first that was opened
         keep = oldest(open_matches)
