@@ -3,6 +3,7 @@
 """xsoar_incidents: an ansible-rulebook event source that hands new Cortex XSOAR incidents to rules."""
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import random
@@ -196,11 +197,15 @@ async def main(queue, args):
     tracker = incident_poller.Tracker(params["lookback"], params["modified"], params["replay"])
     failures = 0
     started = False
+    # one thread for every poll: the client keeps a keep-alive session per thread, and asyncio's default
+    # executor may hand polls to up to min(32, cores + 4) threads, each with a session and a connection
+    poller = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="xsoar_incidents")
+    loop = asyncio.get_running_loop()
     try:
         while True:
             try:
-                events = await asyncio.to_thread(
-                    incident_poller.poll, client, tracker, params["query"], params["page_size"]
+                events = await loop.run_in_executor(
+                    poller, incident_poller.poll, client, tracker, params["query"], params["page_size"]
                 )
             except Exception as error:  # pylint: disable=broad-except
                 message = client.redact(error)
@@ -218,6 +223,7 @@ async def main(queue, args):
                 await queue.put(event)
             await asyncio.sleep(params["interval"])
     finally:
+        poller.shutdown(wait=False, cancel_futures=True)
         client.close()
 
 
