@@ -228,6 +228,9 @@ class _Watchdog:
 
     def __init__(self, seconds: float) -> None:
         self.expired = False
+        self.end = time.monotonic() + seconds
+        # the host whose look-up was still running at the deadline, if any (a socket cannot be shut before it exists)
+        self.unresolved: str | None = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
@@ -251,6 +254,45 @@ class _Watchdog:
     def cancel(self) -> None:
         self._timer.cancel()
 
+    def left(self) -> float:
+        return max(self.end - time.monotonic(), 0.0)
+
+
+class _LookUpTimeout(OSError):
+    """A new connection (its name look-up) still unfinished at the request's deadline."""
+
+
+def _connect_within(watchdog: _Watchdog, connect, host: str) -> socket.socket:
+    """connect() (urllib3's: the name look-up, then TCP), waited on until the watchdog's deadline.
+
+    getaddrinfo cannot be interrupted, and before it returns there is no socket to shut: it runs in a
+    daemon thread, left behind (its socket closed when it ends) if it outlives the deadline. Connecting
+    itself is bounded by the socket's timeout, so a connect() still running at the deadline is a look-up.
+    """
+    outcome: dict = {}
+    finished = threading.Event()
+    abandoned = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome["sock"] = connect()
+        except BaseException as error:  # pylint: disable=broad-except  # handed to the waiting thread
+            outcome["error"] = error
+        finished.set()
+        if abandoned.is_set() and "sock" in outcome:
+            outcome["sock"].close()
+
+    threading.Thread(target=run, name="xsoar-connect", daemon=True).start()
+    if not finished.wait(watchdog.left()):
+        abandoned.set()
+        if finished.is_set() and "sock" in outcome:  # it ended just now
+            outcome["sock"].close()
+        watchdog.unresolved = host
+        raise _LookUpTimeout(f"could not resolve {host} in time")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["sock"]
+
 
 def _watch(sock: socket.socket | None) -> None:
     """Hands `sock` to the watchdog of this thread's request in flight."""
@@ -263,8 +305,11 @@ class _WatchedConnection:
     """Mixed into urllib3's connection classes: each socket a request uses goes to its watchdog."""
 
     def _new_conn(self):
-        sock = super()._new_conn()
-        _watch(sock)
+        watchdog = getattr(_WATCHED, "watchdog", None)
+        if watchdog is None:
+            return super()._new_conn()
+        sock = _connect_within(watchdog, super()._new_conn, self.host)
+        watchdog.watch(sock)
         return sock
 
     def request(self, *args, **kwargs):
@@ -618,6 +663,8 @@ class Client:
         try:
             raw, body = self._exchange(method, url, data, headers)
         except XsoarError:
+            if watchdog.unresolved is not None:
+                raise self._look_up_timed_out(watchdog.unresolved) from None
             if watchdog.expired:
                 raise self._deadline_passed() from None
             raise
@@ -646,6 +693,12 @@ class Client:
             return json.loads(self.redact(json.dumps(data, ensure_ascii=False)))
         except ValueError:
             return None
+
+    def _look_up_timed_out(self, host: str) -> _NotConnected:
+        return _NotConnected(
+            f"could not resolve {host} within {self.timeout:g}s (timeout option): the DNS resolver of this host did"
+            " not answer; check its resolver settings (/etc/resolv.conf) and the host in url (XSOAR_URL), or raise timeout"
+        )
 
     def _deadline_passed(self):
         return XsoarOutcomeUnknown(
@@ -705,18 +758,20 @@ class Client:
             raise XsoarConnectionError(self.redact(f"request to {self.url} failed: {_reason(error)}"))
         return raw, body
 
-    def _too_large(self, method, url, size):
+    def _too_large(self, raw, method, url, size):
+        """The refusal of an answer above max_answer_mb, with its status: a write's 2xx may have done its work."""
         return _AnswerTooLarge(
             f"{method} {urlsplit(url).path}: the answer is {size}, above max_answer_mb={self.max_answer_mb}"
             " (XSOAR_MAX_ANSWER_MB), so it was not read: ask for less (a narrower query or a smaller page), or"
-            " raise max_answer_mb if the host has the memory (an answer takes a few times its size)"
+            " raise max_answer_mb if the host has the memory (an answer takes a few times its size)",
+            raw.status_code,
         )
 
     def _check_announced_size(self, raw, method, url):
         """Refuses an answer whose Content-Length is above the limit before a byte of it is read."""
         announced = raw.headers.get("Content-Length") or ""
         if announced.isdigit() and int(announced) > self.max_answer_mb * MEGABYTE:
-            raise self._too_large(method, url, f"{int(announced) / MEGABYTE:.1f} MB (Content-Length)")
+            raise self._too_large(raw, method, url, f"{int(announced) / MEGABYTE:.1f} MB (Content-Length)")
 
     def _read_body(self, raw, method, url):
         """The whole body, at most max_answer_mb; the watchdog ends it at the deadline (it may come back cut)."""
@@ -730,7 +785,7 @@ class Client:
                     return b"".join(chunks)
                 size += len(chunk)
                 if size > self.max_answer_mb * MEGABYTE:
-                    raise self._too_large(method, url, f"more than {self.max_answer_mb} MB (no Content-Length)")
+                    raise self._too_large(raw, method, url, f"more than {self.max_answer_mb} MB (no Content-Length)")
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError:
             raise XsoarOutcomeUnknown(

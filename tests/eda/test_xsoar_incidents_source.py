@@ -9,6 +9,8 @@ import asyncio
 import datetime
 import logging
 import runpy
+import socket
+import threading
 import time
 
 import pytest
@@ -329,3 +331,64 @@ def test_an_outage_by_refusal_ends_when_the_server_is_back(source, tmp_path, cap
     assert len(answered) >= 3  # polling goes on after the outage
     assert "XSOAR poll succeeded again after" in caplog.text
     assert first.key not in caplog.text
+
+
+DNS_HOST = "xsoar-eda.resolver.test"
+
+
+async def logged(caplog, text, count, run):
+    """Wait until `text` is in the log `count` times (the source still running)."""
+    deadline = time.monotonic() + 20
+    while caplog.text.count(text) < count:
+        assert time.monotonic() < deadline and not run.task.done(), caplog.text[-2000:]
+        await asyncio.sleep(0.05)
+
+
+def test_a_dns_outage_ends_when_the_resolver_is_back(source, tmp_path, caplog, monkeypatch):
+    """The resolver fails the server's name, then hangs past timeout, then answers again: the source
+    backs off through both, as through a refusal, and delivers the incidents before, during and after."""
+    caplog.set_level(logging.INFO)
+    server = Simulator(tmp_path, "xsoar6")
+    real_getaddrinfo = socket.getaddrinfo
+    resolver = {"state": "up"}
+    released = threading.Event()
+
+    def resolve(host, *args, **kwargs):
+        if host == DNS_HOST:
+            if resolver["state"] == "failing":
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            if resolver["state"] == "hanging":
+                released.wait(30)
+            host = "127.0.0.1"
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    url = server.url.replace("127.0.0.1", DNS_HOST)
+    args = dict(connection(server), url=url, interval=INTERVAL, retries=0, timeout=1, max_backoff=0.5)
+
+    async def scenario():
+        run = Run(source, args)
+        await first_poll(server, run)
+        before = await asyncio.to_thread(server.create, "Before the DNS outage")
+        await run.until(lambda events: len(events) >= 1)
+        resolver["state"] = "failing"
+        # the kept-alive connection needs no look-up: dropped, the next poll must make a new one
+        server.faults({"api_path": "/incidents/search", "kind": "drop", "times": 1})
+        await logged(caplog, f"cannot resolve host '{DNS_HOST}' (DNS)", 2, run)
+        resolver["state"] = "hanging"
+        await logged(caplog, f"could not resolve {DNS_HOST} within 1s", 2, run)
+        during = await asyncio.to_thread(server.create, "During the DNS outage")
+        resolver["state"] = "up"
+        released.set()
+        after = await asyncio.to_thread(server.create, "After the DNS outage")
+        await run.finish(3, timeout=10, polls=3)
+        return run, [before, during, after]
+
+    try:
+        run, expected = asyncio.run(scenario())
+    finally:
+        released.set()
+        server.stop()
+    assert run.ids() == [incident["id"] for incident in expected]
+    assert "XSOAR poll succeeded again after" in caplog.text
+    assert server.key not in caplog.text

@@ -12,8 +12,10 @@ class HostileServer:
     One request per connection: answers say "Connection: close", or a client that kept the connection
     could send its next request into one this server is closing (a flaky "dropped" instead of the answer)."""
 
-    def __init__(self, respond):
+    def __init__(self, respond, read_request=True):
         self.respond = respond
+        # False: `respond(conn, "")` at once, before the client sends anything readable (a TLS handshake)
+        self.read_request = read_request
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
@@ -33,6 +35,10 @@ class HostileServer:
         with conn:
             try:
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if not self.read_request:
+                    self.requests += 1
+                    self.respond(conn, "")
+                    return
                 request = b""
                 while b"\r\n\r\n" not in request:
                     data = conn.recv(65536)

@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, xsoar.connector developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""apply and incident_flow.run with an in-memory stand-in for the client (no HTTP)."""
+"""apply and incident_flow.run with an in-memory stand-in for the client (no HTTP), and with the
+real client where what it raises matters (a scripted server on 127.0.0.1)."""
 
 import threading
 import time
@@ -8,12 +9,13 @@ import time
 import pytest
 
 from ansible_collections.xsoar.connector.plugins.module_utils import apply, incident_flow
-from ansible_collections.xsoar.connector.plugins.module_utils.client import api_bases
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client, api_bases
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarOutcomeUnknown,
     XsoarResponseError,
     XsoarUnreachableError,
 )
+from ansible_collections.xsoar.connector.tests.unit.plugins.module_utils.connection_values import connection_values
 
 
 class Answer:
@@ -680,3 +682,35 @@ def test_saas_create_answered_closed_is_found_among_the_closed():
     fake._incident = closing_rule
     result = run(fake, name="Closed at birth")
     assert result["action"] == "created_closed" and result["incident"]["id"] == "100"
+
+
+@pytest.mark.parametrize("stored", [True, False])
+def test_an_answer_above_max_answer_mb_to_a_create_is_looked_up_never_resent(http_server, stored):
+    """The server answered the create, too large to read: it may have stored the incident, so the outcome is
+    unknown (looked up by name within wait_for_id), never a plain failure and never a second create."""
+    incident = {"id": "7", "name": "Big", "status": 1, "version": 1}
+    nothing = {"total": 0, "data": []}
+    look_up = {"total": 1, "data": [incident]} if stored else nothing
+    http_server.script = [
+        ("answer", 200, nothing, {}),
+        ("answer", 200, dict(incident, details="x" * (1024 * 1024 + 1)), {}),  # above max_answer_mb=1
+    ] + [("answer", 200, look_up, {})] * 10
+    settings = connection_values(url=http_server.url, timeout=10.0, retries=3, max_answer_mb=1)
+    client = Client(settings, sleep=lambda seconds: None)
+    try:
+        if stored:
+            result = run(client, name="Big", wait_for_id=3)
+        else:
+            with pytest.raises(incident_flow.ItemsFailed) as error:
+                run(client, name="Big", wait_for_id=3)
+            result = dict(error.value.result, msg=str(error.value))
+    finally:
+        client.close()
+    paths = http_server.paths()
+    assert paths.count("/incident") == 1  # never sent again
+    assert paths[2:] and set(paths[2:]) == {"/incidents/search"}  # looked up by name
+    if stored:
+        assert (result["action"], result["incident"]["id"]) == ("created", "7")
+        return
+    assert (result["action"], result["changed"]) == ("unknown", True), result
+    assert "above max_answer_mb=1" in result["msg"] and "not sent again" in result["msg"], result["msg"]

@@ -5,6 +5,8 @@
 import base64
 import email.utils
 import re
+import socket
+import threading
 import time
 
 import pytest
@@ -324,3 +326,62 @@ def test_a_socks_proxy_without_pysocks_is_not_retried(monkeypatch):
         client.close()
     assert "is a SOCKS proxy (the proxy option (XSOAR_PROXY)), and the Python library PySocks" in str(info.value)
     assert client.request_count == 1
+
+
+SLOW_HOST = "xsoar.slow-resolver.test"
+
+
+def test_a_resolver_that_hangs_ends_at_the_deadline(monkeypatch):
+    """A look-up the resolver never answers: the request ends within timeout + 1 s, naming the host."""
+    real_getaddrinfo = socket.getaddrinfo
+    released = threading.Event()
+
+    def slow_resolver(host, *args, **kwargs):
+        if host == SLOW_HOST:
+            released.wait(30)  # a resolver that does not answer (released when the test ends)
+            host = "127.0.0.1"
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_resolver)
+    client = client_for(f"http://{SLOW_HOST}:9", timeout=2.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(XsoarError) as info:
+            client.post("/incidents/search", {"filter": {}})
+    finally:
+        took = time.monotonic() - started
+        released.set()
+        client.close()
+    print(f"a hanging look-up ended after {took:.2f}s (timeout 2s)")
+    assert took < 3.0, took
+    assert f"could not resolve {SLOW_HOST} within 2s" in str(info.value), info.value
+
+
+def trickle_handshake(conn, head):
+    """A TLS record header of a ServerHello, then one byte a second of it, for up to 30 s."""
+    for byte in b"\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03\x03" + b"\x00" * 20:
+        conn.sendall(bytes([byte]))
+        time.sleep(1)
+
+
+def silent_after_accept(conn, head):
+    time.sleep(30)
+
+
+@pytest.mark.parametrize("respond", [trickle_handshake, silent_after_accept])
+def test_a_trickled_or_silent_tls_handshake_ends_at_the_deadline(respond):
+    server = HostileServer(respond, read_request=False)
+    client = client_for(server.url.replace("http:", "https:"), timeout=2.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(XsoarError) as info:
+            client.post("/incidents/search", {"filter": {}})
+    finally:
+        took = time.monotonic() - started
+        client.close()
+        server.close()
+    message = str(info.value)
+    print(f"TLS handshake ({respond.__name__}) ended after {took:.2f}s (timeout 2s): {message}")
+    assert took < 3.0, took
+    assert "2s" in message, message
+    assert server.requests == 1
