@@ -288,7 +288,7 @@ def _connect_within(watchdog: _Watchdog, connect, host: str) -> socket.socket:
         if finished.is_set() and "sock" in outcome:  # it ended just now
             outcome["sock"].close()
         watchdog.unresolved = host
-        raise _LookUpTimeout(f"could not resolve {host} in time")
+        raise _LookUpTimeout(host)  # replaced by the client's message (_look_up_timed_out)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["sock"]
