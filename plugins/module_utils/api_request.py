@@ -10,12 +10,8 @@ import re
 from typing import Any, Callable, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from ansible_collections.xsoar.connector.plugins.module_utils.client import (
-    LEGACY_API_PREFIX,
-    Client,
-    Response,
-    api_bases,
-)
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import LEGACY_API_PREFIX
+from ansible_collections.xsoar.connector.plugins.module_utils.client import Client, Response, api_bases
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarConnectionError,
     XsoarInputError,

@@ -52,8 +52,11 @@ MAX_ANSWER_MB = 1024
 # An hour per answer is far beyond any API call; larger values overflow the socket layer (inf does).
 MAX_TIMEOUT = 3600
 
+# XSOAR 8's API prefixes: the public API, and the whole server API (client.api_bases chooses between them).
+CLOUD_API_PREFIX = "/xsoar/public/v1"
+LEGACY_API_PREFIX = "/xsoar"
 # Paths that the client adds itself; a url that already ends with one would double it.
-API_PATH_SUFFIXES = ("/xsoar/public/v1", "/xsoar")
+API_PATH_SUFFIXES = (CLOUD_API_PREFIX, LEGACY_API_PREFIX)
 
 
 def connection_argument_spec(**module_options: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -23,7 +23,11 @@ import traceback
 
 from urllib.parse import quote, urlsplit
 
-from ansible_collections.xsoar.connector.plugins.module_utils.arguments import without_credentials
+from ansible_collections.xsoar.connector.plugins.module_utils.arguments import (
+    CLOUD_API_PREFIX,
+    LEGACY_API_PREFIX,
+    without_credentials,
+)
 from ansible_collections.xsoar.connector.plugins.module_utils.errors import (
     XsoarAuthError,
     XsoarConnectionError,
@@ -45,8 +49,6 @@ except ImportError:  # pragma: no cover - reported by the module through missing
     HTTPAdapter = object
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-CLOUD_API_PREFIX = "/xsoar/public/v1"
-LEGACY_API_PREFIX = "/xsoar"
 RETRY_STATUSES = (429, 502, 503, 504)
 # A gateway error may come after the server acted on the request.
 UNKNOWN_OUTCOME_STATUSES = (502, 504)
