@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nox
@@ -217,12 +218,27 @@ def mypy(session):
         session.run("mypy", "--config-file", str(ROOT / "mypy.ini"), *session.posargs)
 
 
+def sanity_home(session, core):
+    """A home of its own for each ansible-core's sanity runs.
+
+    ansible-test builds its sanity venvs under ~/.ansible/test/venv, named by Python and requirements, so
+    two sessions at once (scripts/ci_lanes.py's lanes) built the same venv together and broke it ("does
+    not have pip available"). The path stays short: ansible-test's venv shebangs must fit in 127
+    characters. pip's download cache, which is safe to share, stays in the real home.
+    """
+    home = Path(tempfile.gettempdir()) / f"xsoar-sanity-{os.getuid()}-{core}"
+    home.mkdir(exist_ok=True)
+    session.env["PIP_CACHE_DIR"] = os.environ.get("PIP_CACHE_DIR") or os.path.expanduser("~/.cache/pip")
+    session.env["HOME"] = str(home)
+
+
 def sanity(session, core):
     require_shellcheck(session)
     ignores = [path for path in sorted((ROOT / "tests" / "sanity").glob("ignore-*.txt")) if path.read_text().strip()]
     if ignores:
         session.error("sanity issues are fixed, not ignored: {} must be empty".format(", ".join(map(str, ignores))))
     install_core(session, core)
+    sanity_home(session, core)
     offline_bootstrap(session)
     setup = collection_copy(session)
     with session.chdir(setup.current_path):
